@@ -1,0 +1,1 @@
+"""The auth service: credentials, sessions and refresh families, signing keys, OIDC, 2FA."""

@@ -1,0 +1,77 @@
+"""create_app(ctx): the auth service as an ASGI app, with its start-up and shut-down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from disco.auth import api, models
+from disco.auth.keys import SigningKeys
+from disco.auth.passwords import Passwords
+from disco.auth.repository import AuthRepository
+from disco.auth.service import AuthService
+from disco.platform.api import create_service_app
+from disco.platform.bus.outbox import OutboxRelay
+from disco.platform.context import ServiceContext
+from disco.platform.db import Database
+
+__all__ = ["MIGRATIONS", "NAME", "create_app", "metadata"]
+
+NAME = "auth"
+MIGRATIONS = Path(__file__).parent / "migrations"
+metadata = models.metadata
+log = logging.getLogger(__name__)
+KEY_CHECK_SECONDS = 60.0
+
+
+def create_app(ctx: ServiceContext) -> FastAPI:
+    settings = ctx.settings
+    db = Database(settings.database_url_for(NAME), service=NAME, outbox=models.outbox)
+    keys = SigningKeys(settings, ctx.cipher, ctx.clock)
+    service = AuthService(ctx, keys, Passwords())
+    relay = OutboxRelay(db, ctx.bus)
+
+    async def refresh_keys(*, force_rotate: bool = False) -> None:
+        async with db.unit_of_work("auth.keys") as uow:
+            await keys.refresh(AuthRepository(uow), force_rotate=force_rotate)
+
+    async def watch_keys() -> None:
+        # Picks up keys another auth process made, and rotates when the current one is due.
+        while True:
+            await asyncio.sleep(KEY_CHECK_SECONDS)
+            try:
+                await refresh_keys()
+            except Exception:
+                log.exception("signing key refresh failed")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await refresh_keys()
+        if settings.outbox_relay:
+            relay.start()
+        watcher = asyncio.create_task(watch_keys())
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await relay.stop()
+            await service.drain()
+            await db.dispose()
+
+    app = create_service_app(NAME, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    app.state.service = service
+    app.state.db = db
+    app.state.token_verifier = ctx.tokens
+    app.state.readiness["database"] = db.ping
+    app.state.rotate_keys = lambda: refresh_keys(force_rotate=True)
+    app.include_router(api.router)
+    app.include_router(api.internal)
+    return app

@@ -1,0 +1,199 @@
+"""Every SQL statement of the auth service's tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from disco.auth import models as m
+from disco.platform.db import UnitOfWork
+
+__all__ = ["AuthRepository", "SessionRow", "UserRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: str
+    email: str
+    password_hash: str | None
+    first_name: str
+    last_name: str
+    email_verified: bool
+    roles: tuple[str, ...]
+    totp_secret: str | None
+    totp_enabled: bool
+    disabled_at: datetime | None
+    created_at: datetime
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: str
+    user_id: str
+    revoked_at: datetime | None
+
+
+def _user(row: Any) -> UserRow:
+    return UserRow(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email_verified=row.email_verified,
+        roles=tuple(row.roles.split()),
+        totp_secret=row.totp_secret,
+        totp_enabled=row.totp_enabled,
+        disabled_at=row.disabled_at,
+        created_at=row.created_at,
+    )
+
+
+class AuthRepository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._s = uow.session
+
+    # --- users ----------------------------------------------------------------------------------
+    async def user_by_email(self, email: str) -> UserRow | None:
+        row = (await self._s.execute(select(m.users).where(m.users.c.email == email))).first()
+        return _user(row) if row else None
+
+    async def user_by_id(self, user_id: str) -> UserRow | None:
+        row = (await self._s.execute(select(m.users).where(m.users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def add_user(self, **values: Any) -> None:
+        await self._s.execute(m.users.insert().values(**values))
+
+    async def update_user(self, user_id: str, **values: Any) -> None:
+        await self._s.execute(update(m.users).where(m.users.c.id == user_id).values(**values))
+
+    # --- sessions and refresh tokens ------------------------------------------------------------
+    async def add_session(self, session_id: str, user_id: str, method: str, now: datetime) -> None:
+        await self._s.execute(
+            m.sessions.insert().values(
+                id=session_id, user_id=user_id, method=method, created_at=now
+            )
+        )
+
+    async def session(self, session_id: str) -> SessionRow | None:
+        row = (
+            await self._s.execute(select(m.sessions).where(m.sessions.c.id == session_id))
+        ).first()
+        return SessionRow(row.id, row.user_id, row.revoked_at) if row else None
+
+    async def revoke_session(self, session_id: str, reason: str, now: datetime) -> None:
+        await self._s.execute(
+            update(m.sessions)
+            .where(m.sessions.c.id == session_id, m.sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+        )
+
+    async def live_sessions_of(self, user_id: str) -> list[str]:
+        rows = await self._s.execute(
+            select(m.sessions.c.id).where(
+                m.sessions.c.user_id == user_id, m.sessions.c.revoked_at.is_(None)
+            )
+        )
+        return list(rows.scalars())
+
+    async def add_refresh_token(
+        self, token_hash: str, session_id: str, now: datetime, expires_at: datetime
+    ) -> None:
+        await self._s.execute(
+            m.refresh_tokens.insert().values(
+                token_hash=token_hash, session_id=session_id, issued_at=now, expires_at=expires_at
+            )
+        )
+
+    async def refresh_token(self, token_hash: str) -> Any:
+        query = select(m.refresh_tokens).where(m.refresh_tokens.c.token_hash == token_hash)
+        return (await self._s.execute(query)).first()
+
+    async def use_refresh_token(self, token_hash: str, now: datetime) -> bool:
+        """Mark used; False if it already was (a concurrent or replayed use)."""
+        result = await self._s.execute(
+            update(m.refresh_tokens)
+            .where(
+                m.refresh_tokens.c.token_hash == token_hash, m.refresh_tokens.c.used_at.is_(None)
+            )
+            .values(used_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- one-time tokens ------------------------------------------------------------------------
+    async def add_one_time_token(
+        self, token_hash: str, user_id: str, purpose: str, expires_at: datetime
+    ) -> None:
+        await self._s.execute(
+            m.one_time_tokens.insert().values(
+                token_hash=token_hash, user_id=user_id, purpose=purpose, expires_at=expires_at
+            )
+        )
+
+    async def consume_one_time_token(
+        self, token_hash: str, purpose: str, now: datetime
+    ) -> str | None:
+        """Spend a live token; returns its user id, or None if unknown, spent or expired."""
+        t = m.one_time_tokens
+        row = (
+            await self._s.execute(
+                select(t.c.user_id).where(
+                    t.c.token_hash == token_hash,
+                    t.c.purpose == purpose,
+                    t.c.used_at.is_(None),
+                    t.c.expires_at > now,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        spent = await self._s.execute(
+            update(t).where(t.c.token_hash == token_hash, t.c.used_at.is_(None)).values(used_at=now)
+        )
+        return row.user_id if spent.rowcount else None  # type: ignore[attr-defined]
+
+    async def spend_one_time_tokens_of(self, user_id: str, purpose: str, now: datetime) -> None:
+        t = m.one_time_tokens
+        await self._s.execute(
+            update(t)
+            .where(t.c.user_id == user_id, t.c.purpose == purpose, t.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+    # --- signing keys ---------------------------------------------------------------------------
+    async def signing_keys_published(self, now: datetime) -> list[Any]:
+        k = m.signing_keys
+        rows = await self._s.execute(
+            select(k).where(k.c.expire_at > now).order_by(k.c.created_at.desc())
+        )
+        return list(rows)
+
+    async def add_signing_key(self, **values: Any) -> None:
+        await self._s.execute(m.signing_keys.insert().values(**values))
+
+    async def retire_signing_keys(self, now: datetime) -> None:
+        k = m.signing_keys
+        await self._s.execute(update(k).where(k.c.retire_at > now).values(retire_at=now))
+
+    # --- OAuth links ----------------------------------------------------------------------------
+    async def oauth_user(self, provider: str, subject: str) -> str | None:
+        l = m.oauth_links  # noqa: E741
+        row = await self._s.execute(
+            select(l.c.user_id).where(l.c.provider == provider, l.c.subject == subject)
+        )
+        return row.scalar_one_or_none()
+
+    async def link_oauth(self, provider: str, subject: str, user_id: str, now: datetime) -> None:
+        await self._s.execute(
+            m.oauth_links.insert().values(
+                provider=provider, subject=subject, user_id=user_id, created_at=now
+            )
+        )

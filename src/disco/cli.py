@@ -1,0 +1,254 @@
+"""The ``disco`` command.
+
+disco up                     every service in one process on http://localhost:8000
+disco serve SERVICE          one service in this process (the others at DISCO_SERVICE_URLS)
+disco cluster                a process per service plus two gateways (needs the real backends)
+disco migrate                bring every service's tables up to date
+disco revision SERVICE -m M  autogenerate a migration for SERVICE (for developers)
+disco keys rotate            start signing access tokens with a new key now
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from disco.config import SERVICES, Settings
+from disco.platform.observability import configure_logging
+
+__all__ = ["main"]
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"DISCO_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SystemExit(f"disco: bad configuration: {problems}") from exc
+
+
+def _serve(settings: Settings, services: Sequence[str]) -> int:
+    from disco.runtime import System, build_asgi
+
+    system = System(settings, services)
+    where = f"http://{settings.host}:{settings.port}"
+    mode = "embedded" if settings.embedded else "real backends"
+    print(f"disco: {', '.join(system.names)} on {where} ({mode})", file=sys.stderr, flush=True)
+    uvicorn.run(
+        build_asgi(system),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        ws_max_size=settings.ws_max_frame_bytes,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.port is not None:
+        settings = settings.model_copy(update={"port": args.port})
+    return _serve(settings, SERVICES)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.port is not None:
+        settings = settings.model_copy(update={"port": args.port})
+    return _serve(settings, [args.service])
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from disco.runtime.system import migrate
+
+    settings = _settings()
+    asyncio.run(migrate(settings, [args.service] if args.service else SERVICES))
+    print("disco: migrations applied", file=sys.stderr)
+    return 0
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    from disco.platform.migrations import make_revision
+    from disco.runtime.system import MODULES, migrate
+
+    settings = _settings()
+    module = MODULES[args.service]
+    if module.migrations is None:
+        raise SystemExit(f"disco: {args.service} has no tables")
+    asyncio.run(migrate(settings, [args.service]))
+    make_revision(
+        args.service, settings.database_url_for(args.service), module.migrations, args.message
+    )
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from disco.runtime import System
+
+    async def rotate() -> None:
+        system = System(_settings(), ["auth"])
+        await system.start()
+        try:
+            await system.apps["auth"].state.rotate_keys()
+        finally:
+            await system.stop()
+
+    asyncio.run(rotate())
+    print(
+        "disco: new signing key in use; the old one stays published until its tokens expire",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    settings = _settings()
+    missing = [
+        name
+        for name, value in (
+            ("DISCO_DATABASE_URL", settings.database_url),
+            ("DISCO_REDIS_URL", settings.redis_url),
+            ("DISCO_AMQP_URL", settings.amqp_url),
+        )
+        if not value
+    ]
+    if missing:
+        raise SystemExit(
+            f"disco: a cluster shares its state through real backends; set {', '.join(missing)}"
+        )
+    from disco.runtime.system import migrate
+
+    asyncio.run(migrate(settings))
+    services = [s for s in SERVICES if s != "gateway"]
+    ports = {name: settings.port + 100 + i for i, name in enumerate(services)}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    plan = [(name, port) for name, port in ports.items()]
+    plan += [("gateway", settings.port + i) for i in range(args.gateways)]
+    env = {**os.environ, "DISCO_SERVICE_URLS": json.dumps(urls)}
+    return Supervisor(plan, env).run()
+
+
+class Supervisor:
+    """Keeps one child process per (service, port) running; restarts the ones that die."""
+
+    def __init__(self, plan: list[tuple[str, int]], env: dict[str, str]) -> None:
+        self.plan = plan
+        self.env = env
+        self.children: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
+        self.stopping = False
+
+    def spawn(self, name: str, port: int) -> None:
+        cmd = [sys.executable, "-m", "disco", "serve", name, "--port", str(port)]
+        self.children[(name, port)] = subprocess.Popen(cmd, env=self.env)  # noqa: S603
+        print(
+            f"disco cluster: {name} on :{port} (pid {self.children[(name, port)].pid})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def stop(self, *_: object) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        for name, port in self.plan:
+            self.spawn(name, port)
+        restarts: dict[tuple[str, int], float] = {}
+        while not self.stopping:
+            time.sleep(0.5)
+            for key, child in list(self.children.items()):
+                if child.poll() is not None and not self.stopping:
+                    # Back off a process that keeps dying, so a broken one does not spin.
+                    if time.monotonic() - restarts.get(key, 0.0) < 5:
+                        time.sleep(2)
+                    print(
+                        f"disco cluster: {key[0]} on :{key[1]} exited ({child.returncode}); "
+                        "restarting",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    restarts[key] = time.monotonic()
+                    self.spawn(*key)
+        for child in self.children.values():
+            child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        return 0
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="disco", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="run every service in one process")
+    up.add_argument("--port", type=_port, help="default: DISCO_PORT or 8000")
+    up.set_defaults(run=cmd_up)
+
+    serve = commands.add_parser("serve", help="run one service")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--port", type=_port)
+    serve.set_defaults(run=cmd_serve)
+
+    cluster = commands.add_parser("cluster", help="a process per service plus gateways")
+    cluster.add_argument(
+        "--gateways",
+        type=int,
+        choices=range(1, 9),
+        default=2,
+        metavar="N",
+        help="gateway processes (1-8, default 2), on DISCO_PORT and up",
+    )
+    cluster.set_defaults(run=cmd_cluster)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--service", choices=SERVICES)
+    migrate.set_defaults(run=cmd_migrate)
+
+    revision = commands.add_parser("revision", help="autogenerate a migration")
+    revision.add_argument("service", choices=SERVICES)
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(run=cmd_revision)
+
+    keys = commands.add_parser("keys", help="signing keys")
+    keys.add_argument("action", choices=["rotate"])
+    keys.set_defaults(run=cmd_keys)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    result: int = args.run(args)
+    return result

@@ -1,0 +1,1 @@
+"""The async Python SDK of the public API (HTTP + WebSocket)."""

@@ -1,0 +1,1 @@
+"""Typed clients of each service's internal API (contracts + platform only)."""

@@ -1,0 +1,100 @@
+"""The one Settings object: read from ``DISCO_*`` variables once, at start-up, then passed down.
+
+Nothing else in the code base reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["SERVICES", "OidcProvider", "Settings"]
+
+# Every service, in start-up order. The gateway comes last: it fronts the others.
+SERVICES: tuple[str, ...] = ("auth", "gateway")
+
+
+class OidcProvider(BaseSettings):
+    """One OpenID Connect provider users may log in with (authorization code + PKCE)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    scopes: str = "openid email profile"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DISCO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    # --- where things run ---------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = None  # what links in emails point at; defaults to http://host:port
+    data_dir: Path = Path(".disco")
+    environment: Literal["development", "test", "production"] = "development"
+    # Names queues, exchanges and key prefixes, so several systems can share one broker or Redis.
+    namespace: str = Field("disco", pattern=r"^[a-z][a-z0-9_]{0,30}$")
+
+    # --- backends: unset means the embedded adapter ---------------------------------------------
+    database_url: str | None = None  # postgresql+asyncpg://... ; unset: one SQLite file per service
+    redis_url: str | None = None
+    amqp_url: str | None = None
+    smtp_url: str | None = None  # smtp://user:pass@host:port ; unset: mail lands in data_dir/mail
+    # In a cluster each service is its own process; the gateway reaches them here.
+    service_urls: dict[str, str] = Field(default_factory=dict)
+
+    # --- security -------------------------------------------------------------------------------
+    # Fernet keys (urlsafe base64, 32 bytes), newest first: encrypts fields at rest. Rotating means
+    # putting a new key in front; old ones keep decrypting. Unset in embedded mode: generated once
+    # into data_dir/secret.keys.
+    encryption_keys: list[str] = Field(default_factory=list)
+    jwt_issuer: str = "disco"
+    jwt_audience: str = "disco-api"
+    access_token_ttl_seconds: int = Field(900, ge=30, le=3600)
+    refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=300)
+    signing_key_rotation_days: int = Field(30, ge=1)
+    email_token_ttl_seconds: int = Field(24 * 3600, ge=60)
+    reset_token_ttl_seconds: int = Field(30 * 60, ge=60)
+    oidc_providers: dict[str, OidcProvider] = Field(default_factory=dict)
+    # Browsers may open the WebSocket only from these origins (non-browser clients send none).
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    # --- limits ---------------------------------------------------------------------------------
+    rate_limit_anonymous_per_minute: int = Field(60, ge=1)
+    rate_limit_user_per_minute: int = Field(1000, ge=1)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    login_failures_per_account: int = Field(5, ge=1)
+    login_failures_per_ip: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(15 * 60, ge=1)
+    ws_max_frame_bytes: int = Field(16 * 1024, ge=256)
+    ws_frames_per_second: float = Field(20.0, gt=0)
+    ws_idle_timeout_seconds: float = Field(75.0, gt=0)
+
+    # --- machinery ------------------------------------------------------------------------------
+    outbox_relay: bool = True  # off only in the crash test, to hold events in the outbox
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None and self.redis_url is None and self.amqp_url is None
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def database_url_for(self, service: str) -> str:
+        """Each service owns its tables: in embedded mode, its own SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / f'{service}.sqlite3'}"

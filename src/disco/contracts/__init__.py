@@ -1,0 +1,1 @@
+"""The shared vocabulary between services: pydantic models only."""

@@ -1,0 +1,1 @@
+"""The gateway: routing, token checks, rate limits, WebSockets, OpenAPI, the web client."""

@@ -1,0 +1,52 @@
+"""The gateway's endpoints: health, metrics, OpenAPI, the WebSocket, and the proxy to services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from disco.gateway.service import Gateway
+from disco.gateway.websocket import SocketSession
+
+router = APIRouter()
+
+
+def _gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+GatewayDep = Annotated[Gateway, Depends(_gateway)]
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi(gateway: GatewayDep) -> JSONResponse:
+    return JSONResponse(await gateway.openapi())
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="Disco API")
+
+
+@router.websocket("/v1/ws")
+async def websocket(ws: WebSocket) -> None:
+    gateway: Gateway = ws.app.state.gateway
+    await SocketSession(ws, settings=gateway.settings, tokens=gateway.tokens, hub=gateway.hub).run()
+
+
+@router.api_route(
+    "/v1/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def proxy(request: Request, gateway: GatewayDep) -> Response:
+    return await gateway.forward(request)

@@ -1,0 +1,35 @@
+"""create_app(ctx): the gateway as an ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from disco.gateway import api
+from disco.gateway.handlers import on_realtime_push
+from disco.gateway.service import Gateway
+from disco.platform.api import create_service_app
+from disco.platform.context import ServiceContext
+
+__all__ = ["NAME", "create_app"]
+
+NAME = "gateway"
+WEB_CLIENT = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(ctx: ServiceContext) -> FastAPI:
+    gateway = Gateway(ctx)
+    ctx.bus.subscribe(NAME, ["realtime.#"], on_realtime_push(gateway.hub), broadcast=True)
+
+    app = create_service_app(
+        NAME, max_body_bytes=ctx.settings.max_body_bytes, title="Disco", openapi_url=None
+    )  # it serves the merged document instead
+    app.state.gateway = gateway
+    app.state.readiness = gateway.readiness_checks()
+    app.state.token_verifier = ctx.tokens
+    app.include_router(api.router)
+    if (WEB_CLIENT / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEB_CLIENT, html=True), name="web")
+    return app

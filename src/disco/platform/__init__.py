@@ -1,0 +1,1 @@
+"""Domain-free machinery. Imports nothing from disco but ``disco.config``."""

@@ -1,0 +1,220 @@
+"""What every service's ASGI app shares: wire models, error rendering, limits, middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from disco.platform.errors import DiscoError, PayloadTooLarge, Unauthorized, error_body
+from disco.platform.observability import RequestContextMiddleware
+from disco.platform.security import Principal, TokenVerifier
+
+__all__ = [
+    "ApiModel",
+    "BodyLimitMiddleware",
+    "CurrentPrincipal",
+    "RequestModel",
+    "bearer_token",
+    "check_readiness",
+    "create_service_app",
+    "current_principal",
+    "install_error_handlers",
+]
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "VALIDATION_ERROR",
+    409: "CONFLICT",
+    413: "VALIDATION_ERROR",
+    415: "VALIDATION_ERROR",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
+}
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class RequestModel(ApiModel):
+    """A request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, extra="forbid", str_strip_whitespace=True
+    )
+
+
+def _json_error(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        details.append(
+            {"field": ".".join(loc) or None, "message": err.get("msg"), "type": err.get("type")}
+        )
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DiscoError)
+    async def _disco(_: Request, exc: DiscoError) -> JSONResponse:
+        return _json_error(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        if any(d["type"] == "json_invalid" for d in details):
+            return _json_error(400, "VALIDATION_ERROR", "The body is not valid JSON.", details)
+        return _json_error(422, "VALIDATION_ERROR", "Some fields are missing or invalid.", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR")
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        return _json_error(exc.status_code, code, message, None, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over ``max_bytes`` with 413 before the app reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _reject(send, self.max_bytes)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(f"The body is over {self.max_bytes} bytes.")
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except PayloadTooLarge:
+            if not started:
+                await _reject(send, self.max_bytes)
+
+
+async def _reject(send: Send, max_bytes: int) -> None:
+    response = _json_error(413, "VALIDATION_ERROR", f"The body is over {max_bytes} bytes.")
+    await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def create_service_app(
+    name: str,
+    *,
+    max_body_bytes: int,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    title: str | None = None,
+    openapi_url: str | None = "/openapi.json",
+) -> FastAPI:
+    app = FastAPI(
+        title=title or f"Disco {name}",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=openapi_url,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=name)
+
+    # Named checks of this app's backends; /readyz runs them all.
+    app.state.readiness = {}
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        failing = await check_readiness(app.state.readiness)
+        if failing:
+            return JSONResponse({"status": "unavailable", "failing": failing}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+async def check_readiness(checks: dict[str, Callable[[], Awaitable[None]]]) -> list[str]:
+    """Names of the checks that fail or take over two seconds."""
+
+    async def one(name: str, check: Callable[[], Awaitable[None]]) -> str | None:
+        try:
+            await asyncio.wait_for(check(), timeout=2.0)
+        except Exception:
+            log.warning("readiness check %s failed", name, exc_info=True)
+            return name
+        return None
+
+    results = await asyncio.gather(*(one(n, c) for n, c in checks.items()))
+    return sorted(r for r in results if r is not None)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    """The caller, verified against the JWKS (the app keeps its verifier in ``state``)."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("A bearer access token is required.")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

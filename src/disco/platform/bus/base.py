@@ -1,0 +1,88 @@
+"""What every bus adapter offers.
+
+Delivery is at least once. Two kinds of subscription:
+- a *group* (``broadcast=False``): one durable queue per group name, its consumers compete,
+  failed deliveries are retried with backoff and dead-lettered past ``max_attempts``;
+- a *broadcast*: every process gets its own transient copy (the gateways use it to reach
+  whichever process holds a user's socket).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+__all__ = ["RETRY_DELAYS", "Envelope", "EventBus", "Handler", "topic_matches"]
+
+# Backoff between redeliveries of a failing event, in seconds; past the last, it is dead-lettered.
+RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 5.0, 30.0, 120.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    id: str
+    type: str
+    version: int
+    occurred_at: datetime
+    payload: dict[str, Any]
+    attempt: int = field(default=1, compare=False)
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "id": self.id,
+                "type": self.type,
+                "version": self.version,
+                "occurredAt": self.occurred_at.isoformat(),
+                "payload": self.payload,
+            },
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, attempt: int = 1) -> Envelope:
+        data = json.loads(raw)
+        occurred = datetime.fromisoformat(data["occurredAt"])
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
+        return cls(
+            data["id"], data["type"], int(data["version"]), occurred, data["payload"], attempt
+        )
+
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class EventBus(Protocol):
+    def subscribe(
+        self, group: str, patterns: list[str], handler: Handler, *, broadcast: bool = False
+    ) -> None:
+        """Register before ``start``. Patterns use AMQP topic syntax (``*`` one word, ``#`` any)."""
+
+    async def start(self) -> None: ...
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Returns once the bus has the event durably (publisher confirm)."""
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@lru_cache(maxsize=4096)
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching, as RabbitMQ does it: ``*`` is one word, ``#`` zero or more."""
+    return _match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
+
+
+def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[i:]) for i in range(len(words) + 1))
+    return bool(words) and head in ("*", words[0]) and _match(rest, words[1:])

@@ -1,0 +1,88 @@
+"""The in-process bus of the embedded run mode.
+
+``publish`` returns once every subscriber has had a first go at the event, so the outbox row
+is only removed after local consumers ran: a crash before that leaves the event in the outbox,
+to be delivered again on restart (the inbox drops the duplicate). Later retries of a failing
+consumer run in the background, with the same backoff as the RabbitMQ adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+
+from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, topic_matches
+from disco.platform.observability import EVENTS_HANDLED
+
+__all__ = ["MemoryBus"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Subscription:
+    group: str
+    patterns: list[str]
+    handler: Handler
+
+
+class MemoryBus:
+    def __init__(self, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+        self._subs: list[_Subscription] = []
+        self._retry_delays = retry_delays
+        self._background: set[asyncio.Task[None]] = set()
+        self.dead_letters: list[tuple[str, Envelope]] = []
+        self._closed = False
+
+    def subscribe(
+        self, group: str, patterns: list[str], handler: Handler, *, broadcast: bool = False
+    ) -> None:
+        self._subs.append(_Subscription(group, list(patterns), handler))
+
+    async def start(self) -> None:
+        self._closed = False
+
+    async def publish(self, envelope: Envelope) -> None:
+        if self._closed:
+            raise RuntimeError("bus is closed")
+        targets = [
+            s for s in self._subs if any(topic_matches(p, envelope.type) for p in s.patterns)
+        ]
+        await asyncio.gather(*(self._first_attempt(s, envelope) for s in targets))
+
+    async def _first_attempt(self, sub: _Subscription, envelope: Envelope) -> None:
+        if not await self._deliver(sub, envelope):
+            task = asyncio.create_task(self._retry(sub, envelope))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _deliver(self, sub: _Subscription, envelope: Envelope) -> bool:
+        try:
+            await sub.handler(envelope)
+        except Exception:
+            log.exception(
+                "consumer %s failed on %s (attempt %d)", sub.group, envelope.type, envelope.attempt
+            )
+            EVENTS_HANDLED.labels(sub.group, envelope.type, "error").inc()
+            return False
+        EVENTS_HANDLED.labels(sub.group, envelope.type, "ok").inc()
+        return True
+
+    async def _retry(self, sub: _Subscription, envelope: Envelope) -> None:
+        for attempt, delay in enumerate(self._retry_delays, start=2):
+            await asyncio.sleep(delay)
+            if await self._deliver(sub, replace(envelope, attempt=attempt)):
+                return
+        log.error("dead-lettered %s %s for %s", envelope.type, envelope.id, sub.group)
+        self.dead_letters.append((sub.group, envelope))
+
+    async def ping(self) -> None:
+        if self._closed:
+            raise RuntimeError("bus is closed")
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)

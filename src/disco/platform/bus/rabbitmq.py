@@ -1,0 +1,184 @@
+"""The RabbitMQ bus: a durable topic exchange, quorum queues, publisher confirms.
+
+Per group ``G`` (names prefixed with the namespace ``N``):
+- ``N.G``            quorum queue bound to the group's patterns; its consumers compete;
+- ``N.G.retry.K``    one holding queue per backoff step K: a failed event waits there for
+                     ``RETRY_DELAYS[K]`` seconds, then dead-letters back into ``N.G``;
+- ``N.G.dead``       where an event lands after its last retry, for an operator to inspect.
+A broadcast subscription gets a server-named, exclusive queue per process instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+
+from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler
+from disco.platform.observability import EVENTS_HANDLED
+
+__all__ = ["RabbitBus"]
+
+log = logging.getLogger(__name__)
+ATTEMPT_HEADER = "x-disco-attempt"
+
+
+@dataclass
+class _Subscription:
+    group: str
+    patterns: list[str]
+    handler: Handler
+    broadcast: bool
+
+
+class RabbitBus:
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        *,
+        prefetch: int = 64,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
+        self._url = url
+        self._ns = namespace
+        self._prefetch = prefetch
+        self._retry_delays = retry_delays
+        self._subs: list[_Subscription] = []
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._publish_lock = asyncio.Lock()
+
+    @property
+    def exchange_name(self) -> str:
+        return f"{self._ns}.events"
+
+    def subscribe(
+        self, group: str, patterns: list[str], handler: Handler, *, broadcast: bool = False
+    ) -> None:
+        self._subs.append(_Subscription(group, list(patterns), handler, broadcast))
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._url, client_properties={"connection_name": f"disco-{self._ns}"}
+        )
+        self._publish_channel = await self._connection.channel(publisher_confirms=True)
+        self._exchange = await self._publish_channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        for sub in self._subs:
+            await self._consume(sub)
+
+    async def _consume(self, sub: _Subscription) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        exchange = await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        if sub.broadcast:
+            queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        else:
+            name = f"{self._ns}.{sub.group}"
+            await channel.declare_queue(
+                f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            for step, delay in enumerate(self._retry_delays):
+                await channel.declare_queue(
+                    f"{name}.retry.{step}",
+                    durable=True,
+                    arguments={
+                        "x-message-ttl": int(delay * 1000),
+                        "x-dead-letter-exchange": "",
+                        "x-dead-letter-routing-key": name,
+                    },
+                )
+            queue = await channel.declare_queue(
+                name,
+                durable=True,
+                arguments={
+                    "x-queue-type": "quorum",
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": f"{name}.dead",
+                },
+            )
+        for pattern in sub.patterns:
+            await queue.bind(exchange, routing_key=pattern)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._handle(sub, channel, message)
+
+        await queue.consume(on_message)
+
+    async def _handle(
+        self, sub: _Subscription, channel: AbstractChannel, message: AbstractIncomingMessage
+    ) -> None:
+        attempt = int(str((message.headers or {}).get(ATTEMPT_HEADER, 1)))
+        try:
+            envelope = Envelope.from_json(message.body, attempt)
+        except (ValueError, KeyError, TypeError):
+            log.error("unreadable message %s on %s: dead-lettered", message.message_id, sub.group)
+            await message.reject(requeue=False)
+            return
+        try:
+            await sub.handler(envelope)
+        except Exception:
+            EVENTS_HANDLED.labels(sub.group, envelope.type, "error").inc()
+            log.exception(
+                "consumer %s failed on %s (attempt %d)", sub.group, envelope.type, attempt
+            )
+            if sub.broadcast:
+                await message.ack()  # a push to a socket is worth one try, not a backlog
+            elif attempt <= len(self._retry_delays):
+                await channel.default_exchange.publish(
+                    aio_pika.Message(
+                        message.body,
+                        message_id=message.message_id,
+                        type=message.type,
+                        content_type="application/json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        headers={ATTEMPT_HEADER: attempt + 1},
+                    ),
+                    routing_key=f"{self._ns}.{sub.group}.retry.{attempt - 1}",
+                )
+                await message.ack()
+            else:
+                log.error("dead-lettered %s %s for %s", envelope.type, envelope.id, sub.group)
+                await message.reject(requeue=False)
+            return
+        EVENTS_HANDLED.labels(sub.group, envelope.type, "ok").inc()
+        await message.ack()
+
+    async def publish(self, envelope: Envelope) -> None:
+        if self._exchange is None:
+            raise RuntimeError("bus not started")
+        message = aio_pika.Message(
+            envelope.to_json(),
+            message_id=envelope.id,
+            type=envelope.type,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            timestamp=envelope.occurred_at,
+        )
+        # With confirms on, publish() returns when the broker has taken responsibility.
+        await self._exchange.publish(message, routing_key=envelope.type, timeout=10)
+
+    async def ping(self) -> None:
+        if self._connection is None or self._connection.is_closed:
+            raise ConnectionError("RabbitMQ connection is closed")
+        if self._publish_channel is None or self._publish_channel.is_closed:
+            raise ConnectionError("RabbitMQ channel is closed")
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None

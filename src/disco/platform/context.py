@@ -1,0 +1,27 @@
+"""Everything a service is given at start-up. Built by ``disco.runtime``, never by a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from disco.config import Settings
+from disco.platform.bus import EventBus
+from disco.platform.clock import Clock
+from disco.platform.http import ServiceDirectory
+from disco.platform.kv import KeyValue
+from disco.platform.mail import Mailer
+from disco.platform.security import FieldCipher, TokenVerifier
+
+__all__ = ["ServiceContext"]
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    settings: Settings
+    clock: Clock
+    kv: KeyValue
+    bus: EventBus
+    services: ServiceDirectory
+    tokens: TokenVerifier
+    cipher: FieldCipher
+    mailer: Mailer

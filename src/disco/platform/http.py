@@ -1,0 +1,56 @@
+"""Service-to-service HTTP: the same client interface in one process and across a cluster.
+
+In ``disco up`` a service's client talks to its ASGI app directly (``httpx.ASGITransport``);
+in ``disco cluster`` the same client goes over the network. Callers cannot tell which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+from starlette.types import ASGIApp
+
+__all__ = ["ServiceDirectory"]
+
+
+class ServiceDirectory:
+    """Knows where each service is and hands out one pooled client per service."""
+
+    def __init__(self, urls: Mapping[str, str] | None = None, timeout: float = 10.0) -> None:
+        self._urls = dict(urls or {})
+        self._apps: dict[str, ASGIApp] = {}
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._timeout = timeout
+
+    def register_app(self, service: str, app: ASGIApp) -> None:
+        """Reach ``service`` in this process."""
+        self._apps[service] = app
+
+    def knows(self, service: str) -> bool:
+        return service in self._apps or service in self._urls
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        client = self._clients.get(service)
+        if client is None:
+            if service in self._apps:
+                transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=self._apps[service])
+                base_url = f"http://{service}.internal"
+            elif service in self._urls:
+                transport = httpx.AsyncHTTPTransport(
+                    retries=2,
+                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                )
+                base_url = self._urls[service]
+            else:
+                raise LookupError(f"no route to service {service!r}")
+            client = httpx.AsyncClient(
+                transport=transport, base_url=base_url, timeout=self._timeout
+            )
+            self._clients[service] = client
+        return client
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()

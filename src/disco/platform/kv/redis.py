@@ -1,0 +1,56 @@
+"""The real KV: Redis, shared by every process (two gateways share one rate-limit budget)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+__all__ = ["RedisKV"]
+
+# INCR and set the window's expiry on first hit, atomically; returns count and ms left.
+_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}
+"""
+
+
+class RedisKV:
+    def __init__(self, url: str, namespace: str) -> None:
+        self.redis: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self._prefix = f"{namespace}:"
+        self._hit: Any = self.redis.register_script(_HIT)
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def get(self, key: str) -> str | None:
+        return cast(str | None, await self.redis.get(self._k(key)))
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        if not keys:
+            return []
+        return cast(list[str | None], await self.redis.mget([self._k(k) for k in keys]))
+
+    async def set(
+        self, key: str, value: str, *, ttl: float | None = None, only_new: bool = False
+    ) -> bool:
+        px = int(ttl * 1000) if ttl is not None else None
+        return bool(await self.redis.set(self._k(key), value, px=px, nx=only_new))
+
+    async def take(self, key: str) -> str | None:
+        return cast(str | None, await self.redis.getdel(self._k(key)))
+
+    async def delete(self, key: str) -> None:
+        await self.redis.delete(self._k(key))
+
+    async def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
+        count, pttl = await self._hit(keys=[self._k(key)], args=[window_seconds * 1000])
+        return int(count), max(0.0, int(pttl) / 1000)
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    async def close(self) -> None:
+        await self.redis.aclose()
