@@ -1,1 +1,5 @@
-"""The async Python SDK of the public API (HTTP + WebSocket)."""
+"""The async Python SDK of Disco's public API (HTTP + WebSocket)."""
+
+from disco.client.sdk import ApiError, DiscoClient, Socket
+
+__all__ = ["ApiError", "DiscoClient", "Socket"]

@@ -1,0 +1,218 @@
+"""A small async client for the public API: what the tests, ``disco simulate`` and bench use.
+
+async with DiscoClient("http://localhost:8000") as disco:
+    await disco.signup("ada@example.com", "a long passphrase", "Ada", "Lovelace")
+    me = await disco.get("/v1/auth/me")
+    async with disco.socket() as ws:
+        await ws.send("ping")
+        print(await ws.expect("pong"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import TracebackType
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+__all__ = ["ApiError", "DiscoClient", "Socket"]
+
+
+class ApiError(Exception):
+    """A 4xx/5xx answer, with the error body's code and message."""
+
+    def __init__(self, status: int, code: str, message: str, body: Any) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.body = body
+
+
+class DiscoClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.refresh_token: str | None = None
+        self.user: dict[str, Any] | None = None
+        self.http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
+
+    async def __aenter__(self) -> DiscoClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    # --- HTTP -----------------------------------------------------------------------------------
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send a request with the current token; return the raw response, whatever its status."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.token and "authorization" not in {k.lower() for k in headers}:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return await self.http.request(method, path, headers=headers, **kwargs)
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request; return the JSON body, or raise ``ApiError``."""
+        response = await self.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+                error = body["error"]
+                raise ApiError(response.status_code, error["code"], error["message"], body)
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(response.status_code, "UNKNOWN", response.text, None) from None
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def get(self, path: str, **kwargs: Any) -> Any:
+        return await self.call("GET", path, **kwargs)
+
+    async def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.call("POST", path, json=json, **kwargs)
+
+    async def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.call("PUT", path, json=json, **kwargs)
+
+    async def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.call("PATCH", path, json=json, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> Any:
+        return await self.call("DELETE", path, **kwargs)
+
+    # --- auth -----------------------------------------------------------------------------------
+    def _keep(self, pair: dict[str, Any]) -> dict[str, Any]:
+        self.token = pair["token"]
+        self.refresh_token = pair["refreshToken"]
+        self.user = pair["user"]
+        return pair
+
+    async def signup(
+        self, email: str, password: str, first_name: str, last_name: str
+    ) -> dict[str, Any]:
+        return self._keep(
+            await self.post(
+                "/v1/auth/signup",
+                {
+                    "email": email,
+                    "password": password,
+                    "firstName": first_name,
+                    "lastName": last_name,
+                },
+            )
+        )
+
+    async def login(self, email: str, password: str) -> dict[str, Any]:
+        return self._keep(await self.post("/v1/auth/login", {"email": email, "password": password}))
+
+    async def refresh(self) -> dict[str, Any]:
+        return self._keep(await self.post("/v1/auth/refresh", {"refreshToken": self.refresh_token}))
+
+    async def logout(self) -> None:
+        await self.post("/v1/auth/logout")
+
+    # --- WebSocket ------------------------------------------------------------------------------
+    def socket(self, *, token_in: str = "subprotocol", origin: str | None = None) -> Socket:
+        """A WebSocket to ``/v1/ws``; the token travels in a subprotocol (default), the query
+        string (``token_in="query"``) or a first ``auth`` frame (``token_in="frame"``)."""
+        if self.token is None:
+            raise RuntimeError("sign in first")
+        return Socket(self.base_url, self.token, token_in=token_in, origin=origin)
+
+
+class Socket:
+    def __init__(self, base_url: str, token: str, *, token_in: str, origin: str | None) -> None:
+        ws_url = base_url.replace("http://", "ws://").replace("https://", "wss://") + "/v1/ws"
+        self._token = token
+        self._token_in = token_in
+        subprotocols = ["disco.v1"]
+        if token_in == "subprotocol":
+            subprotocols.append(f"bearer.{token}")
+        elif token_in == "query":
+            ws_url += f"?token={token}"
+        self._url = ws_url
+        self._subprotocols = subprotocols
+        self._origin = origin
+        self.ws: ClientConnection | None = None
+        self.frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+
+    async def __aenter__(self) -> Socket:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        self.ws = await connect(
+            self._url,
+            subprotocols=self._subprotocols,  # type: ignore[arg-type]
+            origin=self._origin,  # type: ignore[arg-type]
+            max_size=2**20,
+        )
+        if self._token_in == "frame":
+            await self.send("auth", {"token": self._token})
+        self._reader = asyncio.create_task(self._read())
+        await self.expect("ready")
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for raw in self.ws:
+                await self.frames.put(json.loads(raw))
+        except Exception:  # noqa: S110 - a dropped connection ends the reader; close_code says why
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            self.closed.set()
+
+    async def send(self, kind: str, data: dict[str, Any] | None = None) -> None:
+        assert self.ws is not None
+        await self.ws.send(json.dumps({"type": kind, "data": data or {}}))
+
+    async def send_raw(self, raw: str | bytes) -> None:
+        assert self.ws is not None
+        await self.ws.send(raw)
+
+    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+        return await asyncio.wait_for(self.frames.get(), timeout)
+
+    async def expect(self, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The next frame of type ``kind``, skipping others; raises TimeoutError if none comes."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            frame = await asyncio.wait_for(self.frames.get(), max(0.0, remaining))
+            if frame.get("type") == kind:
+                return frame
+
+    async def wait_closed(self, timeout: float = 5.0) -> int | None:
+        await asyncio.wait_for(self.closed.wait(), timeout)
+        return self.close_code
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)

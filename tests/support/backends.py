@@ -1,0 +1,117 @@
+"""Settings for the two backends every contract test runs on, and a running Disco to test.
+
+``real`` needs PostgreSQL, Redis and RabbitMQ on their standard local ports; if one is not
+there, the test errors (it never skips). Each run gets its own database and its own namespace
+of queues and keys, so runs do not see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+
+from disco.config import SERVICES, Settings
+from disco.platform.clock import Clock
+from disco.runtime import System, build_asgi
+from tests.support.net import free_port
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+async def create_database() -> str:
+    name = f"disco_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def backend_settings(
+    backend: str, data_dir: Path, **overrides: Any
+) -> AsyncIterator[Settings]:
+    """Settings for ``embedded`` or ``real``; a real run's database is dropped afterwards."""
+    base: dict[str, Any] = {
+        "data_dir": data_dir,
+        "environment": "test",
+        "namespace": f"t{uuid.uuid4().hex[:10]}",
+        # The suites sign many users up from 127.0.0.1; the limit tests set their own.
+        "rate_limit_anonymous_per_minute": 100_000,
+        "rate_limit_user_per_minute": 100_000,
+        "login_failures_per_ip": 100_000,
+        "log_level": "WARNING",
+    }
+    database = None
+    if backend == "real":
+        database = await create_database()
+        base.update(
+            database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+            redis_url=REDIS_URL,
+            amqp_url=AMQP_URL,
+        )
+    elif backend != "embedded":
+        raise ValueError(backend)
+    base.update(overrides)
+    try:
+        yield Settings(**base)
+    finally:
+        if database:
+            await drop_database(database)
+
+
+class Running:
+    """A Disco serving on a free local port, inside the test's event loop."""
+
+    def __init__(self, system: System, port: int) -> None:
+        self.system = system
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    settings: Settings, services: Sequence[str] = SERVICES, *, clock: Clock | None = None
+) -> AsyncIterator[Running]:
+    port = free_port()
+    settings = settings.model_copy(update={"port": port, "host": "127.0.0.1"})
+    system = System(settings, services, clock=clock)
+    config = uvicorn.Config(
+        build_asgi(system),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws_max_size=settings.ws_max_frame_bytes,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # re-raises why start-up failed
+            raise RuntimeError("server stopped during start-up")
+        await asyncio.sleep(0.02)
+    try:
+        yield Running(system, port)
+    finally:
+        server.should_exit = True
+        await task
