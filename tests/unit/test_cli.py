@@ -1,0 +1,59 @@
+"""The disco command refuses bad arguments and bad configuration with a clear message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "disco", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run("dance")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_unknown_service_is_a_usage_error() -> None:
+    result = run("serve", "nonsense")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_bad_port_is_a_usage_error() -> None:
+    result = run("up", "--port", "99999")
+    assert result.returncode == 2
+    assert "port" in result.stderr
+
+
+def test_bad_environment_names_the_variable(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DISCO_PORT": "not-a-number", "DISCO_DATA_DIR": str(tmp_path)}
+    result = run("migrate", env=env)
+    assert result.returncode != 0
+    assert "DISCO_PORT" in result.stderr
+
+
+def test_cluster_without_real_backends_says_what_is_missing(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DISCO_DATA_DIR": str(tmp_path)}
+    result = run("cluster", env=env)
+    assert result.returncode != 0
+    assert "DISCO_DATABASE_URL" in result.stderr
+
+
+def test_migrate_creates_the_embedded_databases(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DISCO_DATA_DIR": str(tmp_path)}
+    result = run("migrate", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "auth.sqlite3").exists()
