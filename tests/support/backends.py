@@ -18,6 +18,7 @@ import asyncpg
 import uvicorn
 
 from disco.config import SERVICES, Settings
+from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.clock import Clock
 from disco.runtime import System, build_asgi
 from tests.support.net import free_port
@@ -115,3 +116,7 @@ async def serve(
     finally:
         server.should_exit = True
         await task
+        # Quorum queues are heavy (a Raft group each) and outlive the run: left behind, hundreds
+        # of them make every later broker restart crawl.
+        if isinstance(system.bus, RabbitBus):
+            await system.bus.delete_topology()

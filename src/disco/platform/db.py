@@ -164,6 +164,7 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self, name: str) -> AsyncIterator[UnitOfWork]:
         started = time.perf_counter()
+        refusal: DiscoError | None = None
         async with self._sessions() as session:
             uow = UnitOfWork(session, self.outbox, name)
             try:
@@ -174,7 +175,8 @@ class Database:
                     await session.rollback()
                     raise
                 await session.commit()
-                raise
+                # Committed all the same: its events and after-commit work go ahead below.
+                refusal = exc
             except BaseException:
                 await session.rollback()
                 raise
@@ -189,6 +191,8 @@ class Database:
                 await callback()
             except Exception:
                 log.exception("after-commit callback of %s failed", name)
+        if refusal is not None:
+            raise refusal
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

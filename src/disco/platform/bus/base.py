@@ -1,8 +1,10 @@
 """What every bus adapter offers.
 
 Delivery is at least once. Two kinds of subscription:
-- a *group* (``broadcast=False``): one durable queue per group name, its consumers compete,
-  failed deliveries are retried with backoff and dead-lettered past ``max_attempts``;
+- a *group* (``broadcast=False``): one durable queue per group name, its consumers compete
+  (every subscription to the group, in this process or another, is one more consumer of the
+  same queue, so they must all use the same patterns); failed deliveries are retried after
+  each of the bus's ``retry_delays`` and dead-lettered after the last;
 - a *broadcast*: every process gets its own transient copy (the gateways use it to reach
   whichever process holds a user's socket).
 """
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-__all__ = ["RETRY_DELAYS", "Envelope", "EventBus", "Handler", "topic_matches"]
+__all__ = ["RETRY_DELAYS", "Envelope", "EventBus", "Handler", "check_group", "topic_matches"]
 
 # Backoff between redeliveries of a failing event, in seconds; past the last, it is dead-lettered.
 RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 5.0, 30.0, 120.0)
@@ -73,10 +75,27 @@ class EventBus(Protocol):
     async def close(self) -> None: ...
 
 
+def check_group(
+    groups: dict[str, list[str]], group: str, patterns: list[str], *, broadcast: bool
+) -> None:
+    """Refuse a second subscription to ``group`` with other patterns: both would consume one
+    queue bound to all of them, so each handler would be given events it did not ask for."""
+    if broadcast:
+        return
+    known = groups.setdefault(group, sorted(patterns))
+    if known != sorted(patterns):
+        raise ValueError(f"group {group!r} is already subscribed to {known}, not {patterns}")
+
+
 @lru_cache(maxsize=4096)
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching, as RabbitMQ does it: ``*`` is one word, ``#`` zero or more."""
-    return _match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
+    return _match(_words(pattern), _words(routing_key))
+
+
+def _words(key: str) -> tuple[str, ...]:
+    # RabbitMQ reads an empty key as no words at all, not as one empty word.
+    return tuple(key.split(".")) if key else ()
 
 
 def _match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:

@@ -3,16 +3,19 @@
 ``publish`` returns once every subscriber has had a first go at the event, so the outbox row
 is only removed after local consumers ran: a crash before that leaves the event in the outbox,
 to be delivered again on restart (the inbox drops the duplicate). Later retries of a failing
-consumer run in the background, with the same backoff as the RabbitMQ adapter.
+consumer run in the background, with the same backoff as the RabbitMQ adapter. As there, the
+subscriptions to one group take turns, and a broadcast subscription gets one try.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, topic_matches
+from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, check_group, topic_matches
 from disco.platform.observability import EVENTS_HANDLED
 
 __all__ = ["MemoryBus"]
@@ -25,11 +28,14 @@ class _Subscription:
     group: str
     patterns: list[str]
     handler: Handler
+    broadcast: bool
 
 
 class MemoryBus:
     def __init__(self, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         self._subs: list[_Subscription] = []
+        self._groups: dict[str, list[str]] = {}
+        self._turns: defaultdict[str, itertools.count[int]] = defaultdict(itertools.count)
         self._retry_delays = retry_delays
         self._background: set[asyncio.Task[None]] = set()
         self.dead_letters: list[tuple[str, Envelope]] = []
@@ -38,7 +44,8 @@ class MemoryBus:
     def subscribe(
         self, group: str, patterns: list[str], handler: Handler, *, broadcast: bool = False
     ) -> None:
-        self._subs.append(_Subscription(group, list(patterns), handler))
+        check_group(self._groups, group, patterns, broadcast=broadcast)
+        self._subs.append(_Subscription(group, list(patterns), handler, broadcast))
 
     async def start(self) -> None:
         self._closed = False
@@ -46,13 +53,20 @@ class MemoryBus:
     async def publish(self, envelope: Envelope) -> None:
         if self._closed:
             raise RuntimeError("bus is closed")
-        targets = [
-            s for s in self._subs if any(topic_matches(p, envelope.type) for p in s.patterns)
-        ]
+        targets: list[_Subscription] = []
+        competing: dict[str, list[_Subscription]] = {}
+        for sub in self._subs:
+            if any(topic_matches(p, envelope.type) for p in sub.patterns):
+                if sub.broadcast:
+                    targets.append(sub)
+                else:
+                    competing.setdefault(sub.group, []).append(sub)
+        for group, members in competing.items():
+            targets.append(members[next(self._turns[group]) % len(members)])
         await asyncio.gather(*(self._first_attempt(s, envelope) for s in targets))
 
     async def _first_attempt(self, sub: _Subscription, envelope: Envelope) -> None:
-        if not await self._deliver(sub, envelope):
+        if not await self._deliver(sub, envelope) and not sub.broadcast:
             task = asyncio.create_task(self._retry(sub, envelope))
             self._background.add(task)
             task.add_done_callback(self._background.discard)

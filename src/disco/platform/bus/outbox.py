@@ -54,14 +54,16 @@ class OutboxRelay:
         while True:
             try:
                 sent = await self.relay_once()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
+            except (Exception, asyncio.CancelledError) as exc:
+                if isinstance(exc, asyncio.CancelledError) and _stop_requested():
+                    raise
+                # A broker connection that dies mid-publish can also cancel the wait for its
+                # confirm: that is one more failure to retry, not a reason for the relay to end.
                 failures += 1
-                log.warning("outbox relay of %s: %s (retrying)", self._db.service, exc)
+                log.warning("outbox relay of %s: %r (retrying)", self._db.service, exc)
                 await asyncio.sleep(min(0.2 * 2**failures, 10.0))
                 continue
+            failures = 0
             if sent == self._batch:
                 continue  # more waiting
             with contextlib.suppress(TimeoutError):
@@ -109,3 +111,8 @@ class OutboxRelay:
                 return published, exc
             published.append(row["seq"])
         return published, None
+
+
+def _stop_requested() -> bool:
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0

@@ -5,12 +5,11 @@ Per group ``G`` (names prefixed with the namespace ``N``):
 - ``N.G.retry.K``    one holding queue per backoff step K: a failed event waits there for
                      ``RETRY_DELAYS[K]`` seconds, then dead-letters back into ``N.G``;
 - ``N.G.dead``       where an event lands after its last retry, for an operator to inspect.
-A broadcast subscription gets a server-named, exclusive queue per process instead.
+A broadcast subscription gets an exclusive, auto-deleted queue per process instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler
+from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, check_group
 from disco.platform.observability import EVENTS_HANDLED
 
 __all__ = ["RabbitBus"]
@@ -53,18 +52,37 @@ class RabbitBus:
         self._prefetch = prefetch
         self._retry_delays = retry_delays
         self._subs: list[_Subscription] = []
+        self._groups: dict[str, list[str]] = {}
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._publish_lock = asyncio.Lock()
+        # Durable queues this bus declared: what an operator (or a test run) deletes to tidy up.
+        self.declared_queues: list[str] = []
 
     @property
     def exchange_name(self) -> str:
         return f"{self._ns}.events"
 
+    def group_queues(self, group: str) -> tuple[str, str, list[str]]:
+        """The names of a group's queues: main, dead-letter, and one per retry step."""
+        name = f"{self._ns}.{group}"
+        return name, f"{name}.dead", [f"{name}.retry.{i}" for i in range(len(self._retry_delays))]
+
+    async def delete_topology(self) -> None:
+        """Delete the exchange and every durable queue this bus declared (for tear-down)."""
+        connection = await aio_pika.connect(self._url)
+        try:
+            channel = await connection.channel()
+            for name in self.declared_queues:
+                await channel.queue_delete(name)
+            await channel.exchange_delete(self.exchange_name)
+        finally:
+            await connection.close()
+
     def subscribe(
         self, group: str, patterns: list[str], handler: Handler, *, broadcast: bool = False
     ) -> None:
+        check_group(self._groups, group, patterns, broadcast=broadcast)
         self._subs.append(_Subscription(group, list(patterns), handler, broadcast))
 
     async def start(self) -> None:
@@ -88,13 +106,11 @@ class RabbitBus:
         if sub.broadcast:
             queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         else:
-            name = f"{self._ns}.{sub.group}"
-            await channel.declare_queue(
-                f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"}
-            )
-            for step, delay in enumerate(self._retry_delays):
+            name, dead, retries = self.group_queues(sub.group)
+            await channel.declare_queue(dead, durable=True, arguments={"x-queue-type": "quorum"})
+            for retry, delay in zip(retries, self._retry_delays, strict=True):
                 await channel.declare_queue(
-                    f"{name}.retry.{step}",
+                    retry,
                     durable=True,
                     arguments={
                         "x-message-ttl": int(delay * 1000),
@@ -108,9 +124,10 @@ class RabbitBus:
                 arguments={
                     "x-queue-type": "quorum",
                     "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": f"{name}.dead",
+                    "x-dead-letter-routing-key": dead,
                 },
             )
+            self.declared_queues += [name, dead, *retries]
         for pattern in sub.patterns:
             await queue.bind(exchange, routing_key=pattern)
 
@@ -148,7 +165,7 @@ class RabbitBus:
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                         headers={ATTEMPT_HEADER: attempt + 1},
                     ),
-                    routing_key=f"{self._ns}.{sub.group}.retry.{attempt - 1}",
+                    routing_key=self.group_queues(sub.group)[2][attempt - 1],
                 )
                 await message.ack()
             else:

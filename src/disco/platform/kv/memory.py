@@ -63,9 +63,12 @@ class MemoryKV:
             self._sweep()
             return 1, float(window_seconds)
         count = int(current) + 1
+        # A counter written by set() without a ttl starts its window now, as in Redis.
         expires = self._data[key][1]
+        if expires is None:
+            expires = now + window_seconds
         self._data[key] = (str(count), expires)
-        return count, max(0.0, (expires or now) - now)
+        return count, max(0.0, expires - now)
 
     async def ping(self) -> None:
         return None

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 from redis.asyncio import Redis
 
 __all__ = ["RedisKV"]
 
-# INCR and set the window's expiry on first hit, atomically; returns count and ms left.
+# INCR and start the window's expiry on its first hit, atomically; returns count and ms left.
+# A counter found without an expiry (written by set() without a ttl) starts its window now
+# rather than counting for ever.
 _HIT = """
 local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}
+local left = redis.call('PTTL', KEYS[1])
+if n == 1 or left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {n, left}
 """
 
 
@@ -36,7 +43,8 @@ class RedisKV:
     async def set(
         self, key: str, value: str, *, ttl: float | None = None, only_new: bool = False
     ) -> bool:
-        px = int(ttl * 1000) if ttl is not None else None
+        # Redis refuses an expiry of 0 ms; round a tiny ttl up instead of failing.
+        px = max(1, math.ceil(ttl * 1000)) if ttl is not None else None
         return bool(await self.redis.set(self._k(key), value, px=px, nx=only_new))
 
     async def take(self, key: str) -> str | None:
