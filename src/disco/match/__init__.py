@@ -1,0 +1,1 @@
+"""The match service: live presence, proximity matching, nearby notifications, connections."""

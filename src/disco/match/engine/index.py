@@ -1,0 +1,350 @@
+"""The presence index: who is where right now, and which pairs just came into range.
+
+Users in discovery mode are kept in memory only (DESIGN.md section 6: never logged, never
+persisted). The index answers three questions fast enough for a city of 100,000 moving users:
+
+- ``query(user)``: who is within BOTH radii (true distance <= min(radius_a, radius_b));
+- ``upsert(user, ...)``: the user moved; which pairs *entered* mutual range, so a notification
+  fires once per encounter. A pair that separated is not announced again until it has been
+  apart for ``cooldown_s`` without a break (re-entering earlier restarts nothing but silence);
+- ``expire(now)``: users silent for ``ttl_s`` vanish, ending their encounters.
+
+How it stays fast in pure Python:
+
+- Users are grouped into **radius classes** (a ladder of radii), each with its own uniform grid
+  whose cell size follows the class's radius. A user with radius r looks in a class whose
+  largest radius is R only as far as min(r, R): a 30 m user never walks a mile of cells.
+- Cells are classified against the circle before their members are touched: a cell wholly
+  outside is skipped, a cell wholly inside (for the class's smallest radius) is taken whole,
+  and only boundary cells pay a per-member distance test.
+- An update never lists everyone in range: a pair entered iff it is in range of the new
+  position and was not of the old one, so cells wholly inside both circles are skipped, and
+  the work follows the thin band the user moved across.
+
+Time is injected (``at`` / ``now``, seconds, non-decreasing; an earlier time counts as the
+latest seen). The index never reads a clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from math import ceil, floor, sqrt
+
+from disco.match.engine.geo import Bucket, Projection, bucket_for, snap, snapped_distance_m
+
+__all__ = ["DEFAULT_RADIUS_LADDER", "PairFilter", "PresenceIndex"]
+
+# Should this pair be announced when it comes into range? (compatibility, blocks, zones...)
+PairFilter = Callable[[str, str], bool]
+
+# Upper bounds of the radius classes, metres: roughly x1.6 apart from 100 ft to a mile, so a
+# class's radii differ little and its cells suit all of them.
+DEFAULT_RADIUS_LADDER: tuple[int, ...] = (40, 65, 100, 160, 250, 400, 640, 1000, 1609)
+
+# Cell edge as a fraction of the class's largest radius: smaller cells waste less area on the
+# circle's corners but cost a dictionary lookup each (measured by bench/discovery.py).
+CELL_FRACTION = 0.25
+MIN_CELL_M = 30.0
+
+_Member = tuple[float, float, float]  # x, y, radius
+
+
+def _row_span(
+    x: float, y: float, iy: int, c: float, reach2: float, whole2: float
+) -> tuple[int, int, int, int]:
+    """For the row ``iy`` of a grid of cell ``c``, around (x, y): the columns ix0..ix1 of the
+    cells the circle of radius sqrt(reach2) touches, and jx0..jx1 of those wholly inside the
+    circle of radius sqrt(whole2) (an empty range when none is). The margins keep rounding on
+    the safe side: a cell is never skipped nor taken whole by mistake, at worst checked."""
+    bottom = iy * c
+    top = bottom + c
+    near_y = bottom - y if y < bottom else (y - top if y > top else 0.0)
+    h2 = reach2 - near_y * near_y
+    if h2 < 0:
+        ix0, ix1 = 0, -1
+    else:
+        h = sqrt(h2) + 1e-6
+        ix0, ix1 = floor((x - h) / c), floor((x + h) / c)
+    far_y = max(y - bottom, top - y)
+    w2 = whole2 - far_y * far_y
+    if w2 <= 0:
+        return ix0, ix1, 0, -1
+    w = sqrt(w2) - 1e-6
+    return ix0, ix1, ceil((x - w) / c), floor((x + w) / c) - 1
+
+
+class _ClassGrid:
+    """One radius class: a uniform grid of cells {user_id: (x, y, radius)}."""
+
+    __slots__ = ("cell", "cells", "hi", "lo", "radius_counts")
+
+    def __init__(self, upper_radius: float) -> None:
+        self.cell = max(MIN_CELL_M, upper_radius * CELL_FRACTION)
+        self.cells: dict[tuple[int, int], dict[str, _Member]] = {}
+        self.radius_counts: dict[float, int] = {}
+        self.lo = math.inf  # smallest and largest radius present
+        self.hi = -math.inf
+
+    def key(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.cell), math.floor(y / self.cell)
+
+    def add(self, key: tuple[int, int], user_id: str, member: _Member) -> None:
+        cell = self.cells.get(key)
+        if cell is None:
+            self.cells[key] = cell = {}
+        cell[user_id] = member
+        radius = member[2]
+        count = self.radius_counts.get(radius, 0)
+        self.radius_counts[radius] = count + 1
+        if count == 0:
+            self.lo = min(self.lo, radius)
+            self.hi = max(self.hi, radius)
+
+    def discard(self, key: tuple[int, int], user_id: str, radius: float) -> None:
+        cell = self.cells[key]
+        del cell[user_id]
+        if not cell:
+            del self.cells[key]
+        count = self.radius_counts[radius] - 1
+        if count:
+            self.radius_counts[radius] = count
+        else:
+            del self.radius_counts[radius]
+            self.lo = min(self.radius_counts, default=math.inf)
+            self.hi = max(self.radius_counts, default=-math.inf)
+
+
+class _Presence:
+    __slots__ = ("grid", "key", "r", "seen", "snapped", "x", "y")
+
+    def __init__(
+        self,
+        x: float,
+        y: float,
+        r: float,
+        grid: _ClassGrid,
+        key: tuple[int, int],
+        snapped: tuple[int, int],
+        seen: float,
+    ) -> None:
+        self.x, self.y, self.r = x, y, r
+        self.grid, self.key, self.snapped, self.seen = grid, key, snapped, seen
+
+
+class PresenceIndex:
+    def __init__(
+        self,
+        origin_lat: float,
+        origin_lon: float,
+        *,
+        ttl_s: float = 120.0,
+        cooldown_s: float = 1800.0,
+        snap_m: float = 50.0,
+        pair_filter: PairFilter | None = None,
+        radius_ladder: Iterable[int] = DEFAULT_RADIUS_LADDER,
+    ) -> None:
+        if ttl_s <= 0 or cooldown_s < 0 or snap_m <= 0:
+            raise ValueError("ttl_s and snap_m must be positive, cooldown_s not negative")
+        self.projection = Projection(origin_lat, origin_lon)
+        self.ttl_s = ttl_s
+        self.cooldown_s = cooldown_s
+        self.snap_m = snap_m
+        self._pair_filter = pair_filter
+        self._ladder = sorted(radius_ladder)
+        self._grids = [_ClassGrid(upper) for upper in self._ladder]
+        self._users: dict[str, _Presence] = {}
+        self._by_last_seen: OrderedDict[str, float] = OrderedDict()
+        self._now = -math.inf
+        # Announced pairs: partners currently in range, and when the others separated.
+        self._encounters: dict[str, set[str]] = {}
+        self._separated: dict[tuple[str, str], float] = {}
+        self._separations: deque[tuple[float, tuple[str, str]]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def __contains__(self, user_id: object) -> bool:
+        return user_id in self._users
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def upsert(self, user_id: str, lat: float, lon: float, radius_m: float, at: float) -> list[str]:
+        """Place or move a user; the partners to announce: pairs that entered mutual range."""
+        if not 0 < radius_m <= self._ladder[-1]:
+            raise ValueError(f"radius must be in (0, {self._ladder[-1]}] metres")
+        now = self._advance(at)
+        x, y = self.projection.to_xy(lat, lon)
+        old = self._users.get(user_id)
+        if old is not None:
+            old.grid.discard(old.key, user_id, old.r)
+        entering = self._entering(x, y, radius_m, old)
+        grid = self._grids[bisect.bisect_left(self._ladder, radius_m)]
+        key = grid.key(x, y)
+        grid.add(key, user_id, (x, y, radius_m))
+        snapped = snap(x, y, self.snap_m)
+        if old is None:
+            self._users[user_id] = _Presence(x, y, radius_m, grid, key, snapped, now)
+        else:
+            old.x, old.y, old.r, old.grid, old.key, old.snapped, old.seen = (
+                x, y, radius_m, grid, key, snapped, now,
+            )  # fmt: skip
+            self._end_encounters_out_of_range(user_id, now)
+        self._by_last_seen[user_id] = now
+        self._by_last_seen.move_to_end(user_id)
+        return self._announce(user_id, entering, now)
+
+    def remove(self, user_id: str, at: float) -> None:
+        """Discovery switched off (or the user left): gone from the index at once."""
+        now = self._advance(at)
+        if user_id in self._users:
+            self._drop(user_id, now)
+
+    def expire(self, now: float) -> list[str]:
+        """Drop users not seen for ``ttl_s``; their encounters end when their presence did."""
+        self._now = max(self._now, now)
+        expired = []
+        while self._by_last_seen:
+            user_id, seen = next(iter(self._by_last_seen.items()))
+            if seen + self.ttl_s > self._now:
+                break
+            self._drop(user_id, seen + self.ttl_s)
+            expired.append(user_id)
+        while self._separations and self._separations[0][0] + self.cooldown_s <= self._now:
+            at, pair = self._separations.popleft()
+            if self._separated.get(pair) == at:
+                del self._separated[pair]
+        return expired
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def query(self, user_id: str) -> list[str]:
+        """Everyone within both radii of ``user_id`` (true positions); KeyError if absent.
+
+        The order follows the grid, not distance: sort by bucket and something unrelated to
+        position (a score, an id) before showing it, so order leaks nothing within a bucket.
+        """
+        me = self._users[user_id]
+        x, y, r = me.x, me.y, me.r
+        found: list[str] = []
+        for grid in self._grids:
+            if not grid.radius_counts:
+                continue
+            reach = min(r, grid.hi)
+            whole = min(r, grid.lo)
+            reach2, whole2 = reach * reach, whole * whole
+            c = grid.cell
+            cells = grid.cells
+            for iy in range(floor((y - reach) / c), floor((y + reach) / c) + 1):
+                ix0, ix1, jx0, jx1 = _row_span(x, y, iy, c, reach2, whole2)
+                for ix in range(ix0, ix1 + 1):
+                    cell = cells.get((ix, iy))
+                    if cell is None:
+                        continue
+                    if jx0 <= ix <= jx1:
+                        found.extend(cell)
+                        continue
+                    for other, (bx, by, br) in cell.items():
+                        m = r if r < br else br
+                        dx, dy = bx - x, by - y
+                        if dx * dx + dy * dy <= m * m:
+                            found.append(other)
+        found.remove(user_id)  # always found: at distance 0 of itself
+        return found
+
+    def bucket(self, user_id: str, other_id: str) -> Bucket:
+        """The distance one user may see of another: from snapped positions, never true ones."""
+        a, b = self._users[user_id], self._users[other_id]
+        return bucket_for(snapped_distance_m(a.snapped, b.snapped, self.snap_m))
+
+    def in_range(self, user_id: str, other_id: str) -> bool:
+        a, b = self._users[user_id], self._users[other_id]
+        m = min(a.r, b.r)
+        dx, dy = b.x - a.x, b.y - a.y
+        return dx * dx + dy * dy <= m * m
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _advance(self, at: float) -> float:
+        self.expire(at)
+        return self._now
+
+    def _entering(self, x: float, y: float, r: float, old: _Presence | None) -> list[str]:
+        """Users in mutual range of (x, y, r) who were not of ``old`` (the mover is unlisted)."""
+        if old is None:
+            ox = oy = 0.0
+            orad = -1.0  # nobody was in range before
+        else:
+            ox, oy, orad = old.x, old.y, old.r
+        found: list[str] = []
+        for grid in self._grids:
+            if not grid.radius_counts:
+                continue
+            reach = min(r, grid.hi)
+            whole = min(r, grid.lo)
+            whole_old = min(orad, grid.lo)
+            reach2, whole2 = reach * reach, whole * whole
+            whole_old2 = whole_old * whole_old if whole_old > 0 else -1.0
+            c = grid.cell
+            cells = grid.cells
+            for iy in range(floor((y - reach) / c), floor((y + reach) / c) + 1):
+                ix0, ix1, jx0, jx1 = _row_span(x, y, iy, c, reach2, whole2)
+                # Cells wholly inside both the new and the old circle cannot hold a newcomer.
+                _, _, kx0, kx1 = _row_span(ox, oy, iy, c, -1.0, whole_old2)
+                skip_from, skip_to = max(jx0, kx0), min(jx1, kx1)
+                for ix in range(ix0, ix1 + 1):
+                    if skip_from <= ix <= skip_to:
+                        continue
+                    cell = cells.get((ix, iy))
+                    if cell is None:
+                        continue
+                    for other, (bx, by, br) in cell.items():
+                        m = r if r < br else br
+                        dx, dy = bx - x, by - y
+                        if dx * dx + dy * dy <= m * m:
+                            mo = orad if orad < br else br
+                            ex, ey = bx - ox, by - oy
+                            if mo < 0 or ex * ex + ey * ey > mo * mo:
+                                found.append(other)
+        return found
+
+    def _announce(self, user_id: str, entering: list[str], now: float) -> list[str]:
+        announced = []
+        for other in entering:
+            pair = (user_id, other) if user_id < other else (other, user_id)
+            separated_at = self._separated.pop(pair, None)
+            if separated_at is not None and now - separated_at < self.cooldown_s:
+                self._start_encounter(user_id, other)  # back together too soon: silently
+            elif self._pair_filter is None or self._pair_filter(user_id, other):
+                self._start_encounter(user_id, other)
+                announced.append(other)
+        return announced
+
+    def _start_encounter(self, a: str, b: str) -> None:
+        self._encounters.setdefault(a, set()).add(b)
+        self._encounters.setdefault(b, set()).add(a)
+
+    def _end_encounter(self, a: str, b: str, at: float) -> None:
+        for one, other in ((a, b), (b, a)):
+            partners = self._encounters[one]
+            partners.discard(other)
+            if not partners:
+                del self._encounters[one]
+        pair = (a, b) if a < b else (b, a)
+        self._separated[pair] = at
+        self._separations.append((at, pair))
+
+    def _end_encounters_out_of_range(self, user_id: str, now: float) -> None:
+        partners = self._encounters.get(user_id)
+        if partners:
+            for other in [p for p in partners if not self.in_range(user_id, p)]:
+                self._end_encounter(user_id, other, now)
+
+    def _drop(self, user_id: str, at: float) -> None:
+        me = self._users.pop(user_id)
+        me.grid.discard(me.key, user_id, me.r)
+        del self._by_last_seen[user_id]
+        for other in list(self._encounters.get(user_id, ())):
+            self._end_encounter(user_id, other, at)
