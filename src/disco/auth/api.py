@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
 
+from disco.auth.oidc import OidcLogin
+from disco.auth.repository import AuthRepository
 from disco.auth.schemas import (
     Accepted,
+    CodeRequest,
     DisableRequest,
     Jwks,
     LoginRequest,
     Me,
+    MfaRequired,
+    MfaVerifyRequest,
+    RecoveryCodes,
     RefreshRequest,
     ResetPassword,
     ResetRequest,
     SignupRequest,
     TokenPair,
     TokenRequest,
+    TwoFactorSetup,
 )
-from disco.auth.service import AuthService
+from disco.auth.service import AuthService, MfaChallenge
 from disco.platform.api import CurrentPrincipal
 from disco.platform.db import Database
+from disco.platform.errors import NotFound
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 internal = APIRouter(prefix="/internal/auth", include_in_schema=False)
 
 
-def _service(request: Request) -> AuthService:
+async def _service(request: Request) -> AuthService:
     return request.app.state.service
 
 
-def _db(request: Request) -> Database:
+async def _db(request: Request) -> Database:
     return request.app.state.db
 
 
@@ -55,10 +64,52 @@ async def signup(body: SignupRequest, auth: Service, db: Db) -> TokenPair:
 
 
 @router.post("/login")
-async def login(body: LoginRequest, request: Request, auth: Service, db: Db) -> TokenPair:
+async def login(
+    body: LoginRequest, request: Request, auth: Service, db: Db
+) -> TokenPair | MfaRequired:
+    """The token pair, or, with two-factor on, an ``mfaToken`` for ``/2fa/verify``."""
     async with db.unit_of_work("auth.login") as uow:
-        issued = await auth.login(uow, body.email, body.password, client_ip(request))
+        outcome = await auth.login(uow, body.email, body.password, client_ip(request))
+    if isinstance(outcome, MfaChallenge):
+        return MfaRequired.of(outcome)
+    return TokenPair.of(outcome)
+
+
+@router.post("/2fa/verify")
+async def verify_two_factor(
+    body: MfaVerifyRequest, request: Request, auth: Service, db: Db
+) -> TokenPair:
+    async with db.unit_of_work("auth.verify_mfa") as uow:
+        issued = await auth.verify_mfa(uow, body.mfa_token, body.code, client_ip(request))
     return TokenPair.of(issued)
+
+
+@router.post("/2fa/setup")
+async def setup_two_factor(principal: CurrentPrincipal, auth: Service, db: Db) -> TwoFactorSetup:
+    async with db.unit_of_work("auth.setup_2fa") as uow:
+        return TwoFactorSetup.of(await auth.setup_two_factor(uow, principal.user_id))
+
+
+@router.post("/2fa/enable")
+async def enable_two_factor(
+    body: CodeRequest, request: Request, principal: CurrentPrincipal, auth: Service, db: Db
+) -> RecoveryCodes:
+    async with db.unit_of_work("auth.enable_2fa") as uow:
+        codes = await auth.enable_two_factor(
+            uow, principal.user_id, principal.session_id, body.code, client_ip(request)
+        )
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/2fa/disable", status_code=status.HTTP_204_NO_CONTENT)
+async def disable_two_factor(
+    body: CodeRequest, request: Request, principal: CurrentPrincipal, auth: Service, db: Db
+) -> Response:
+    async with db.unit_of_work("auth.disable_2fa") as uow:
+        await auth.disable_two_factor(
+            uow, principal.user_id, principal.session_id, body.code, client_ip(request)
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/refresh")
@@ -121,3 +172,60 @@ async def disable_user(user_id: str, body: DisableRequest, auth: Service, db: Db
     async with db.unit_of_work("auth.disable_user") as uow:
         await auth.disable_user(uow, user_id, body.reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@internal.get("/users/{user_id}/export")
+async def export_user(user_id: str, db: Db) -> dict[str, Any]:
+    """Auth's share of the user's data export (the users service assembles the whole)."""
+    async with db.unit_of_work("auth.export_user") as uow:
+        exported = await AuthRepository(uow).export_user(user_id)
+    if exported is None:
+        raise NotFound("No such user.")
+    return exported
+
+
+# --- sign-in with an OpenID provider ------------------------------------------------------------
+async def _oidc(request: Request) -> OidcLogin:
+    return request.app.state.oidc
+
+
+Oidc = Annotated[OidcLogin, Depends(_oidc)]
+ProviderName = Annotated[str, Path(max_length=60)]
+# OAuth names these parameters itself (snake_case), unlike the rest of the API.
+OAuthParam = Annotated[str | None, Query(max_length=2048)]
+
+
+@router.get(
+    "/oauth/{provider}/authorize",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+)
+async def oauth_authorize(
+    provider: ProviderName,
+    oidc: Oidc,
+    redirect_uri: Annotated[str | None, Query(alias="redirectUri", max_length=2048)] = None,
+) -> RedirectResponse:
+    """Sends the browser to the provider; it comes back to the callback (or ``redirectUri``)."""
+    url = await oidc.authorization_url(provider, redirect_uri)
+    return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+
+
+@router.get("/oauth/{provider}/callback")
+async def oauth_callback(
+    provider: ProviderName,
+    oidc: Oidc,
+    db: Db,
+    code: OAuthParam = None,
+    state: OAuthParam = None,
+    error: OAuthParam = None,
+    iss: OAuthParam = None,
+) -> TokenPair | MfaRequired:
+    """The provider's answer: the token pair, or, with two-factor on, an ``mfaToken`` for
+    ``/2fa/verify``."""
+    async with db.unit_of_work("auth.oauth_callback") as uow:
+        outcome = await oidc.complete(
+            uow, provider, state=state, code=code, error=error, issuer=iss
+        )
+    if isinstance(outcome, MfaChallenge):
+        return MfaRequired.of(outcome)
+    return TokenPair.of(outcome)

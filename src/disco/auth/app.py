@@ -12,7 +12,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from disco.auth import api, models
+from disco.auth.handlers import on_user_deleted
 from disco.auth.keys import SigningKeys
+from disco.auth.oidc import OidcLogin
 from disco.auth.passwords import Passwords
 from disco.auth.repository import AuthRepository
 from disco.auth.service import AuthService
@@ -36,6 +38,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     keys = SigningKeys(settings, ctx.cipher, ctx.clock)
     service = AuthService(ctx, keys, Passwords())
     relay = OutboxRelay(db, ctx.bus)
+    ctx.bus.subscribe(NAME, ["users.user.deleted"], on_user_deleted(ctx, db))
 
     async def refresh_keys(*, force_rotate: bool = False) -> None:
         async with db.unit_of_work("auth.keys") as uow:
@@ -68,6 +71,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     app = create_service_app(NAME, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
     app.state.service = service
+    app.state.oidc = OidcLogin(ctx, service)
     app.state.db = db
     app.state.token_verifier = ctx.tokens
     app.state.readiness["database"] = db.ping

@@ -34,7 +34,6 @@ def _b64url(raw: bytes) -> str:
 class _SigningKey:
     kid: str
     private: Ed25519PrivateKey
-    retire_at: datetime
 
 
 class SigningKeys:
@@ -53,7 +52,7 @@ class SigningKeys:
         """Load the published keys; make a new signing key if there is none or it is due."""
         now = self._clock.now()
         if force_rotate:
-            await repo.retire_signing_keys(now)
+            await repo.retire_signing_keys(now, now + self._last_token_margin())
         rows = await repo.signing_keys_published(now)
         signing = [r for r in rows if r.retire_at > now]
         if not signing:
@@ -66,7 +65,6 @@ class SigningKeys:
             private=serialization.load_pem_private_key(  # type: ignore[arg-type]
                 self._cipher.decrypt(newest.private_key).encode(), password=None
             ),
-            retire_at=newest.retire_at,
         )
         self._jwks = {"keys": [r.public_jwk for r in rows]}
 
@@ -99,16 +97,14 @@ class SigningKeys:
             },
             "created_at": now,
             "retire_at": retire_at,
-            "expire_at": retire_at
-            + timedelta(seconds=self._settings.access_token_ttl_seconds + 60),
+            "expire_at": retire_at + self._last_token_margin(),
         }
 
-    def due(self) -> bool:
-        return self._current is None or self._current.retire_at <= self._clock.now()
+    def _last_token_margin(self) -> timedelta:
+        """How long a key stays published after it stops signing: its last token's lifetime."""
+        return timedelta(seconds=self._settings.access_token_ttl_seconds + 60)
 
     def sign_access_token(self, user_id: str, session_id: str, roles: tuple[str, ...]) -> str:
-        if self._current is None:
-            raise RuntimeError("signing keys not loaded")
         now = self._clock.timestamp()
         claims: dict[str, Any] = {
             "iss": self._settings.jwt_issuer,
@@ -123,9 +119,15 @@ class SigningKeys:
         }
         if roles:
             claims["roles"] = list(roles)
+        return self.sign(claims)
+
+    def sign(self, claims: dict[str, Any], *, typ: str = ACCESS_TOKEN_TYPE) -> str:
+        """A JWT of ``claims`` under the current key (the tests forge bad tokens with it too)."""
+        if self._current is None:
+            raise RuntimeError("signing keys not loaded")
         return jwt.encode(
             claims,
             self._current.private,
             algorithm=ALGORITHM,
-            headers={"kid": self._current.kid, "typ": ACCESS_TOKEN_TYPE},
+            headers={"kid": self._current.kid, "typ": typ},
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -30,6 +31,8 @@ users = Table(
     Column("roles", String(200), nullable=False, default=""),  # space-separated
     Column("totp_secret", Text),  # encrypted with the field cipher
     Column("totp_enabled", Boolean, nullable=False, default=False),
+    # The last TOTP time step accepted: a code is good once, and never an older one after it.
+    Column("totp_last_step", BigInteger),
     Column("disabled_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
 )
@@ -70,6 +73,16 @@ one_time_tokens = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
     Index("ix_auth_one_time_tokens_user", "user_id", "purpose"),
+)
+
+# Two-factor recovery codes: each works once; 120 random bits, so a SHA-256 hash is enough.
+recovery_codes = Table(
+    "auth_recovery_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("auth_users.id", ondelete="CASCADE"), nullable=False),
+    Column("used_at", UtcDateTime()),
+    Index("ix_auth_recovery_codes_user", "user_id"),
 )
 
 signing_keys = Table(

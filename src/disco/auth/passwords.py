@@ -2,8 +2,8 @@
 
 Rules are about length and known-bad passwords, not composition: at least 8 characters (15
 recommended to users), at most 128, any characters, and not one of the 30,000 most common
-breached passwords (zxcvbn's list, from real leaks) nor built from the account's own email or
-name or the word "disco".
+breached passwords (zxcvbn's list, from real leaks), not built from the account's own email or
+name or the word "disco", and not a few characters repeated ("aaaaaaaa", "abababab", all spaces).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = ["ARGON2_PARAMETERS", "Passwords", "check_password"]
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+MIN_DISTINCT_CHARACTERS = 4
 
 # OWASP Password Storage Cheat Sheet, first argon2id configuration: 19 MiB, 2 passes, 1 lane.
 ARGON2_TIME_COST = 2
@@ -59,7 +60,13 @@ def check_password(password: str, *, context: tuple[str, ...] = ()) -> str:
     lowered = password.lower()
     core = re.sub(r"[\d\W_]+$", "", lowered)  # "dragon2024!" is still "dragon"
     words = {w.lower() for w in (*context, "disco") if len(w) >= 3}
-    if lowered in _common() or core in _common() or core in words or lowered in words:
+    if (
+        lowered in _common()
+        or core in _common()
+        or core in words
+        or lowered in words
+        or len(set(lowered)) < MIN_DISTINCT_CHARACTERS
+    ):
         raise ValidationFailed(
             "That password is too common or too easy to guess; choose a longer, unusual one.",
             details=[{"field": "password", "message": "too common"}],

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from disco.auth import models as m
 from disco.platform.db import UnitOfWork
@@ -25,6 +25,7 @@ class UserRow:
     roles: tuple[str, ...]
     totp_secret: str | None
     totp_enabled: bool
+    totp_last_step: int | None
     disabled_at: datetime | None
     created_at: datetime
 
@@ -37,6 +38,7 @@ class UserRow:
 class SessionRow:
     id: str
     user_id: str
+    created_at: datetime
     revoked_at: datetime | None
 
 
@@ -51,6 +53,7 @@ def _user(row: Any) -> UserRow:
         roles=tuple(row.roles.split()),
         totp_secret=row.totp_secret,
         totp_enabled=row.totp_enabled,
+        totp_last_step=row.totp_last_step,
         disabled_at=row.disabled_at,
         created_at=row.created_at,
     )
@@ -75,6 +78,39 @@ class AuthRepository:
     async def update_user(self, user_id: str, **values: Any) -> None:
         await self._s.execute(update(m.users).where(m.users.c.id == user_id).values(**values))
 
+    async def claim_totp_step(self, user_id: str, step: int) -> bool:
+        """Record ``step`` as used; False if it, or a later one, already was (a replay)."""
+        u = m.users
+        result = await self._s.execute(
+            update(u)
+            .where(
+                u.c.id == user_id,
+                (u.c.totp_last_step.is_(None)) | (u.c.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- recovery codes -------------------------------------------------------------------------
+    async def replace_recovery_codes(self, user_id: str, code_hashes: list[str]) -> None:
+        await self.delete_recovery_codes(user_id)
+        await self._s.execute(
+            m.recovery_codes.insert(), [{"code_hash": h, "user_id": user_id} for h in code_hashes]
+        )
+
+    async def use_recovery_code(self, user_id: str, code_hash: str, now: datetime) -> bool:
+        """Spend an unused code of this user; False if there is none."""
+        r = m.recovery_codes
+        result = await self._s.execute(
+            update(r)
+            .where(r.c.user_id == user_id, r.c.code_hash == code_hash, r.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_recovery_codes(self, user_id: str) -> None:
+        await self._s.execute(delete(m.recovery_codes).where(m.recovery_codes.c.user_id == user_id))
+
     # --- sessions and refresh tokens ------------------------------------------------------------
     async def add_session(self, session_id: str, user_id: str, method: str, now: datetime) -> None:
         await self._s.execute(
@@ -87,7 +123,7 @@ class AuthRepository:
         row = (
             await self._s.execute(select(m.sessions).where(m.sessions.c.id == session_id))
         ).first()
-        return SessionRow(row.id, row.user_id, row.revoked_at) if row else None
+        return SessionRow(row.id, row.user_id, row.created_at, row.revoked_at) if row else None
 
     async def revoke_session(self, session_id: str, reason: str, now: datetime) -> None:
         await self._s.execute(
@@ -179,9 +215,13 @@ class AuthRepository:
     async def add_signing_key(self, **values: Any) -> None:
         await self._s.execute(m.signing_keys.insert().values(**values))
 
-    async def retire_signing_keys(self, now: datetime) -> None:
+    async def retire_signing_keys(self, now: datetime, expire_at: datetime) -> None:
+        """Stop the signing keys now; publish them only until ``expire_at`` (their last token's
+        expiry), not for the rest of the term they were made for."""
         k = m.signing_keys
-        await self._s.execute(update(k).where(k.c.retire_at > now).values(retire_at=now))
+        await self._s.execute(
+            update(k).where(k.c.retire_at > now).values(retire_at=now, expire_at=expire_at)
+        )
 
     # --- OAuth links ----------------------------------------------------------------------------
     async def oauth_user(self, provider: str, subject: str) -> str | None:
@@ -197,3 +237,54 @@ class AuthRepository:
                 provider=provider, subject=subject, user_id=user_id, created_at=now
             )
         )
+
+    # --- a user's data: export and erasure ------------------------------------------------------
+    async def export_user(self, user_id: str) -> dict[str, Any] | None:
+        """What auth holds about the user, for their data export; secrets and hashes left out."""
+        user = await self.user_by_id(user_id)
+        if user is None:
+            return None
+        s, l = m.sessions, m.oauth_links  # noqa: E741
+        sessions = await self._s.execute(
+            select(s.c.id, s.c.method, s.c.created_at, s.c.revoked_at, s.c.revoked_reason)
+            .where(s.c.user_id == user_id)
+            .order_by(s.c.created_at)
+        )
+        links = await self._s.execute(
+            select(l.c.provider, l.c.subject, l.c.created_at).where(l.c.user_id == user_id)
+        )
+        return {
+            "account": {
+                "id": user.id,
+                "email": user.email,
+                "firstName": user.first_name,
+                "lastName": user.last_name,
+                "emailVerified": user.email_verified,
+                "roles": list(user.roles),
+                "twoFactorEnabled": user.totp_enabled,
+                "disabledAt": user.disabled_at.isoformat() if user.disabled_at else None,
+                "createdAt": user.created_at.isoformat(),
+            },
+            "sessions": [
+                {
+                    "id": row.id,
+                    "method": row.method,
+                    "createdAt": row.created_at.isoformat(),
+                    "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
+                    "revokedReason": row.revoked_reason,
+                }
+                for row in sessions
+            ],
+            "oauthLinks": [
+                {
+                    "provider": row.provider,
+                    "subject": row.subject,
+                    "createdAt": row.created_at.isoformat(),
+                }
+                for row in links
+            ],
+        }
+
+    async def delete_user(self, user_id: str) -> None:
+        """Erase the user: their sessions, tokens, links and codes go with them (cascades)."""
+        await self._s.execute(delete(m.users).where(m.users.c.id == user_id))

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import EmailStr, Field
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
 
 from disco.auth.repository import UserRow
-from disco.auth.service import Issued
+from disco.auth.service import Issued, MfaChallenge, TotpSetup
 from disco.platform.api import ApiModel, RequestModel
 
-# Generous bounds: the policy in passwords.py gives the precise, friendly message.
-Password = Field(min_length=1, max_length=1024)
+# Generous bounds: the policy in passwords.py gives the precise, friendly message. A password is
+# used as typed (ASVS 5.0 §6.2): request models strip other strings, never this one.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
 Name = Field(min_length=1, max_length=100)
 Token = Field(min_length=1, max_length=512)
 
 
 class SignupRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
-    password: str = Password
+    password: Password
     first_name: str = Name
     last_name: str = Name
 
 
 class LoginRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
-    password: str = Password
+    password: Password
 
 
 class RefreshRequest(RequestModel):
@@ -40,7 +43,16 @@ class ResetRequest(RequestModel):
 
 class ResetPassword(RequestModel):
     token: str = Token
-    password: str = Password
+    password: Password
+
+
+class CodeRequest(RequestModel):
+    code: str = Field(min_length=6, max_length=64)
+
+
+class MfaVerifyRequest(RequestModel):
+    mfa_token: str = Token
+    code: str = Field(min_length=6, max_length=64)
 
 
 class UserSummary(ApiModel):
@@ -65,6 +77,31 @@ class TokenPair(ApiModel):
             expires_in=issued.expires_in,
             user=UserSummary(id=user.id, email=user.email, name=user.name),
         )
+
+
+class MfaRequired(ApiModel):
+    """Login's answer when two-factor is on: send ``mfaToken`` and a code to ``/2fa/verify``."""
+
+    mfa_required: Literal[True] = True
+    mfa_token: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, challenge: MfaChallenge) -> MfaRequired:
+        return cls(mfa_token=challenge.mfa_token, expires_in=challenge.expires_in)
+
+
+class TwoFactorSetup(ApiModel):
+    secret: str
+    otpauth_uri: str
+
+    @classmethod
+    def of(cls, setup: TotpSetup) -> TwoFactorSetup:
+        return cls(secret=setup.secret, otpauth_uri=setup.otpauth_uri)
+
+
+class RecoveryCodes(ApiModel):
+    recovery_codes: list[str]
 
 
 class Me(ApiModel):

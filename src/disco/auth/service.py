@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
+from disco.auth import mfa
 from disco.auth.keys import SigningKeys
 from disco.auth.passwords import Passwords, check_password
 from disco.auth.repository import AuthRepository, UserRow
@@ -23,20 +25,39 @@ from disco.contracts.events.auth import (
 from disco.contracts.events.realtime import RealtimePushed
 from disco.platform.context import ServiceContext
 from disco.platform.db import UnitOfWork, new_id
-from disco.platform.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from disco.platform.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 from disco.platform.security import revoke_session, revoke_user_tokens
 
-__all__ = ["AuthService", "Issued"]
+__all__ = ["AuthService", "Issued", "MfaChallenge", "TotpSetup"]
 
 log = logging.getLogger(__name__)
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 _BAD_LOGIN = "The email or password is incorrect."
+_BAD_CODE = "The code is not valid; use the current one from your app, or a recovery code."
+# A sign-in that passed the password waits this long for its second factor.
+MFA_TOKEN_TTL_SECONDS = 300
+# Changing two-factor settings needs a sign-in this recent (ASVS 5.0 §7.5.1: re-authenticate).
+RECENT_SIGN_IN = timedelta(minutes=15)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+Factor = Literal["password", "code"]
+
+
+def _mfa_key(mfa_token: str) -> str:
+    return f"mfa:{hash_token(mfa_token)}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,75 @@ class Issued:
     user: UserRow
 
 
+@dataclass(frozen=True)
+class MfaChallenge:
+    """The password was right; the second factor is still to come (``verify_mfa``)."""
+
+    mfa_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    secret: str
+    otpauth_uri: str
+
+
+class LoginThrottle:
+    """Sign-in attempts per account and per IP, counted in the KV store so every process shares
+    them (ASVS 5.0 §6.3.1).
+
+    An account counts passwords and second-factor codes apart, so the right password (which
+    clears its own count) buys no fresh batch of code guesses; too many of either locks both.
+    An attempt is counted before the credential is checked, and cleared on success: an atomic
+    increment, so a burst of parallel guesses cannot all slip in before the first failure is
+    recorded. An address counts failures only, since many people may sign in, successfully,
+    from behind one address.
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._kv = ctx.kv
+        self._settings = ctx.settings
+
+    @staticmethod
+    def _account(email: str, factor: Factor) -> str:
+        return f"loginfail:{factor}:{email}"
+
+    @staticmethod
+    def _address(client_ip: str) -> str:
+        return f"loginfail:ip:{client_ip}"
+
+    async def attempt(self, email: str, client_ip: str, factor: Factor = "password") -> None:
+        """Count an attempt on the account; RateLimited if it or the address is over its limit."""
+        window = self._settings.login_failure_window_seconds
+        limit = self._settings.login_failures_per_account
+        attempts, _ = await self._kv.hit(self._account(email, factor), window)
+        other: Factor = "code" if factor == "password" else "password"
+        other_attempts, address_failures = await self._kv.get_many(
+            [self._account(email, other), self._address(client_ip)]
+        )
+        if (
+            attempts > limit
+            or int(other_attempts or 0) >= limit
+            or int(address_failures or 0) >= self._settings.login_failures_per_ip
+        ):
+            raise RateLimited(
+                "Too many failed sign-in attempts. Try again later or reset your password.",
+                headers={"Retry-After": str(window)},
+            )
+
+    async def failed(self, client_ip: str) -> None:
+        await self._kv.hit(self._address(client_ip), self._settings.login_failure_window_seconds)
+
+    async def succeeded(self, email: str, factor: Factor = "password") -> None:
+        await self._kv.delete(self._account(email, factor))
+
+    async def reset(self, email: str) -> None:
+        """The account proved itself another way (a password reset): start both counts afresh."""
+        await self._kv.delete(self._account(email, "password"))
+        await self._kv.delete(self._account(email, "code"))
+
+
 class AuthService:
     def __init__(self, ctx: ServiceContext, keys: SigningKeys, passwords: Passwords) -> None:
         self._ctx = ctx
@@ -57,6 +147,7 @@ class AuthService:
         self._kv = ctx.kv
         self.keys = keys
         self._passwords = passwords
+        self._throttle = LoginThrottle(ctx)
         self._background: set[asyncio.Task[None]] = set()
 
     # --- sign-up and login ----------------------------------------------------------------------
@@ -93,36 +184,99 @@ class AuthService:
         await self._send_verification(uow, repo, user_id, email)
         user = await repo.user_by_id(user_id)
         assert user is not None
-        return await self._start_session(uow, repo, user, "password")
+        return await self.start_session(uow, user, "password")
 
-    async def login(self, uow: UnitOfWork, email: str, password: str, client_ip: str) -> Issued:
+    async def login(
+        self, uow: UnitOfWork, email: str, password: str, client_ip: str
+    ) -> Issued | MfaChallenge:
         repo = AuthRepository(uow)
         email = email.lower()
-        window = self._settings.login_failure_window_seconds
-        account_key, ip_key = f"loginfail:acct:{email}", f"loginfail:ip:{client_ip}"
-        account_fails, ip_fails = await self._kv.get_many([account_key, ip_key])
-        if (
-            int(account_fails or 0) >= self._settings.login_failures_per_account
-            or int(ip_fails or 0) >= self._settings.login_failures_per_ip
-        ):
-            raise RateLimited(
-                "Too many failed sign-in attempts. Try again later or reset your password.",
-                headers={"Retry-After": str(window)},
-            )
+        await self._throttle.attempt(email, client_ip)
         user = await repo.user_by_email(email)
         ok = await self._passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None or user.disabled_at is not None:
-            await self._kv.hit(account_key, window)
-            await self._kv.hit(ip_key, window)
+            await self._throttle.failed(client_ip)
             raise Unauthorized(_BAD_LOGIN)
-        await self._kv.delete(account_key)
         if user.password_hash and self._passwords.needs_rehash(user.password_hash):
             await repo.update_user(user.id, password_hash=await self._passwords.hash(password))
-        return await self._start_session(uow, repo, user, "password")
+        await self._throttle.succeeded(email)
+        if user.totp_enabled:
+            return await self._challenge(user, "password")
+        return await self.start_session(uow, user, "password")
 
-    async def _start_session(
-        self, uow: UnitOfWork, repo: AuthRepository, user: UserRow, method: str
+    async def sign_in_vouched(
+        self, uow: UnitOfWork, user: UserRow, method: str
+    ) -> Issued | MfaChallenge:
+        """Sign in a user another party (an OpenID provider) vouched for, instead of a password.
+        Two-factor still applies: the second step is ``verify_mfa``, as after a password."""
+        if user.totp_enabled:
+            return await self._challenge(user, method)
+        return await self.start_session(uow, user, method)
+
+    async def _challenge(self, user: UserRow, first_factor: str) -> MfaChallenge:
+        token = secrets.token_urlsafe(32)
+        pending = {
+            "user": user.id,
+            "email": user.email,
+            "method": first_factor,
+            "expires": self._clock.timestamp() + MFA_TOKEN_TTL_SECONDS,
+        }
+        await self._kv.set(
+            _mfa_key(token), json.dumps(pending), ttl=MFA_TOKEN_TTL_SECONDS, only_new=True
+        )
+        return MfaChallenge(mfa_token=token, expires_in=MFA_TOKEN_TTL_SECONDS)
+
+    async def verify_mfa(
+        self, uow: UnitOfWork, mfa_token: str, code: str, client_ip: str
     ) -> Issued:
+        """The second step of a sign-in with two-factor on: the token from ``login`` and a code."""
+        repo = AuthRepository(uow)
+        key = _mfa_key(mfa_token)
+        raw = await self._kv.take(key)  # single use, even under concurrent attempts
+        if raw is None:
+            raise Unauthorized("The sign-in has expired or was already completed; sign in again.")
+        pending = json.loads(raw)
+
+        async def give_back() -> None:
+            # A mistyped code may be retried with the same token while it lives; the throttle
+            # bounds how often.
+            remaining = pending["expires"] - self._clock.timestamp()
+            if remaining > 0:
+                await self._kv.set(key, raw, ttl=remaining, only_new=True)
+
+        try:
+            await self._throttle.attempt(pending["email"], client_ip, "code")
+        except RateLimited:
+            await give_back()
+            raise
+        user = await repo.user_by_id(pending["user"])
+        if user is None or user.disabled_at is not None or not user.totp_enabled:
+            raise Unauthorized("The sign-in is no longer valid; sign in again.")
+        factor = await self._second_factor(repo, user, code)
+        if factor is None:
+            await self._throttle.failed(client_ip)
+            await give_back()
+            raise Unauthorized(_BAD_CODE)
+        await self._throttle.succeeded(user.email, "code")
+        return await self.start_session(uow, user, f"{pending['method']}+{factor}"[:60])
+
+    async def _second_factor(self, repo: AuthRepository, user: UserRow, code: str) -> str | None:
+        """Spend ``code`` (a TOTP code or a recovery code); its kind, or None if it is no good."""
+        if user.totp_secret is None:
+            return None
+        if mfa.is_totp_code(code):
+            secret = self._ctx.cipher.decrypt(user.totp_secret)
+            step = mfa.matching_step(secret, code, self._clock.now())
+            if step is not None and await repo.claim_totp_step(user.id, step):
+                return "totp"
+            return None
+        if await repo.use_recovery_code(user.id, mfa.recovery_code_hash(code), self._clock.now()):
+            return "recovery_code"
+        return None
+
+    async def start_session(self, uow: UnitOfWork, user: UserRow, method: str) -> Issued:
+        """A new session (refresh family) for a user who has just proved who they are."""
+        repo = AuthRepository(uow)
         session_id = new_id()
         now = self._clock.now()
         await repo.add_session(session_id, user.id, method, now)
@@ -137,17 +291,19 @@ class AuthService:
                 data={"kind": "new_sign_in", "method": method, "at": now.isoformat()},
             )
         )
-        return await self._issue(repo, user, session_id)
+        return await self._issue(repo, user, session_id, now)
 
-    async def _issue(self, repo: AuthRepository, user: UserRow, session_id: str) -> Issued:
+    async def _issue(
+        self, repo: AuthRepository, user: UserRow, session_id: str, signed_in_at: datetime
+    ) -> Issued:
         refresh = secrets.token_urlsafe(32)
         now = self._clock.now()
-        await repo.add_refresh_token(
-            hash_token(refresh),
-            session_id,
-            now,
+        # Idle for refresh_token_ttl, or older than session_max_age: either way, sign in again.
+        expires_at = min(
             now + timedelta(seconds=self._settings.refresh_token_ttl_seconds),
+            signed_in_at + timedelta(seconds=self._settings.session_max_age_seconds),
         )
+        await repo.add_refresh_token(hash_token(refresh), session_id, now, expires_at)
         return Issued(
             access_token=self.keys.sign_access_token(user.id, session_id, user.roles),
             refresh_token=refresh,
@@ -178,7 +334,7 @@ class AuthService:
         user = await repo.user_by_id(session.user_id)
         if user is None or user.disabled_at is not None:
             raise Unauthorized("The refresh token is not valid.")
-        return await self._issue(repo, user, session.id)
+        return await self._issue(repo, user, session.id, session.created_at)
 
     async def logout(self, uow: UnitOfWork, session_id: str) -> None:
         await self._end_session(AuthRepository(uow), session_id, "logout")
@@ -207,6 +363,89 @@ class AuthService:
             self._clock.timestamp(),
             ttl=self._settings.access_token_ttl_seconds + 60,
         )
+
+    async def _end_other_sessions(
+        self, repo: AuthRepository, user_id: str, keep: str, reason: str
+    ) -> None:
+        for session_id in await repo.live_sessions_of(user_id):
+            if session_id != keep:
+                await self._end_session(repo, session_id, reason)
+
+    # --- two-factor settings --------------------------------------------------------------------
+    async def setup_two_factor(self, uow: UnitOfWork, user_id: str) -> TotpSetup:
+        """A new TOTP secret, kept (encrypted) but not in force until ``enable_two_factor``."""
+        repo = AuthRepository(uow)
+        user = await self.me(uow, user_id)
+        if user.totp_enabled:
+            raise Conflict("Two-factor sign-in is already on; turn it off first to change it.")
+        secret = mfa.new_totp_secret()
+        await repo.update_user(
+            user_id, totp_secret=self._ctx.cipher.encrypt(secret), totp_last_step=None
+        )
+        return TotpSetup(secret=secret, otpauth_uri=mfa.otpauth_uri(secret, user.email))
+
+    async def enable_two_factor(
+        self, uow: UnitOfWork, user_id: str, session_id: str, code: str, client_ip: str
+    ) -> list[str]:
+        """Turn two-factor on with a code from the new secret; returns the recovery codes, which
+        are shown this once and stored only hashed."""
+        repo = AuthRepository(uow)
+        user = await self.me(uow, user_id)
+        if user.totp_enabled:
+            raise Conflict("Two-factor sign-in is already on.")
+        if user.totp_secret is None:
+            raise Conflict("Set two-factor sign-in up first.")
+        await self._require_recent_sign_in(repo, session_id)
+        await self._throttle.attempt(user.email, client_ip, "code")
+        if not mfa.is_totp_code(code) or await self._second_factor(repo, user, code) is None:
+            await self._throttle.failed(client_ip)
+            raise ValidationFailed(
+                "The code is not valid; enter the current one from your app.",
+                details=[{"field": "code", "message": "wrong code"}],
+            )
+        await self._throttle.succeeded(user.email, "code")
+        codes = mfa.new_recovery_codes()
+        await repo.replace_recovery_codes(user_id, [mfa.recovery_code_hash(c) for c in codes])
+        await repo.update_user(user_id, totp_enabled=True)
+        # Sessions signed in with the password alone are below the account's new bar.
+        await self._end_other_sessions(repo, user_id, session_id, "two_factor_enabled")
+        self._mail_after_commit(
+            uow,
+            user.email,
+            "Two-factor sign-in is on for your Disco account",
+            "Two-factor sign-in was turned on for your Disco account; other devices were signed "
+            "out.\n\nIf it was not you, reset your password at once.",
+        )
+        return codes
+
+    async def disable_two_factor(
+        self, uow: UnitOfWork, user_id: str, session_id: str, code: str, client_ip: str
+    ) -> None:
+        repo = AuthRepository(uow)
+        user = await self.me(uow, user_id)
+        if not user.totp_enabled:
+            raise Conflict("Two-factor sign-in is already off.")
+        await self._require_recent_sign_in(repo, session_id)
+        await self._throttle.attempt(user.email, client_ip, "code")
+        if await self._second_factor(repo, user, code) is None:
+            await self._throttle.failed(client_ip)
+            raise ValidationFailed(_BAD_CODE, details=[{"field": "code", "message": "wrong code"}])
+        await self._throttle.succeeded(user.email, "code")
+        await repo.update_user(user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
+        await repo.delete_recovery_codes(user_id)
+        await self._end_other_sessions(repo, user_id, session_id, "two_factor_disabled")
+        self._mail_after_commit(
+            uow,
+            user.email,
+            "Two-factor sign-in is off for your Disco account",
+            "Two-factor sign-in was turned off for your Disco account; other devices were signed "
+            "out.\n\nIf it was not you, reset your password at once and turn it back on.",
+        )
+
+    async def _require_recent_sign_in(self, repo: AuthRepository, session_id: str) -> None:
+        session = await repo.session(session_id)
+        if session is None or session.created_at < self._clock.now() - RECENT_SIGN_IN:
+            raise Forbidden("Sign in again to change two-factor settings.")
 
     async def me(self, uow: UnitOfWork, user_id: str) -> UserRow:
         user = await AuthRepository(uow).user_by_id(user_id)
@@ -286,6 +525,15 @@ class AuthService:
             user.id, password_hash=await self._passwords.hash(password), email_verified=True
         )
         await self._end_all_sessions(repo, user.id, "password_reset")
+        # The lockout message points here: a reset unlocks the account.
+        await self._throttle.reset(user.email)
+        self._mail_after_commit(
+            uow,
+            user.email,
+            "Your Disco password was changed",
+            "The password of your Disco account was just reset, and every device was signed "
+            "out.\n\nIf it was not you, reset it again at once.",
+        )
 
     async def _one_time_token(
         self, repo: AuthRepository, user_id: str, purpose: str, ttl: int
