@@ -39,8 +39,7 @@ async def docs() -> HTMLResponse:
 
 @router.websocket("/v1/ws")
 async def websocket(ws: WebSocket) -> None:
-    gateway: Gateway = ws.app.state.gateway
-    await SocketSession(ws, settings=gateway.settings, tokens=gateway.tokens, hub=gateway.hub).run()
+    await SocketSession(ws, ws.app.state.gateway).run()
 
 
 @router.api_route(

@@ -6,12 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
 
 from disco.gateway import api
 from disco.gateway.handlers import on_realtime_push
+from disco.gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from disco.gateway.service import Gateway
 from disco.platform.api import create_service_app
 from disco.platform.context import ServiceContext
+from disco.platform.observability import keep_secrets_out_of_server_logs
 
 __all__ = ["NAME", "create_app"]
 
@@ -22,10 +25,23 @@ WEB_CLIENT = Path(__file__).resolve().parent.parent / "web"
 def create_app(ctx: ServiceContext) -> FastAPI:
     gateway = Gateway(ctx)
     ctx.bus.subscribe(NAME, ["realtime.#"], on_realtime_push(gateway.hub), broadcast=True)
+    # Sockets may bring their token in the query string, which the server logs with the path.
+    keep_secrets_out_of_server_logs()
 
     app = create_service_app(
-        NAME, max_body_bytes=ctx.settings.max_body_bytes, title="Disco", openapi_url=None
-    )  # it serves the merged document instead
+        NAME,
+        max_body_bytes=ctx.settings.max_body_bytes,
+        body_limits=ctx.settings.body_limits,
+        title="Disco",
+        openapi_url=None,  # it serves the merged document instead
+        middleware=[
+            Middleware(
+                RateLimitMiddleware,
+                limiter=RateLimiter(ctx.kv, ctx.settings),
+                tokens=ctx.tokens,
+            )
+        ],
+    )
     app.state.gateway = gateway
     app.state.readiness = gateway.readiness_checks()
     app.state.token_verifier = ctx.tokens

@@ -1,35 +1,37 @@
-"""The gateway's rules: where each path goes, who may call how often, which socket gets what."""
+"""The gateway's rules: where each path and frame goes, which socket gets what."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import string
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 
 from disco import __version__
-from disco.config import Settings
-from disco.platform.api import bearer_token
 from disco.platform.context import ServiceContext
-from disco.platform.errors import NotFound, RateLimited, Unauthorized, Unavailable
-from disco.platform.kv import KeyValue
+from disco.platform.errors import DiscoError, NotFound, Unavailable, ValidationFailed
 from disco.platform.observability import request_id_var
-from disco.platform.security import Principal
 
 __all__ = [
     "AREAS",
+    "FRAME_ROUTES",
     "Connection",
     "FrameRate",
+    "FrameRoute",
     "Gateway",
-    "RateLimit",
-    "RateLimiter",
     "SocketHub",
+    "forwardable",
     "merge_openapi",
     "owner_of",
 ]
@@ -57,47 +59,6 @@ def owner_of(path: str) -> str | None:
     if len(parts) < 3 or parts[1] != "v1":
         return None
     return AREAS.get(parts[2])
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    limit: int
-    remaining: int
-    reset_seconds: int
-
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_seconds),
-        }
-
-
-class RateLimiter:
-    """Fixed one-minute windows in the KV store, so every gateway process shares one budget."""
-
-    WINDOW = 60
-
-    def __init__(self, kv: KeyValue, settings: Settings) -> None:
-        self._kv = kv
-        self._anonymous = settings.rate_limit_anonymous_per_minute
-        self._user = settings.rate_limit_user_per_minute
-
-    async def check(self, *, user_id: str | None, client_ip: str) -> RateLimit:
-        """Count this request; raise ``RateLimited`` (with the headers) past the budget."""
-        if user_id is not None:
-            key, limit = f"ratelimit:user:{user_id}", self._user
-        else:
-            key, limit = f"ratelimit:ip:{client_ip}", self._anonymous
-        count, reset = await self._kv.hit(key, self.WINDOW)
-        state = RateLimit(limit, max(0, limit - count), max(1, int(reset + 0.999)))
-        if count > limit:
-            raise RateLimited(
-                f"Rate limit of {limit} requests a minute exceeded; retry in "
-                f"{state.reset_seconds} s.",
-                headers={**state.headers(), "Retry-After": str(state.reset_seconds)},
-            )
-        return state
 
 
 @dataclass(eq=False)
@@ -149,24 +110,74 @@ class SocketHub:
 
 
 class FrameRate:
-    """Token bucket for frames a client sends: ``rate`` a second, bursts of twice that."""
+    """Token bucket for the frames a client sends: ``rate`` a second, bursts of twice that.
 
-    def __init__(self, rate: float) -> None:
+    Each refused frame is a strike; strikes fade at one a second, so a one-off burst is
+    forgiven while a client that keeps flooding runs out of them (``exhausted``).
+    """
+
+    def __init__(
+        self, rate: float, *, max_strikes: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._rate = rate
         self._capacity = rate * 2
         self._tokens = self._capacity
-        self._last = time.monotonic()
-        self.strikes = 0
+        self._max_strikes = max_strikes
+        self._strikes = 0.0
+        self._now = monotonic
+        self._last = monotonic()
 
     def allow(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
-        self._last = now
+        now = self._now()
+        elapsed, self._last = now - self._last, now
+        self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+        self._strikes = max(0.0, self._strikes - elapsed)
         if self._tokens >= 1:
             self._tokens -= 1
             return True
-        self.strikes += 1
+        self._strikes += 1
         return False
+
+    @property
+    def exhausted(self) -> bool:
+        return self._strikes > self._max_strikes
+
+
+_PATH_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRoute:
+    """A frame a client may send, as the service's own HTTP endpoint for the same thing.
+
+    ``path`` may name fields of the frame's ``data`` (``{roomId}``); they fill the path and the
+    rest of ``data`` is the JSON body. The call carries the socket's access token, so the
+    service checks it exactly as it checks the HTTP request.
+    """
+
+    service: str
+    method: str
+    path: str
+
+    def target(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The path and body for ``data``; ValidationFailed when a path field is bad."""
+        fields = [name for _, name, _, _ in string.Formatter().parse(self.path) if name]
+        values = {}
+        for name in fields:
+            value = data.get(name)
+            if not isinstance(value, str) or not _PATH_VALUE.match(value):
+                raise ValidationFailed(f'"{name}" must be an id.', details=[{"field": name}])
+            values[name] = value
+        body = {k: v for k, v in data.items() if k not in values}
+        return self.path.format(**values), body
+
+
+# Client -> server frames besides ``ping`` and ``auth``; API.md: location_update, typing, read.
+FRAME_ROUTES: dict[str, FrameRoute] = {
+    "location_update": FrameRoute("match", "POST", "/v1/location"),
+    "typing": FrameRoute("chat", "POST", "/v1/chats/rooms/{roomId}/typing"),
+    "read": FrameRoute("chat", "POST", "/v1/chats/rooms/{roomId}/read"),
+}
 
 
 # Headers that describe one hop, not the message: never forwarded either way.
@@ -251,57 +262,69 @@ class Gateway:
         self.hub = SocketHub()
         self._ctx = ctx
         self._services = ctx.services
-        self._limiter = RateLimiter(ctx.kv, ctx.settings)
         self._openapi: dict[str, Any] | None = None
         self._openapi_lock = asyncio.Lock()
 
     def services(self) -> list[str]:
         return sorted({s for s in AREAS.values() if self._services.knows(s)})
 
+    def _running(self, service: str) -> None:
+        if not self._services.knows(service):
+            raise Unavailable(f"The {service} service is not running here.")
+
     async def forward(self, request: Request) -> Response:
+        """Send the request on to the service that owns its area, and its answer back."""
         service = owner_of(request.url.path)
-        if service is None or not self._services.knows(service):
+        if service is None:
             raise NotFound("No such endpoint.")
+        self._running(service)
         client_ip = request.client.host if request.client else "unknown"
-        limit = await self._admit(request, client_ip)
         headers = forwardable(request.headers.raw)
         headers += [
             (b"x-disco-client-ip", client_ip.encode()),
             (b"x-request-id", request_id_var.get().encode()),
         ]
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # The path exactly as the client sent it (still percent-encoded): decoded, a control
+        # character in it would make an invalid URL for the hop to the service.
+        raw_path = request.scope.get("raw_path") or quote(request.url.path).encode()
+        query = request.scope.get("query_string", b"")
+        target = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         try:
-            upstream = await self._services.client(service).request(
-                request.method, target, content=await request.body(), headers=headers
-            )
-        except httpx.TransportError as exc:
-            log.warning("%s unreachable: %s", service, exc)
-            raise Unavailable(
-                f"The {service} service is unavailable; try again shortly.", headers=limit.headers()
-            ) from exc
+            body = await request.body()
+        except ClientDisconnect as exc:  # the caller gave up; nobody is left to answer
+            raise ValidationFailed("The client went away before sending its request.") from exc
+        upstream = await self._call(service, request.method, target, content=body, headers=headers)
         response = Response(content=upstream.content, status_code=upstream.status_code)
         for key, value in forwardable(upstream.headers.raw):
             response.headers.append(key.decode("latin-1"), value.decode("latin-1"))
-        response.headers.update(limit.headers())
         return response
 
-    async def _admit(self, request: Request, client_ip: str) -> RateLimit:
-        """Verify the bearer token if there is one, then count the call against its budget.
-
-        A bad token costs the caller's IP budget, so garbage tokens buy no fresh allowance.
-        """
-        token = bearer_token(request)
-        principal: Principal | None = None
-        if token is not None:
-            try:
-                principal = await self.tokens.verify(token)
-            except Unauthorized as exc:
-                limit = await self._limiter.check(user_id=None, client_ip=client_ip)
-                exc.headers.update(limit.headers())
-                raise
-        return await self._limiter.check(
-            user_id=principal.user_id if principal else None, client_ip=client_ip
+    async def relay_frame(
+        self, route: FrameRoute, data: dict[str, Any], *, token: str, client_ip: str
+    ) -> None:
+        """A client's frame, as the HTTP call its route names; raises the service's refusal."""
+        path, body = route.target(data)
+        self._running(route.service)
+        upstream = await self._call(
+            route.service,
+            route.method,
+            path,
+            json=body,
+            headers={
+                "authorization": f"Bearer {token}",
+                "x-disco-client-ip": client_ip,
+                "x-request-id": request_id_var.get(),
+            },
         )
+        if upstream.status_code >= 400:
+            raise _refusal(upstream)
+
+    async def _call(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._services.client(service).request(method, target, **kwargs)
+        except httpx.TransportError as exc:
+            log.warning("%s unreachable: %s", service, exc)
+            raise Unavailable(f"The {service} service is unavailable; try again shortly.") from exc
 
     def readiness_checks(self) -> dict[str, Any]:
         """What /readyz asks: the shared backends, and every service behind the gateway."""
@@ -318,12 +341,32 @@ class Gateway:
         return check
 
     async def openapi(self) -> dict[str, Any]:
+        """Every service's document merged; kept once all of them have answered."""
         async with self._openapi_lock:
             if self._openapi is None:
                 documents = {}
                 for service in self.services():
-                    response = await self._services.client(service).get("/openapi.json")
-                    response.raise_for_status()
+                    try:
+                        response = await self._services.client(service).get("/openapi.json")
+                        response.raise_for_status()
+                    except httpx.HTTPError as exc:
+                        log.warning("no OpenAPI document from %s: %s", service, exc)
+                        raise Unavailable(
+                            f"The {service} service did not give its API description."
+                        ) from exc
                     documents[service] = response.json()
                 self._openapi = merge_openapi(documents, title="Disco", version=__version__)
             return self._openapi
+
+
+def _refusal(response: httpx.Response) -> DiscoError:
+    """A service's error answer, as the DiscoError that renders the same."""
+    try:
+        error = response.json()["error"]
+        code, message = str(error["code"]), str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = "INTERNAL_ERROR", "The service gave no reason."
+    refusal = DiscoError(message)
+    refusal.status_code = response.status_code
+    refusal.code = code
+    return refusal

@@ -13,69 +13,101 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from disco.config import Settings
-from disco.gateway.service import Connection, FrameRate, SocketHub
-from disco.platform.errors import DiscoError, Unauthorized
-from disco.platform.security import Principal, TokenVerifier
+from disco.gateway.service import FRAME_ROUTES, Connection, FrameRate, Gateway
+from disco.platform.api import error_response
+from disco.platform.errors import DiscoError, Forbidden, Unauthorized, Unavailable
+from disco.platform.observability import WEBSOCKETS_OPEN, request_id_var
+from disco.platform.security import Principal
 
-__all__ = ["CLOSE_UNAUTHORIZED", "SocketSession"]
+__all__ = [
+    "CLOSE_IDLE",
+    "CLOSE_POLICY",
+    "CLOSE_TOO_BIG",
+    "CLOSE_UNAUTHORIZED",
+    "SUBPROTOCOL",
+    "SocketSession",
+]
 
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "disco.v1"
+BEARER_PREFIX = "bearer."
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_IDLE = 4408
-AUTH_FRAME_SECONDS = 5.0
-MAX_STRIKES = 20  # frames over the rate before the socket is closed
+AUTH_FRAME_SECONDS = 5.0  # at most; a shorter idle timeout is shorter still
+MAX_STRIKES = 20  # roughly: refused frames in a row before the socket is closed
+MAX_PONG_BYTES = 256
 
 
 def _frame(kind: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"type": kind, "data": data or {}}
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return _frame("error", {"code": code, "message": message})
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return _frame("error", {"code": code, "message": message, **extra})
 
 
 class SocketSession:
-    def __init__(
-        self, websocket: WebSocket, *, settings: Settings, tokens: TokenVerifier, hub: SocketHub
-    ) -> None:
+    def __init__(self, websocket: WebSocket, gateway: Gateway) -> None:
         self.ws = websocket
-        self.settings = settings
-        self.tokens = tokens
-        self.hub = hub
+        self.gateway = gateway
+        self.settings = gateway.settings
         self.principal: Principal | None = None
+        self._token = ""
+        client = websocket.client
+        self._client_ip = client.host if client else "unknown"
 
     def _origin_allowed(self) -> bool:
         origin = self.ws.headers.get("origin")
         if origin is None:
             return True  # not a browser: Origin is a browser's promise, others cannot forge it
-        allowed = {self.settings.base_url, *self.settings.allowed_origins}
-        return origin.rstrip("/") in allowed
+        allowed = {
+            o.rstrip("/").lower() for o in (self.settings.base_url, *self.settings.allowed_origins)
+        }
+        return origin.rstrip("/").lower() in allowed
 
     def _offered_token(self) -> str | None:
         for protocol in self.ws.scope.get("subprotocols", []):
-            if protocol.startswith("bearer."):
-                return str(protocol[len("bearer.") :])
+            if protocol.startswith(BEARER_PREFIX):
+                return str(protocol[len(BEARER_PREFIX) :])
         return self.ws.query_params.get("token")
+
+    async def _deny(self, refusal: DiscoError) -> None:
+        """Refuse the handshake: an HTTP answer in the error format where the server can send
+        one (the WebSocket Denial Response extension), else a plain 403."""
+        if "websocket.http.response" in self.ws.scope.get("extensions", {}):
+            await self.ws.send_denial_response(error_response(refusal))
+        else:
+            await self.ws.close(code=CLOSE_POLICY, reason=refusal.message)
+
+    async def _verify(self, token: str) -> Principal:
+        """Unauthorized for a bad token, Unavailable when it cannot be checked right now."""
+        try:
+            principal = await self.gateway.tokens.verify(token)
+        except DiscoError:
+            raise
+        except Exception as exc:
+            log.warning("token check failed: %s", exc)
+            raise Unavailable("Tokens cannot be checked right now; try again shortly.") from exc
+        return principal
 
     async def run(self) -> None:
         if not self._origin_allowed():
-            await self.ws.close(code=CLOSE_POLICY, reason="origin not allowed")
+            await self._deny(Forbidden("This origin may not open a socket."))
             return
         token = self._offered_token()
         if token is not None:
             try:
-                self.principal = await self.tokens.verify(token)
-            except Unauthorized:
-                await self.ws.close(code=CLOSE_POLICY, reason="invalid token")
+                self.principal, self._token = await self._verify(token), token
+            except DiscoError as exc:
+                await self._deny(exc)
                 return
         offered = self.ws.scope.get("subprotocols", [])
         await self.ws.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
@@ -83,29 +115,48 @@ class SocketSession:
             return
         assert self.principal is not None
         connection = Connection(self.principal.user_id)
-        self.hub.add(connection)
+        self.gateway.hub.add(connection)
+        WEBSOCKETS_OPEN.labels("gateway").inc()
         writer = asyncio.create_task(self._write(connection))
         try:
-            connection.offer(_frame("ready", {"userId": self.principal.user_id}))
+            connection.offer(
+                _frame(
+                    "ready",
+                    {
+                        "userId": self.principal.user_id,
+                        "expiresAt": self.principal.expires_at,
+                        "idleTimeoutSeconds": self.settings.ws_idle_timeout_seconds,
+                    },
+                )
+            )
             await self._read(connection)
         finally:
-            self.hub.remove(connection)
+            WEBSOCKETS_OPEN.labels("gateway").dec()
+            self.gateway.hub.remove(connection)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
 
     async def _authenticate_by_frame(self) -> bool:
+        wait = min(AUTH_FRAME_SECONDS, self.settings.ws_idle_timeout_seconds)
         try:
-            raw = await asyncio.wait_for(self.ws.receive_text(), AUTH_FRAME_SECONDS)
+            raw = await asyncio.wait_for(self.ws.receive_text(), wait)
             frame = json.loads(raw)
             token = frame["data"]["token"] if frame.get("type") == "auth" else None
             if not isinstance(token, str):
-                raise ValueError("no token")
-            self.principal = await self.tokens.verify(token)
+                raise Unauthorized("The first frame must be auth with a token.")
+            self.principal, self._token = await self._verify(token), token
             return True
-        except (TimeoutError, ValueError, KeyError, TypeError, DiscoError, WebSocketDisconnect):
-            with contextlib.suppress(Exception):
-                await self.ws.close(code=CLOSE_UNAUTHORIZED, reason="authentication required")
+        except (
+            TimeoutError,
+            ValueError,
+            KeyError,
+            TypeError,
+            DiscoError,
+            WebSocketDisconnect,
+            RuntimeError,  # a binary frame, or the client went away
+        ):
+            await self._close(CLOSE_UNAUTHORIZED, "authentication required")
             return False
 
     async def _write(self, connection: Connection) -> None:
@@ -113,14 +164,14 @@ class SocketSession:
             frame = await connection.outbox.get()
             await self.ws.send_text(json.dumps(frame, separators=(",", ":")))
 
+    def _seconds_left(self) -> float:
+        assert self.principal is not None
+        return max(0.0, self.principal.expires_at - time.time())
+
     async def _read(self, connection: Connection) -> None:
-        rate = FrameRate(self.settings.ws_frames_per_second)
+        rate = FrameRate(self.settings.ws_frames_per_second, max_strikes=MAX_STRIKES)
         while True:
-            assert self.principal is not None
-            timeout = min(
-                self.settings.ws_idle_timeout_seconds,
-                max(0.0, self.principal.expires_at - time.time()),
-            )
+            timeout = min(self.settings.ws_idle_timeout_seconds, self._seconds_left())
             receive = asyncio.ensure_future(self.ws.receive())
             slow = asyncio.ensure_future(connection.closed.wait())
             done, _ = await asyncio.wait(
@@ -133,7 +184,7 @@ class SocketSession:
                 return
             if not done:
                 receive.cancel()
-                if time.time() >= self.principal.expires_at:
+                if self._seconds_left() <= 0:
                     await self._close(CLOSE_UNAUTHORIZED, "token expired")
                 else:
                     await self._close(CLOSE_IDLE, "idle timeout")
@@ -143,13 +194,13 @@ class SocketSession:
                 return
             raw = message.get("text")
             if raw is None:
-                raw_bytes = message.get("bytes") or b""
-                raw = raw_bytes.decode("utf-8", "replace")
+                raw = (message.get("bytes") or b"").decode("utf-8", "replace")
+            # The server's own limit (uvicorn's ws_max_size) normally closes first.
             if len(raw.encode()) > self.settings.ws_max_frame_bytes:
                 await self._close(CLOSE_TOO_BIG, "frame too large")
                 return
             if not rate.allow():
-                if rate.strikes > MAX_STRIKES:
+                if rate.exhausted:
                     await self._close(CLOSE_POLICY, "too many frames")
                     return
                 connection.offer(_error("RATE_LIMITED", "Too many frames; slow down."))
@@ -170,22 +221,38 @@ class SocketSession:
             return _error("VALIDATION_ERROR", '"data" must be an object.')
         kind = frame["type"]
         if kind == "ping":
-            return _frame("pong", data if len(json.dumps(data)) <= 256 else {})
+            return _frame("pong", data if len(json.dumps(data)) <= MAX_PONG_BYTES else {})
         if kind == "auth":
-            # A fresh access token keeps a long-lived socket open past the old one's expiry.
-            token = data.get("token")
-            try:
-                if not isinstance(token, str):
-                    raise Unauthorized("missing token")
-                principal = await self.tokens.verify(token)
-            except Unauthorized:
-                return _error("UNAUTHORIZED", "That token is not valid.")
-            assert self.principal is not None
-            if principal.user_id != self.principal.user_id:
-                return _error("FORBIDDEN", "A socket stays with the user who opened it.")
-            self.principal = principal
-            return _frame("authenticated", {"expiresAt": principal.expires_at})
-        return _error("VALIDATION_ERROR", f"Unknown frame type {kind[:40]!r}.")
+            return await self._reauthenticate(data)
+        route = FRAME_ROUTES.get(kind)
+        if route is None:
+            return _error("VALIDATION_ERROR", f"Unknown frame type {kind[:40]!r}.")
+        # Each relayed frame gets its own request id, so the service's logs can be matched.
+        request_id = request_id_var.set(uuid.uuid4().hex)
+        try:
+            await self.gateway.relay_frame(
+                route, data, token=self._token, client_ip=self._client_ip
+            )
+        except DiscoError as exc:
+            return _error(exc.code, exc.message, frame=kind)
+        finally:
+            request_id_var.reset(request_id)
+        return None
+
+    async def _reauthenticate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A fresh access token keeps a long-lived socket open past the old one's expiry."""
+        token = data.get("token")
+        try:
+            if not isinstance(token, str):
+                raise Unauthorized("An auth frame needs a token.")
+            principal = await self._verify(token)
+        except DiscoError as exc:
+            return _error(exc.code, exc.message, frame="auth")
+        assert self.principal is not None
+        if principal.user_id != self.principal.user_id:
+            return _error("FORBIDDEN", "A socket stays with the user who opened it.", frame="auth")
+        self.principal, self._token = principal, token
+        return _frame("authenticated", {"expiresAt": principal.expires_at})
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disco.platform.errors import DiscoError, PayloadTooLarge, Unauthorized, error_body
@@ -29,6 +30,7 @@ __all__ = [
     "check_readiness",
     "create_service_app",
     "current_principal",
+    "error_response",
     "install_error_handlers",
 ]
 
@@ -68,6 +70,12 @@ def _json_error(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
+def error_response(exc: DiscoError) -> JSONResponse:
+    """A DiscoError in the error format, for code that answers outside the exception handlers
+    (pure ASGI middleware, WebSocket denials)."""
+    return _json_error(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
@@ -81,7 +89,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DiscoError)
     async def _disco(_: Request, exc: DiscoError) -> JSONResponse:
-        return _json_error(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -103,19 +111,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over ``max_bytes`` with 413 before the app reads them."""
+    """Refuses bodies over ``max_bytes`` (or their path's own limit) with 413 before the app
+    reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _reject(send, self.max_bytes)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await _reject(send, max_bytes)
             return
         received = 0
         started = False
@@ -125,8 +138,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(f"The body is over {self.max_bytes} bytes.")
+                if received > max_bytes:
+                    raise PayloadTooLarge(f"The body is over {max_bytes} bytes.")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -138,7 +151,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except PayloadTooLarge:
             if not started:
-                await _reject(send, self.max_bytes)
+                await _reject(send, max_bytes)
 
 
 async def _reject(send: Send, max_bytes: int) -> None:
@@ -154,7 +167,11 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     title: str | None = None,
     openapi_url: str | None = "/openapi.json",
+    middleware: Sequence[Middleware] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """``middleware`` runs inside the request context (so it has a request id and its answers
+    are counted) and outside the body limit (so it sees every request), first one outermost."""
     app = FastAPI(
         title=title or f"Disco {name}",
         lifespan=lifespan,
@@ -163,7 +180,9 @@ def create_service_app(
         openapi_url=openapi_url,
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, path_limits=body_limits)
+    for extra in reversed(middleware):
+        app.add_middleware(extra.cls, *extra.args, **extra.kwargs)
     app.add_middleware(RequestContextMiddleware, service=name)
 
     # Named checks of this app's backends; /readyz runs them all.

@@ -34,7 +34,11 @@ class ServiceDirectory:
         client = self._clients.get(service)
         if client is None:
             if service in self._apps:
-                transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=self._apps[service])
+                # The service's own error answer comes back, as it would over the network,
+                # rather than the exception its error middleware re-raises after answering.
+                transport: httpx.AsyncBaseTransport = httpx.ASGITransport(
+                    app=self._apps[service], raise_app_exceptions=False
+                )
                 base_url = f"http://{service}.internal"
             elif service in self._urls:
                 transport = httpx.AsyncHTTPTransport(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -10,7 +11,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -19,8 +20,13 @@ __all__ = [
     "EVENTS_PUBLISHED",
     "HTTP_REQUESTS",
     "HTTP_SECONDS",
+    "RATE_LIMITED",
+    "WEBSOCKETS_OPEN",
+    "RedactSecrets",
     "RequestContextMiddleware",
     "configure_logging",
+    "keep_secrets_out_of_server_logs",
+    "redact_secrets",
     "request_id_var",
 ]
 
@@ -42,6 +48,38 @@ EVENTS_PUBLISHED = Counter("disco_events_published_total", "Events published", [
 EVENTS_HANDLED = Counter(
     "disco_events_handled_total", "Events consumed", ["consumer", "event_type", "outcome"]
 )
+RATE_LIMITED = Counter("disco_rate_limited_total", "Requests refused for rate", ["caller"])
+WEBSOCKETS_OPEN = Gauge("disco_websockets_open", "Authenticated WebSockets open", ["service"])
+
+# A WebSocket may carry its access token in the query string or a ``bearer.<jwt>`` subprotocol.
+_URL_TOKEN = re.compile(r"([?&;](?:access_)?token=)[^&;\s\"']+", re.IGNORECASE)
+_BEARER_SUBPROTOCOL = re.compile(r"(bearer\.)[A-Za-z0-9._~+/=-]+")
+
+
+def redact_secrets(text: str) -> str:
+    return _BEARER_SUBPROTOCOL.sub(r"\1[redacted]", _URL_TOKEN.sub(r"\1[redacted]", text))
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record whose message would show a token, before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def keep_secrets_out_of_server_logs() -> None:
+    """uvicorn logs each WebSocket handshake with its query string; redact tokens there.
+
+    A logger's own filters see its records before they propagate, whoever handles them.
+    """
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
 
 
 def _add_request_id(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +98,18 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         _add_request_id,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Plain tracebacks: rich ones print every frame's locals (request headers, tokens) and cost
+    # about a second of event-loop time each.
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
+    finishing: list[Any] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
+    if json:
+        finishing.append(structlog.processors.format_exc_info)  # a traceback string, not a repr
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -72,7 +119,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[*finishing, renderer],
         )
     )
     root = logging.getLogger()
@@ -80,6 +127,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root.setLevel(level.upper())
     # uvicorn's access log prints query strings, and a WebSocket may carry its token there.
     logging.getLogger("uvicorn.access").disabled = True
+    keep_secrets_out_of_server_logs()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal hop is noise
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)
