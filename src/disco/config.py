@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["SERVICES", "OidcProvider", "Settings"]
 
 # Every service, in start-up order. The gateway comes last: it fronts the others.
-SERVICES: tuple[str, ...] = ("auth", "gateway")
+SERVICES: tuple[str, ...] = ("auth", "users", "gateway")
 
 
 class OidcProvider(BaseSettings):
@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "disco-api"
     access_token_ttl_seconds: int = Field(900, ge=30, le=3600)
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=300)
+    # A session ends this long after its sign-in however often it is refreshed (ASVS 7.3.2).
+    session_max_age_seconds: int = Field(90 * 24 * 3600, ge=300)
     signing_key_rotation_days: int = Field(30, ge=1)
     email_token_ttl_seconds: int = Field(24 * 3600, ge=60)
     reset_token_ttl_seconds: int = Field(30 * 60, ge=60)
@@ -68,6 +70,7 @@ class Settings(BaseSettings):
     rate_limit_anonymous_per_minute: int = Field(60, ge=1)
     rate_limit_user_per_minute: int = Field(1000, ge=1)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_photo_bytes: int = Field(8 * 1024 * 1024, ge=1024)  # an uploaded photo, before re-encoding
     login_failures_per_account: int = Field(5, ge=1)
     login_failures_per_ip: int = Field(20, ge=1)
     login_failure_window_seconds: int = Field(15 * 60, ge=1)
@@ -88,6 +91,12 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None and self.redis_url is None and self.amqp_url is None
+
+    @property
+    def body_limits(self) -> dict[str, int]:
+        """Paths whose bodies may exceed ``max_body_bytes``: the gateway's and their service's."""
+        multipart_overhead = 64 * 1024
+        return {"/v1/users/me/photo": self.max_photo_bytes + multipart_overhead}
 
     @property
     def base_url(self) -> str:

@@ -28,6 +28,7 @@ from disco.platform.kv.memory import MemoryKV
 from disco.platform.kv.redis import RedisKV
 from disco.platform.mail import Mailer, build_mailer
 from disco.platform.security import FieldCipher, TokenVerifier
+from disco.users import app as users_app
 
 __all__ = ["ServiceModule", "System", "build_asgi", "load_encryption_keys"]
 
@@ -44,6 +45,7 @@ class ServiceModule:
 # Every service's app module, by name. Gateway last: it fronts the others.
 MODULES: dict[str, ServiceModule] = {
     "auth": ServiceModule("auth", auth_app.create_app, auth_app.MIGRATIONS),
+    "users": ServiceModule("users", users_app.create_app, users_app.MIGRATIONS),
     "gateway": ServiceModule("gateway", gateway_app.create_app, None),
 }
 assert tuple(MODULES) == SERVICES, "config.SERVICES and runtime.MODULES disagree"

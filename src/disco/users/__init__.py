@@ -1,0 +1,1 @@
+"""The users service: profiles, preferences, emergency contacts, privacy zones, blocks, photos."""
