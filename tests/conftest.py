@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 
 from disco.client import DiscoClient
-from tests.support.backends import Running, backend_settings, serve
+from tests.support.backends import Running, backend_settings, serve, sweep_session_queues
 from tests.support.mailbox import Mailbox
 
 BACKENDS = ["embedded", "real"]
 PASSWORD = "a long and unusual passphrase"
 _users = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _sweep_broker() -> AsyncIterator[None]:
+    """Leave the shared RabbitMQ as the session found it (see ``sweep_session_queues``)."""
+    yield
+    await sweep_session_queues()
 
 
 @pytest.fixture(scope="session")

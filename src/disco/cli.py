@@ -134,35 +134,45 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         raise SystemExit(
             f"disco: a cluster shares its state through real backends; set {', '.join(missing)}"
         )
-    from disco.runtime.system import migrate
+    from disco.runtime.system import load_encryption_keys, migrate
 
     asyncio.run(migrate(settings))
+    # Made once here: children racing to generate the key file could each encrypt with their own.
+    load_encryption_keys(settings)
     services = [s for s in SERVICES if s != "gateway"]
     ports = {name: settings.port + 100 + i for i, name in enumerate(services)}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    plan = [(name, port) for name, port in ports.items()]
+    plan = list(ports.items())
     plan += [("gateway", settings.port + i) for i in range(args.gateways)]
-    env = {**os.environ, "DISCO_SERVICE_URLS": json.dumps(urls)}
+    env = {
+        **os.environ,
+        "DISCO_SERVICE_URLS": json.dumps(urls),
+        # Links in mails must point at the front door, not at the port of the service sending them.
+        "DISCO_PUBLIC_URL": settings.base_url,
+    }
     return Supervisor(plan, env).run()
 
 
 class Supervisor:
     """Keeps one child process per (service, port) running; restarts the ones that die."""
 
+    # A child that dies sooner than this after starting is restarted only once this has passed,
+    # so a broken one does not spin.
+    MIN_UPTIME = 5.0
+
     def __init__(self, plan: list[tuple[str, int]], env: dict[str, str]) -> None:
         self.plan = plan
         self.env = env
         self.children: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
+        self.started: dict[tuple[str, int], float] = {}
         self.stopping = False
 
     def spawn(self, name: str, port: int) -> None:
         cmd = [sys.executable, "-m", "disco", "serve", name, "--port", str(port)]
-        self.children[(name, port)] = subprocess.Popen(cmd, env=self.env)  # noqa: S603
-        print(
-            f"disco cluster: {name} on :{port} (pid {self.children[(name, port)].pid})",
-            file=sys.stderr,
-            flush=True,
-        )
+        child = subprocess.Popen(cmd, env=self.env)  # noqa: S603
+        self.children[(name, port)] = child
+        self.started[(name, port)] = time.monotonic()
+        print(f"disco cluster: {name} on :{port} (pid {child.pid})", file=sys.stderr, flush=True)
 
     def stop(self, *_: object) -> None:
         self.stopping = True
@@ -170,32 +180,42 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        for name, port in self.plan:
+        try:
+            for name, port in self.plan:
+                self.spawn(name, port)
+            while not self.stopping:
+                time.sleep(0.5)
+                self.restart_the_dead()
+        finally:
+            self.terminate_all()
+        return 0
+
+    def restart_the_dead(self) -> None:
+        now = time.monotonic()
+        for key, child in list(self.children.items()):
+            if self.stopping or child.poll() is None:
+                continue
+            if now - self.started[key] < self.MIN_UPTIME:
+                continue
+            name, port = key
+            print(
+                f"disco cluster: {name} on :{port} exited ({child.returncode}); restarting",
+                file=sys.stderr,
+                flush=True,
+            )
             self.spawn(name, port)
-        restarts: dict[tuple[str, int], float] = {}
-        while not self.stopping:
-            time.sleep(0.5)
-            for key, child in list(self.children.items()):
-                if child.poll() is not None and not self.stopping:
-                    # Back off a process that keeps dying, so a broken one does not spin.
-                    if time.monotonic() - restarts.get(key, 0.0) < 5:
-                        time.sleep(2)
-                    print(
-                        f"disco cluster: {key[0]} on :{key[1]} exited ({child.returncode}); "
-                        "restarting",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    restarts[key] = time.monotonic()
-                    self.spawn(*key)
+
+    def terminate_all(self) -> None:
         for child in self.children.values():
-            child.terminate()
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
         for child in self.children.values():
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
-        return 0
+                child.wait()
 
 
 def _port(text: str) -> int:

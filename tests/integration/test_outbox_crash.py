@@ -30,7 +30,13 @@ from disco.platform.bus.inbox import idempotent
 from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.db import Database, UnitOfWork, inbox_table
 from tests.conftest import PASSWORD
-from tests.support.backends import AMQP_URL, REDIS_URL, create_database, drop_database
+from tests.support.backends import (
+    AMQP_URL,
+    REDIS_URL,
+    create_database,
+    drop_database,
+    new_namespace,
+)
 from tests.support.net import free_port
 from tests.support.poll import eventually
 
@@ -123,7 +129,7 @@ class Backends:
 @pytest.fixture
 async def backends(tmp_path: Path) -> AsyncIterator[Backends]:
     database = await create_database()
-    namespace = f"t{uuid.uuid4().hex[:10]}"
+    namespace = new_namespace()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
     env.update(
         DISCO_DATA_DIR=str(tmp_path / "data"),

@@ -11,7 +11,6 @@ import asyncio
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -26,7 +25,7 @@ from disco.platform.bus.inbox import idempotent
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.db import Database, UnitOfWork, inbox_table, outbox_table
-from tests.support.backends import AMQP_URL, create_database, drop_database
+from tests.support.backends import AMQP_URL, create_database, drop_database, new_namespace
 from tests.support.poll import eventually
 
 pytestmark = pytest.mark.real
@@ -94,7 +93,7 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def namespace() -> AsyncIterator[str]:
-    namespace = f"t{uuid.uuid4().hex[:10]}"
+    namespace = new_namespace()
     try:
         yield namespace
     finally:

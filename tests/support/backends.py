@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import asyncpg
 import uvicorn
 
@@ -24,8 +25,42 @@ from disco.runtime import System, build_asgi
 from tests.support.net import free_port
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Every namespace this test session makes starts with this, so its queues can be swept at the end.
+SESSION_PREFIX = f"t{uuid.uuid4().hex[:4]}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def new_namespace() -> str:
+    """A namespace of queues, exchanges and keys of this session's own."""
+    return f"{SESSION_PREFIX}{uuid.uuid4().hex[:8]}"
+
+
+async def sweep_session_queues() -> int:
+    """Delete every queue and exchange a namespace of this session left on the broker.
+
+    In-process systems tidy up after themselves; processes a test killed, or a cluster it ran,
+    cannot, and quorum queues left behind make every later broker restart crawl.
+    """
+    listing = await asyncio.create_subprocess_exec(
+        "rabbitmqctl",
+        "-q",
+        "list_queues",
+        "name",
+        "--no-table-headers",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(listing.communicate(), timeout=120)
+    names = [n.strip() for n in out.decode().splitlines() if n.startswith(SESSION_PREFIX)]
+    if names:
+        connection = await aio_pika.connect(AMQP_URL)
+        async with connection:
+            channel = await connection.channel()
+            for name in names:
+                await channel.queue_delete(name)
+            for namespace in {name.split(".", 1)[0] for name in names}:
+                await channel.exchange_delete(f"{namespace}.events")
+    return len(names)
 
 
 async def create_database() -> str:
@@ -54,7 +89,7 @@ async def backend_settings(
     base: dict[str, Any] = {
         "data_dir": data_dir,
         "environment": "test",
-        "namespace": f"t{uuid.uuid4().hex[:10]}",
+        "namespace": new_namespace(),
         # The suites sign many users up from 127.0.0.1; the limit tests set their own.
         "rate_limit_anonymous_per_minute": 100_000,
         "rate_limit_user_per_minute": 100_000,

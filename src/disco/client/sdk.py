@@ -121,7 +121,15 @@ class DiscoClient:
         )
 
     async def login(self, email: str, password: str) -> dict[str, Any]:
-        return self._keep(await self.post("/v1/auth/login", {"email": email, "password": password}))
+        """The token pair; with two-factor on, ``{"mfaRequired": true, "mfaToken"}`` instead,
+        to be finished with ``verify_mfa``."""
+        answer = await self.post("/v1/auth/login", {"email": email, "password": password})
+        return answer if answer.get("mfaRequired") else self._keep(answer)
+
+    async def verify_mfa(self, mfa_token: str, code: str) -> dict[str, Any]:
+        return self._keep(
+            await self.post("/v1/auth/2fa/verify", {"mfaToken": mfa_token, "code": code})
+        )
 
     async def refresh(self) -> dict[str, Any]:
         return self._keep(await self.post("/v1/auth/refresh", {"refreshToken": self.refresh_token}))

@@ -1,0 +1,212 @@
+"""``disco cluster`` end to end: a process per service and two gateways, on the real backends.
+
+The cluster runs as the operator would start it (``python -m disco cluster``) with its own
+database, namespace and ports; the tests drive it only through the SDK and the OS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from disco.client import ApiError, DiscoClient
+from disco.config import SERVICES
+from tests.conftest import PASSWORD, unique_email
+from tests.support.backends import (
+    AMQP_URL,
+    REDIS_URL,
+    create_database,
+    drop_database,
+    new_namespace,
+)
+from tests.support.poll import eventually
+
+pytestmark = pytest.mark.real
+
+GATEWAYS = 2
+STARTED = re.compile(r"disco cluster: (?P<name>\w+) on :(?P<port>\d+) \(pid (?P<pid>\d+)\)")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_base_port(offsets: Sequence[int]) -> int:
+    """A base port such that ``base + offset`` is free for every offset.
+
+    Drawn below Linux's ephemeral range (32768+), so outgoing connections do not take them.
+    """
+    for _ in range(500):
+        base = random.randrange(10_000, 32_000 - max(offsets))
+        if all(_is_free(base + offset) for offset in offsets):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+class Cluster:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, base_port: int) -> None:
+        self.process = process
+        self.log = log
+        self.gateways = [f"http://127.0.0.1:{base_port + i}" for i in range(GATEWAYS)]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def pids(self, service: str) -> list[int]:
+        """Every process the supervisor started for ``service``, oldest first."""
+        return [int(m["pid"]) for m in STARTED.finditer(self.output()) if m["name"] == service]
+
+    def failure(self, what: str) -> str:
+        return f"{what}; the cluster's output ends with:\n{self.output()[-4000:]}"
+
+    async def wait_ready(self, timeout: float = 90.0) -> None:
+        """Until every gateway's /readyz answers 200 (it checks the services behind it)."""
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            for url in self.gateways:
+                while True:
+                    if self.process.poll() is not None:
+                        raise AssertionError(self.failure("the cluster exited during start-up"))
+                    try:
+                        if (await http.get(f"{url}/readyz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise AssertionError(self.failure(f"{url}/readyz never answered 200"))
+                    await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        """SIGTERM to the supervisor (it stops its children), then kill whatever is left."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        # The supervisor leads its own process group: anything it left behind goes with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
+    data_dir = tmp_path_factory.mktemp("cluster")
+    services = [s for s in SERVICES if s != "gateway"]
+    base_port = free_base_port([*range(GATEWAYS), *(100 + i for i in range(len(services)))])
+    database = await create_database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
+    env.update(
+        DISCO_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        DISCO_REDIS_URL=REDIS_URL,
+        DISCO_AMQP_URL=AMQP_URL,
+        DISCO_NAMESPACE=new_namespace(),
+        DISCO_PORT=str(base_port),
+        DISCO_DATA_DIR=str(data_dir),
+        DISCO_ENVIRONMENT="test",
+        DISCO_LOG_LEVEL="WARNING",
+        DISCO_RATE_LIMIT_ANONYMOUS_PER_MINUTE="100000",
+        DISCO_RATE_LIMIT_USER_PER_MINUTE="100000",
+        DISCO_LOGIN_FAILURES_PER_IP="100000",
+    )
+    log = data_dir / "cluster.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "disco", "cluster", "--gateways", str(GATEWAYS)],
+            env=env,
+            cwd=data_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = Cluster(process, log, base_port)
+    try:
+        await running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+        await drop_database(database)
+
+
+async def test_a_push_from_auth_reaches_a_socket_held_by_the_other_gateway(
+    cluster: Cluster,
+) -> None:
+    gateway_a, gateway_b = cluster.gateways
+    email = unique_email("e2e-push")
+    async with DiscoClient(gateway_a) as on_a, DiscoClient(gateway_b) as on_b:
+        await on_a.signup(email, PASSWORD, "Ada", "Lovelace")
+        on_b.token = on_a.token
+        async with on_b.socket() as socket_on_b:
+            before_login = datetime.now(UTC)
+            await on_a.login(email, PASSWORD)
+            # The sign-up's own notice may still be on its way: wait for the login's.
+            while True:
+                frame = await socket_on_b.expect("notification", timeout=20.0)
+                if datetime.fromisoformat(frame["data"]["at"]) >= before_login:
+                    break
+    assert frame["data"]["kind"] == "new_sign_in"
+
+
+async def test_either_gateway_serves_the_same_user_and_a_logout_holds_on_both(
+    cluster: Cluster,
+) -> None:
+    gateway_a, gateway_b = cluster.gateways
+    async with DiscoClient(gateway_a) as on_a:
+        pair = await on_a.signup(unique_email("e2e-either"), PASSWORD, "Grace", "Hopper")
+        async with DiscoClient(gateway_b, token=on_a.token) as on_b:
+            assert (await on_a.get("/v1/auth/me"))["id"] == pair["user"]["id"]
+            assert (await on_b.get("/v1/auth/me"))["id"] == pair["user"]["id"]
+            await on_b.logout()
+            # The revocation lives in the shared store, so the other gateway refuses it too.
+            with pytest.raises(ApiError) as refused:
+                await on_a.get("/v1/auth/me")
+            assert refused.value.status == 401
+
+
+async def test_a_killed_service_is_restarted_and_serves_again(cluster: Cluster) -> None:
+    gateway_a, gateway_b = cluster.gateways
+    killed = cluster.pids("auth")[-1]
+    os.kill(killed, signal.SIGKILL)
+
+    await eventually(
+        lambda: cluster.pids("auth")[-1] != killed,
+        timeout=60.0,
+        what=cluster.failure("the supervisor to start a new auth process"),
+    )
+    email = unique_email("e2e-restart")
+    deadline = time.monotonic() + 60.0
+    async with DiscoClient(gateway_a) as on_a:
+        while True:
+            try:
+                await on_a.signup(email, PASSWORD, "Alan", "Turing")
+                break
+            except (ApiError, httpx.TransportError) as exc:
+                # 503 while the new process starts; anything else is a real failure.
+                if isinstance(exc, ApiError) and exc.status != 503:
+                    raise
+                if time.monotonic() > deadline:
+                    raise AssertionError(cluster.failure("auth never served again")) from exc
+                await asyncio.sleep(0.2)
+        async with DiscoClient(gateway_b, token=on_a.token) as on_b:
+            assert (await on_b.get("/v1/auth/me"))["email"] == email
