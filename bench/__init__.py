@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: each measures a ratio against a baseline run beside it."""
