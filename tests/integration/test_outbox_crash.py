@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -36,6 +35,7 @@ from tests.support.backends import (
     create_database,
     drop_database,
     new_namespace,
+    sweep_session_queues,
 )
 from tests.support.net import free_port
 from tests.support.poll import eventually
@@ -148,15 +148,7 @@ async def backends(tmp_path: Path) -> AsyncIterator[Backends]:
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
-        connection = await aio_pika.connect(AMQP_URL)
-        async with connection:
-            channel = await connection.channel()
-            name = f"{namespace}.{GROUP}"
-            for queue in [name, f"{name}.dead"] + [
-                f"{name}.retry.{step}" for step in range(len(RETRY_DELAYS))
-            ]:
-                await channel.queue_delete(queue)
-            await channel.exchange_delete(f"{namespace}.events")
+        await sweep_session_queues(namespace)
         await drop_database(database)
 
 

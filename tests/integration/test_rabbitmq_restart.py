@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
-import aio_pika
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
@@ -25,7 +24,13 @@ from disco.platform.bus.inbox import idempotent
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.db import Database, UnitOfWork, inbox_table, outbox_table
-from tests.support.backends import AMQP_URL, create_database, drop_database, new_namespace
+from tests.support.backends import (
+    AMQP_URL,
+    create_database,
+    drop_database,
+    new_namespace,
+    sweep_session_queues,
+)
 from tests.support.poll import eventually
 
 pytestmark = pytest.mark.real
@@ -97,15 +102,7 @@ async def namespace() -> AsyncIterator[str]:
     try:
         yield namespace
     finally:
-        connection = await aio_pika.connect(AMQP_URL)
-        async with connection:
-            channel = await connection.channel()
-            name = f"{namespace}.{GROUP}"
-            for queue in [name, f"{name}.dead"] + [
-                f"{name}.retry.{step}" for step in range(len(RETRY_DELAYS))
-            ]:
-                await channel.queue_delete(queue)
-            await channel.exchange_delete(f"{namespace}.events")
+        await sweep_session_queues(namespace)
 
 
 async def rows(db: Database) -> list[tuple[str, int]]:

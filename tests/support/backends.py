@@ -36,8 +36,9 @@ def new_namespace() -> str:
     return f"{SESSION_PREFIX}{uuid.uuid4().hex[:8]}"
 
 
-async def sweep_session_queues() -> int:
-    """Delete every queue and exchange a namespace of this session left on the broker.
+async def sweep_session_queues(prefix: str = SESSION_PREFIX) -> int:
+    """Delete every queue and exchange left on the broker by namespaces starting with ``prefix``
+    (by default, every namespace of this session).
 
     In-process systems tidy up after themselves; processes a test killed, or a cluster it ran,
     cannot, and quorum queues left behind make every later broker restart crawl.
@@ -51,7 +52,7 @@ async def sweep_session_queues() -> int:
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(listing.communicate(), timeout=120)
-    names = [n.strip() for n in out.decode().splitlines() if n.startswith(SESSION_PREFIX)]
+    names = [n.strip() for n in out.decode().splitlines() if n.startswith(prefix)]
     if names:
         connection = await aio_pika.connect(AMQP_URL)
         async with connection:

@@ -27,9 +27,9 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from disco.auth.repository import AuthRepository, UserRow
 from disco.auth.service import AuthService, Issued, MfaChallenge
 from disco.config import OidcProvider
-from disco.contracts.events.auth import UserEmailVerified, UserRegistered
+from disco.contracts.events.auth import UserEmailVerified
 from disco.platform.context import ServiceContext
-from disco.platform.db import UnitOfWork, new_id
+from disco.platform.db import UnitOfWork
 from disco.platform.errors import (
     Conflict,
     Forbidden,
@@ -310,42 +310,16 @@ class OidcLogin:
         elif email is None:
             raise Unauthorized("The sign-in provider did not share an email address.")
         else:
-            user = await self._register(uow, repo, email, verified, claims)
-        await repo.link_oauth(name, subject, user.id, self._clock.now())
-        return user
-
-    async def _register(
-        self,
-        uow: UnitOfWork,
-        repo: AuthRepository,
-        email: str,
-        verified: bool,
-        claims: dict[str, Any],
-    ) -> UserRow:
-        first, last = _names(claims, email)
-        user_id, now = new_id(), self._clock.now()
-        await repo.add_user(
-            id=user_id,
-            email=email,
-            password_hash=None,
-            first_name=first,
-            last_name=last,
-            email_verified=verified,
-            roles="",
-            totp_enabled=False,
-            created_at=now,
-        )
-        await uow.publish(
-            UserRegistered(
-                user_id=user_id,
+            first, last = _names(claims, email)
+            user = await self._auth.register(
+                uow,
                 email=email,
+                password_hash=None,
                 first_name=first,
                 last_name=last,
-                registered_at=now,
+                email_verified=verified,
             )
-        )
-        user = await repo.user_by_id(user_id)
-        assert user is not None
+        await repo.link_oauth(name, subject, user.id, self._clock.now())
         return user
 
 

@@ -159,15 +159,37 @@ class AuthService:
         password = check_password(password, context=(email.split("@")[0], first_name, last_name))
         if await repo.user_by_email(email) is not None:
             raise Conflict("An account with that email already exists.")
-        user_id = new_id()
-        now = self._clock.now()
-        await repo.add_user(
-            id=user_id,
+        user = await self.register(
+            uow,
             email=email,
             password_hash=await self._passwords.hash(password),
             first_name=first_name,
             last_name=last_name,
             email_verified=False,
+        )
+        await self._send_verification(uow, repo, user.id, email)
+        return await self.start_session(uow, user, "password")
+
+    async def register(
+        self,
+        uow: UnitOfWork,
+        *,
+        email: str,
+        password_hash: str | None,
+        first_name: str,
+        last_name: str,
+        email_verified: bool,
+    ) -> UserRow:
+        """Create the account and announce it; by password sign-up or by an OIDC provider."""
+        repo = AuthRepository(uow)
+        user_id, now = new_id(), self._clock.now()
+        await repo.add_user(
+            id=user_id,
+            email=email,
+            password_hash=password_hash,
+            first_name=first_name,
+            last_name=last_name,
+            email_verified=email_verified,
             roles="",
             totp_enabled=False,
             created_at=now,
@@ -181,10 +203,9 @@ class AuthService:
                 registered_at=now,
             )
         )
-        await self._send_verification(uow, repo, user_id, email)
         user = await repo.user_by_id(user_id)
         assert user is not None
-        return await self.start_session(uow, user, "password")
+        return user
 
     async def login(
         self, uow: UnitOfWork, email: str, password: str, client_ip: str

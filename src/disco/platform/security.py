@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
 ALGORITHM = "EdDSA"
 ACCESS_TOKEN_TYPE = "at+jwt"
 _LEEWAY_SECONDS = 5
+_VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,11 @@ class TokenVerifier:
         self._loaded_at = 0.0
         self._refresh_interval = refresh_interval
         self._lock = asyncio.Lock()
+        # Claims of tokens whose signature and claims already checked out, by the exact token
+        # text: in one process the gateway and the service behind it see the same token, and an
+        # EdDSA check is most of what verifying costs. Expiry and revocation are still checked
+        # on every use.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def _key(self, kid: str) -> Any:
         key = self._keys.get(kid)
@@ -105,6 +112,30 @@ class TokenVerifier:
         return key
 
     async def verify(self, token: str) -> Principal:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = await self._check_signature_and_claims(token)
+            self._verified[token] = claims
+            if len(self._verified) > _VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        elif claims["exp"] + _LEEWAY_SECONDS < time.time():
+            del self._verified[token]
+            raise Unauthorized("The access token has expired.")
+        session_mark, user_mark = await self._kv.get_many(
+            [_session_mark(claims["sid"]), _user_mark(claims["sub"])]
+        )
+        if session_mark is not None or (
+            user_mark is not None and float(claims["iat"]) <= float(user_mark)
+        ):
+            raise Unauthorized("The access token has been revoked.")
+        return Principal(
+            user_id=claims["sub"],
+            session_id=claims["sid"],
+            roles=tuple(claims.get("roles", ())),
+            expires_at=float(claims["exp"]),
+        )
+
+    async def _check_signature_and_claims(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -126,19 +157,7 @@ class TokenVerifier:
             raise Unauthorized("The access token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("The access token is not valid.") from exc
-        session_mark, user_mark = await self._kv.get_many(
-            [_session_mark(claims["sid"]), _user_mark(claims["sub"])]
-        )
-        if session_mark is not None or (
-            user_mark is not None and float(claims["iat"]) <= float(user_mark)
-        ):
-            raise Unauthorized("The access token has been revoked.")
-        return Principal(
-            user_id=claims["sub"],
-            session_id=claims["sid"],
-            roles=tuple(claims.get("roles", ())),
-            expires_at=float(claims["exp"]),
-        )
+        return claims
 
 
 class FieldCipher:
