@@ -21,6 +21,7 @@ from disco.platform.clock import FrozenClock
 from disco.platform.db import new_id
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
+from tests.support.mailbox import Mailbox
 
 SERVICES = ("auth", "gateway")
 ALLOWED_ORIGIN = "https://app.example"
@@ -259,6 +260,33 @@ async def test_an_idle_socket_is_closed_and_pings_keep_it_open(
                         await ws.send("ping")
                         await ws.expect("pong")
                     assert await ws.wait_closed(10) == 4408
+            finally:
+                await client.close()
+
+
+@pytest.mark.parametrize("ending", ["logout", "password_reset"])
+async def test_a_socket_closes_when_its_session_ends(
+    backend: str, tmp_path: Path, mailbox: Mailbox, ending: str
+) -> None:
+    async with backend_settings(
+        backend, tmp_path, ws_revocation_check_seconds=0.3, smtp_url=mailbox.url
+    ) as s:
+        async with serve(s, SERVICES) as running:
+            client = await signed_up(running.url)
+            try:
+                async with client.socket() as ws:
+                    if ending == "logout":
+                        await client.logout()
+                    else:
+                        assert client.user is not None
+                        email = client.user["email"]
+                        await client.post("/v1/auth/password-reset/request", {"email": email})
+                        mail = (await mailbox.wait_for(email, count=2))[-1]
+                        await client.post(
+                            "/v1/auth/password-reset/reset",
+                            {"token": mail.token(), "password": PASSWORD + " renewed"},
+                        )
+                    assert await ws.wait_closed(10) == 4401
             finally:
                 await client.close()
 

@@ -118,6 +118,7 @@ class SocketSession:
         self.gateway.hub.add(connection)
         WEBSOCKETS_OPEN.labels("gateway").inc()
         writer = asyncio.create_task(self._write(connection))
+        watcher = asyncio.create_task(self._watch_session())
         try:
             connection.offer(
                 _frame(
@@ -133,9 +134,22 @@ class SocketSession:
         finally:
             WEBSOCKETS_OPEN.labels("gateway").dec()
             self.gateway.hub.remove(connection)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            for task in (writer, watcher):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _watch_session(self) -> None:
+        """Close the socket once its token is revoked: a logout ends live sockets too."""
+        while True:
+            await asyncio.sleep(self.settings.ws_revocation_check_seconds)
+            try:
+                await self.gateway.tokens.verify(self._token)
+            except Unauthorized:
+                await self._close(CLOSE_UNAUTHORIZED, "session ended")
+                return
+            except DiscoError:
+                continue  # the revocation store is unreachable: keep the socket, ask again
 
     async def _authenticate_by_frame(self) -> bool:
         wait = min(AUTH_FRAME_SECONDS, self.settings.ws_idle_timeout_seconds)
