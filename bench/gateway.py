@@ -20,6 +20,7 @@ p50); then as the median over rounds.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import uuid
@@ -48,6 +49,7 @@ from bench.support import (
     wrk,
 )
 from disco.config import SERVICES
+from disco.platform.bus.rabbitmq import RabbitBus
 
 PATH = "/v1/auth/me"
 MODES = ("up", "cluster")
@@ -83,10 +85,20 @@ def up_targets(scratch: Path) -> Iterator[dict[str, Target]]:
 
 
 @contextmanager
+def broker_namespace(amqp_url: str, namespace: str) -> Iterator[None]:
+    """The cluster's durable queues outlive it; left behind, they slow every broker restart."""
+    try:
+        yield
+    finally:
+        asyncio.run(RabbitBus(amqp_url, namespace).delete_topology(CLUSTER_SERVICES))
+
+
+@contextmanager
 def cluster_targets(scratch: Path, amqp_url: str = AMQP_URL) -> Iterator[dict[str, Target]]:
     """A cluster's auth process and its gateway, on real backends. Both are charged the
     whole cluster's CPU time: the gateway idles while its auth process is called directly."""
-    with fresh_database() as database_url:
+    namespace = f"bench{uuid.uuid4().hex[:10]}"
+    with fresh_database() as database_url, broker_namespace(amqp_url, namespace):
         port = free_port(also_free=CLUSTER_OFFSETS)
         env = disco_env(
             scratch / "cluster",
@@ -94,7 +106,7 @@ def cluster_targets(scratch: Path, amqp_url: str = AMQP_URL) -> Iterator[dict[st
             DISCO_DATABASE_URL=database_url,
             DISCO_REDIS_URL=REDIS_URL,
             DISCO_AMQP_URL=amqp_url,
-            DISCO_NAMESPACE=f"bench{uuid.uuid4().hex[:10]}",
+            DISCO_NAMESPACE=namespace,
         )
         gateway_url = f"http://127.0.0.1:{port}"
         auth_url = f"http://127.0.0.1:{port + AUTH_OFFSET}"

@@ -11,6 +11,7 @@ A broadcast subscription gets an exclusive, auto-deleted queue per process inste
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aio_pika
@@ -68,12 +69,17 @@ class RabbitBus:
         name = f"{self._ns}.{group}"
         return name, f"{name}.dead", [f"{name}.retry.{i}" for i in range(len(self._retry_delays))]
 
-    async def delete_topology(self) -> None:
-        """Delete the exchange and every durable queue this bus declared (for tear-down)."""
+    async def delete_topology(self, groups: Sequence[str] = ()) -> None:
+        """Delete the exchange, every durable queue this bus declared, and the queues of
+        ``groups`` that other processes declared in this namespace (for tear-down)."""
+        names = list(self.declared_queues)
+        for group in groups:
+            main, dead, retries = self.group_queues(group)
+            names += [main, dead, *retries]
         connection = await aio_pika.connect(self._url)
         try:
             channel = await connection.channel()
-            for name in self.declared_queues:
+            for name in names:
                 await channel.queue_delete(name)
             await channel.exchange_delete(self.exchange_name)
         finally:
