@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["SERVICES", "OidcProvider", "Settings"]
 
 # Every service, in start-up order. The gateway comes last: it fronts the others.
-SERVICES: tuple[str, ...] = ("auth", "users", "gateway")
+SERVICES: tuple[str, ...] = ("auth", "users", "match", "safety", "gateway")
 
 
 class OidcProvider(BaseSettings):
@@ -79,6 +79,31 @@ class Settings(BaseSettings):
     ws_idle_timeout_seconds: float = Field(75.0, gt=0)
     # How soon a socket hears that its session ended (logout, password reset, account disabled).
     ws_revocation_check_seconds: float = Field(5.0, gt=0)
+
+    # --- discovery (match service) ----------------------------------------------------------
+    # A user silent this long drops out of discovery by itself (their app stopped or lost signal).
+    presence_ttl_seconds: float = Field(120.0, gt=0)
+    # A pair told about each other is not told again until they have been apart this long.
+    nearby_cooldown_seconds: float = Field(1800.0, ge=0)
+    # Other users see distances computed from positions snapped to this grid (DESIGN.md section 6).
+    location_snap_meters: float = Field(30.0, gt=0, le=200)
+    # Faster than this between two fixes is not a person moving: the fix is refused.
+    location_max_speed_mps: float = Field(90.0, gt=0)
+    # Fixes less precise than this are acknowledged but not used for matching.
+    location_max_accuracy_meters: float = Field(200.0, gt=0)
+    location_updates_per_minute: int = Field(120, ge=1)
+
+    # --- safety ---------------------------------------------------------------------------------
+    # SMS and push go to HTTP providers (unset: those channels are off and say so in /readyz).
+    sms_url: str | None = None
+    sms_key: str | None = None
+    push_url: str | None = None
+    push_key: str | None = None
+    checkin_reminder_seconds: float = Field(15 * 60, ge=0)  # before the due time
+    checkin_grace_seconds: float = Field(10 * 60, ge=0)  # after it, before contacts are told
+    # During an active check-in, an app silent this long escalates early (dead-man's switch).
+    checkin_heartbeat_timeout_seconds: float = Field(15 * 60, gt=0)
+    live_link_ttl_seconds: int = Field(24 * 3600, ge=60)
 
     # --- machinery ------------------------------------------------------------------------------
     outbox_relay: bool = True  # off only in the crash test, to hold events in the outbox

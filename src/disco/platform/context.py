@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from random import Random
 
 from disco.config import Settings
 from disco.platform.bus import EventBus
@@ -25,3 +26,5 @@ class ServiceContext:
     tokens: TokenVerifier
     cipher: FieldCipher
     mailer: Mailer
+    # Injected so matching, jitter and scheduling are reproducible in tests.
+    random: Random

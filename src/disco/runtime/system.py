@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from random import Random
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -16,6 +17,7 @@ from disco.auth import app as auth_app
 from disco.clients.auth import AuthClient
 from disco.config import SERVICES, Settings
 from disco.gateway import app as gateway_app
+from disco.match import app as match_app
 from disco.platform import migrations
 from disco.platform.bus import EventBus
 from disco.platform.bus.memory import MemoryBus
@@ -28,6 +30,7 @@ from disco.platform.kv.memory import MemoryKV
 from disco.platform.kv.redis import RedisKV
 from disco.platform.mail import Mailer, build_mailer
 from disco.platform.security import FieldCipher, TokenVerifier
+from disco.safety import app as safety_app
 from disco.users import app as users_app
 
 __all__ = ["ServiceModule", "System", "build_asgi", "load_encryption_keys"]
@@ -46,6 +49,8 @@ class ServiceModule:
 MODULES: dict[str, ServiceModule] = {
     "auth": ServiceModule("auth", auth_app.create_app, auth_app.MIGRATIONS),
     "users": ServiceModule("users", users_app.create_app, users_app.MIGRATIONS),
+    "match": ServiceModule("match", match_app.create_app, match_app.MIGRATIONS),
+    "safety": ServiceModule("safety", safety_app.create_app, safety_app.MIGRATIONS),
     "gateway": ServiceModule("gateway", gateway_app.create_app, None),
 }
 assert tuple(MODULES) == SERVICES, "config.SERVICES and runtime.MODULES disagree"
@@ -80,6 +85,7 @@ class System:
         kv: KeyValue | None = None,
         bus: EventBus | None = None,
         mailer: Mailer | None = None,
+        random: Random | None = None,
     ) -> None:
         unknown = set(services) - set(MODULES)
         if unknown:
@@ -111,6 +117,7 @@ class System:
             tokens=self.tokens,
             cipher=FieldCipher(load_encryption_keys(settings)),
             mailer=self.mailer,
+            random=random or Random(),
         )
         self.apps: dict[str, FastAPI] = {}
         for name in self.names:

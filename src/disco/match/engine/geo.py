@@ -12,7 +12,10 @@ positions (DESIGN.md section 6), so the answer is the same for every position in
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import struct
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -20,11 +23,13 @@ __all__ = [
     "EARTH_RADIUS_M",
     "METRES_PER_DEGREE_LAT",
     "Bucket",
+    "Displacement",
     "Projection",
     "bucket_for",
     "haversine_m",
     "metres_per_degree_lon",
     "snap",
+    "snap_latlon",
     "snapped_distance_m",
 ]
 
@@ -103,3 +108,56 @@ def bucket_for(distance_m: float) -> Bucket:
         if distance_m <= bucket.max_m:
             return bucket
     return BUCKETS[-1]
+
+
+def snap_latlon(lat: float, lon: float, cell_m: float) -> tuple[float, float]:
+    """The centre of the worldwide grid cell holding a point: rows ``cell_m`` of latitude high,
+    each cut into cells ``cell_m`` wide at the row's centre. Needs no origin, so every process
+    and every presence backend snaps alike."""
+    step_lat = cell_m / METRES_PER_DEGREE_LAT
+    row = math.floor(lat / step_lat)
+    centre_lat = (row + 0.5) * step_lat
+    step_lon = cell_m / max(metres_per_degree_lon(centre_lat), 1.0)
+    column = math.floor(lon / step_lon)
+    return centre_lat, (column + 0.5) * step_lon
+
+
+# A displaced position lies this many snapping cells from the true one (a ring, never nearer).
+DISPLACEMENT_CELLS = (1.85, 2.15)
+
+
+class Displacement:
+    """Where others see a user: the true position moved by a secret offset, then snapped.
+
+    Snapping alone lets an attacker who probes from chosen points recover the target's cell
+    (the bucket edges outline it), which places the target within half a cell diagonal. The
+    offset makes the recovered cell a wrong one, at least ``DISPLACEMENT_CELLS[0]`` cells
+    minus half a diagonal away (more than a cell). It is keyed by a server secret, the user and
+    the day, so it is the same for every query of a day: averaging many answers gains nothing.
+    """
+
+    def __init__(self, secret: bytes, cell_m: float) -> None:
+        self._secret = secret
+        self.cell_m = cell_m
+
+    def offset_m(self, user_id: str, at: float) -> tuple[float, float]:
+        """(north, east) metres for ``user_id`` on the UTC day of ``at`` (epoch seconds)."""
+        day = math.floor(at / 86_400)
+        digest = hmac.new(self._secret, f"{user_id}:{day}".encode(), hashlib.sha256).digest()
+        u, v = struct.unpack(">QQ", digest[:16])
+        angle = 2 * math.pi * (u / 2**64)
+        low, high = DISPLACEMENT_CELLS
+        distance = self.cell_m * (low + (high - low) * (v / 2**64))
+        return distance * math.cos(angle), distance * math.sin(angle)
+
+    def shown(self, user_id: str, lat: float, lon: float, at: float) -> tuple[float, float]:
+        north, east = self.offset_m(user_id, at)
+        moved_lat = lat + north / METRES_PER_DEGREE_LAT
+        moved_lon = lon + east / max(metres_per_degree_lon(lat), 1.0)
+        return snap_latlon(moved_lat, moved_lon, self.cell_m)
+
+    def bucket(self, viewer: tuple[float, float], other: tuple[float, float]) -> Bucket:
+        """What the viewer sees: from the viewer's own snapped position to the other's shown
+        one (the viewer knows where they are; only the other needs hiding)."""
+        here = snap_latlon(viewer[0], viewer[1], self.cell_m)
+        return bucket_for(haversine_m(here[0], here[1], other[0], other[1]))

@@ -1,0 +1,7 @@
+"""Thin endpoints: resolve dependencies, open the unit of work, call one service method."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1/safety", tags=["safety"])

@@ -1,0 +1,1 @@
+"""Notification dispatch: channels behind one ``Notifier`` protocol, durable and retried."""
