@@ -9,6 +9,9 @@ revocation marks the auth service leaves in the KV store (shared by every proces
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import time
 from collections import OrderedDict
@@ -170,6 +173,12 @@ class FieldCipher:
         if not keys:
             raise ValueError("at least one encryption key is required")
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        self._newest = base64.urlsafe_b64decode(keys[0].encode())
+
+    def derive_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret for ``purpose`` (an HMAC key, say), derived from the newest key so
+        operators manage one key ring. Rotating the ring changes it."""
+        return hmac.new(self._newest, b"disco:" + purpose.encode(), hashlib.sha256).digest()
 
     @staticmethod
     def generate_key() -> str:
