@@ -6,6 +6,7 @@ disco cluster                a process per service plus two gateways (needs the 
 disco migrate                bring every service's tables up to date
 disco revision SERVICE -m M  autogenerate a migration for SERVICE (for developers)
 disco keys rotate            start signing access tokens with a new key now
+disco roles grant EMAIL moderator   make someone a moderator (revoke takes it back)
 """
 
 from __future__ import annotations
@@ -117,6 +118,33 @@ def cmd_keys(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def cmd_roles(args: argparse.Namespace) -> int:
+    from disco.runtime import System
+
+    async def change() -> int:
+        system = System(_settings(), ["auth"])
+        await system.start()
+        try:
+            response = await system.directory.client("auth").post(
+                "/internal/auth/roles",
+                json={"email": args.email, "role": args.role, "granted": args.action == "grant"},
+            )
+        finally:
+            await system.stop()
+        if response.status_code != 204:
+            print(f"disco: {response.json()['error']['message']}", file=sys.stderr)
+            return 1
+        return 0
+
+    status = asyncio.run(change())
+    if status == 0:
+        done = "granted" if args.action == "grant" else "revoked"
+        print(
+            f"disco: {args.role} {done} for {args.email} from their next sign-in", file=sys.stderr
+        )
+    return status
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
@@ -259,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("service", choices=SERVICES)
     revision.add_argument("-m", "--message", required=True)
     revision.set_defaults(run=cmd_revision)
+
+    roles = commands.add_parser("roles", help="grant or revoke a role (moderator)")
+    roles.add_argument("action", choices=["grant", "revoke"])
+    roles.add_argument("email")
+    roles.add_argument("role", choices=["moderator"])
+    roles.set_defaults(run=cmd_roles)
 
     keys = commands.add_parser("keys", help="signing keys")
     keys.add_argument("action", choices=["rotate"])

@@ -10,6 +10,7 @@ import asyncpg
 
 from disco.client import DiscoClient
 from disco.config import Settings
+from disco.runtime import System
 from tests.support.poll import eventually
 
 
@@ -22,6 +23,16 @@ async def profile_ready(client: DiscoClient) -> dict[str, Any]:
     await eventually(made, what="the profile made on sign-up")
     me: dict[str, Any] = await client.get("/v1/users/me")
     return me
+
+
+async def make_moderator(system: System, client: DiscoClient, email: str) -> None:
+    """Grant ``email`` the moderator role, as ``disco roles grant`` does, and refresh ``client``
+    (signed in as that user) so its access token carries the role."""
+    response = await system.directory.client("auth").post(
+        "/internal/auth/roles", json={"email": email, "role": "moderator"}
+    )
+    assert response.status_code == 204, response.text
+    await client.refresh()
 
 
 async def rows_naming(settings: Settings, needles: list[str]) -> list[str]:

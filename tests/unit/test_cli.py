@@ -57,3 +57,16 @@ def test_migrate_creates_the_embedded_databases(tmp_path: Path) -> None:
     result = run("migrate", env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "auth.sqlite3").exists()
+
+
+def test_roles_for_an_unknown_account_fail_with_a_message(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DISCO_DATA_DIR": str(tmp_path)}
+    result = run("roles", "grant", "nobody@example.com", "moderator", env=env)
+    assert result.returncode == 1
+    assert "No account has that email address" in result.stderr
+
+
+def test_roles_refuse_an_unknown_role(tmp_path: Path) -> None:
+    result = run("roles", "grant", "someone@example.com", "admin")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr

@@ -22,6 +22,7 @@ from disco.auth.schemas import (
     RefreshRequest,
     ResetPassword,
     ResetRequest,
+    RoleChange,
     SignupRequest,
     TokenPair,
     TokenRequest,
@@ -171,6 +172,14 @@ async def disable_user(user_id: str, body: DisableRequest, auth: Service, db: Db
     """For moderation (a ban) and account deletion: ends the user's sessions and tokens."""
     async with db.unit_of_work("auth.disable_user") as uow:
         await auth.disable_user(uow, user_id, body.reason)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@internal.post("/roles", status_code=status.HTTP_204_NO_CONTENT)
+async def change_role(body: RoleChange, auth: Service, db: Db) -> Response:
+    """For operators (``disco roles``): grant or take back a role such as moderator."""
+    async with db.unit_of_work("auth.change_role") as uow:
+        await auth.change_role(uow, body.email, body.role, body.granted)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -375,6 +375,15 @@ class AuthService:
         await self._end_all_sessions(repo, user_id, reason)
         await uow.publish(UserDisabled(user_id=user_id, reason=reason))
 
+    async def change_role(self, uow: UnitOfWork, email: str, role: str, granted: bool) -> None:
+        """Takes effect with the user's next access token (sign-in or refresh)."""
+        repo = AuthRepository(uow)
+        user = await repo.user_by_email(email.lower())
+        if user is None:
+            raise NotFound("No account has that email address.")
+        roles = set(user.roles) | {role} if granted else set(user.roles) - {role}
+        await repo.update_user(user.id, roles=" ".join(sorted(roles)))
+
     async def _end_all_sessions(self, repo: AuthRepository, user_id: str, reason: str) -> None:
         for session_id in await repo.live_sessions_of(user_id):
             await repo.revoke_session(session_id, reason, self._clock.now())
