@@ -7,6 +7,7 @@ disco migrate                bring every service's tables up to date
 disco revision SERVICE -m M  autogenerate a migration for SERVICE (for developers)
 disco keys rotate            start signing access tokens with a new key now
 disco roles grant EMAIL moderator   make someone a moderator (revoke takes it back)
+disco simulate --users N --near LAT,LON   simulated people walking about, for a demo
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from pydantic import ValidationError
@@ -246,6 +248,57 @@ class Supervisor:
                 child.wait()
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import httpx
+
+    from disco.client.sdk import ApiError
+    from disco.client.simulate import Simulation
+
+    url = args.url or _settings().base_url
+    simulation = Simulation(
+        url, users=args.users, near=args.near, spread_m=args.spread, seed=args.seed
+    )
+    print(
+        f"disco: {args.users} simulated users walking near {args.near} via {url}", file=sys.stderr
+    )
+    try:
+        seen = asyncio.run(simulation.run(args.duration))
+    except KeyboardInterrupt:
+        return 0
+    except (OSError, httpx.TransportError) as exc:
+        print(f"disco: cannot reach {url} ({exc}); is `disco up` running?", file=sys.stderr)
+        return 1
+    except ApiError as exc:
+        print(f"disco: the server refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"disco: {seen} nearby notifications", file=sys.stderr)
+    return 0
+
+
+def _near(text: str) -> tuple[float, float]:
+    try:
+        lat_text, lon_text = text.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give LAT,LON in degrees, e.g. 51.5007,-0.1246") from None
+    if not (-85 <= lat <= 85 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        raise argparse.ArgumentTypeError("latitude -85..85 and longitude -180..180, in degrees")
+    return lat, lon
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a number from {low:g} to {high:g}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"a number from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 65535:
@@ -293,6 +346,28 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("email")
     roles.add_argument("role", choices=["moderator"])
     roles.set_defaults(run=cmd_roles)
+
+    simulate = commands.add_parser(
+        "simulate", help="simulated users walking near a point (against a running disco)"
+    )
+    simulate.add_argument("--users", type=_bounded(int, 1, 5000), default=20, metavar="N")
+    simulate.add_argument("--near", type=_near, required=True, metavar="LAT,LON")
+    simulate.add_argument(
+        "--spread",
+        type=_bounded(float, 50, 5000),
+        default=600,
+        metavar="METRES",
+        help="how far from the point they wander (default 600)",
+    )
+    simulate.add_argument(
+        "--duration",
+        type=_bounded(float, 1, 86400),
+        metavar="SECONDS",
+        help="stop after this long (default: until Ctrl-C)",
+    )
+    simulate.add_argument("--seed", type=int, help="the same walk every run")
+    simulate.add_argument("--url", help="default: DISCO_PUBLIC_URL or http://DISCO_HOST:DISCO_PORT")
+    simulate.set_defaults(run=cmd_simulate)
 
     keys = commands.add_parser("keys", help="signing keys")
     keys.add_argument("action", choices=["rotate"])

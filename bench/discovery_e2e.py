@@ -1,0 +1,309 @@
+"""End to end through ``disco up``: WebSocket clients streaming locations, timed to both ``nearby``.
+
+    .venv/bin/python -m bench.discovery_e2e [--users 2000] [--interval 2] [--measure 60]
+                                            [--json-out FILE]
+
+``disco up`` runs as a child process (embedded mode). ``--users`` people sign up through the
+API with the same interests (so every pair in range is compatible), radii 30, 150, 500 and
+1609 m (a quarter each), in a ``--side-m`` square; each opens a WebSocket and sends a
+``location_update`` every ``--interval`` seconds, moving up to 50 m each time. After
+``--warmup`` seconds (everyone placed, the first burst of encounters told) the next
+``--measure`` seconds are measured.
+
+Latency of an encounter: from the update that brought the pair into range to the later of the
+two ``nearby`` frames (one to each). The triggering update is the last one either of the two
+sent before the first frame arrived; at one update per ``--interval`` per user and latencies
+far below it, that is the one. A pair told to only one side counts as a failure.
+
+The oracle: every update sent is logged; replaying the log, the pairs that were ever within
+both radii (planar distance, as sent) must be exactly the pairs told. Updates still in flight
+when sending stops make the only expected difference, so the run drains for a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.support import (
+    PASSWORD,
+    Disco,
+    disco_env,
+    free_port,
+    machine,
+    scratch_dir,
+    write_json,
+)
+from disco.client import DiscoClient
+
+ORIGIN = (51.5007, -0.1246)
+RADII = (30, 150, 500, 1609)
+STEP_M = 50.0
+M_PER_DEG_LAT = 111_195.0
+M_PER_DEG_LON = M_PER_DEG_LAT * math.cos(math.radians(ORIGIN[0]))
+INTERESTS = ["coffee", "hiking", "live music"]
+
+
+@dataclass
+class Person:
+    number: int
+    token: str
+    user_id: str
+    radius: int
+    x: float
+    y: float
+    socket: ClientConnection | None = None
+    reader: asyncio.Task[None] | None = None
+    sent: list[float] = field(default_factory=list)  # send times
+
+
+@dataclass
+class Run:
+    people: list[Person]
+    updates: list[tuple[float, int, float, float]] = field(default_factory=list)  # t, who, x, y
+    told: dict[tuple[int, int], float] = field(default_factory=dict)  # (to, about) -> t
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def latlon(x: float, y: float) -> tuple[float, float]:
+    return ORIGIN[0] + y / M_PER_DEG_LAT, ORIGIN[1] + x / M_PER_DEG_LON
+
+
+async def make_person(url: str, number: int, radius: int, x: float, y: float) -> Person:
+    async with DiscoClient(url) as client:
+        pair = await client.signup(
+            f"e2e-{number}-{time.time_ns()}@example.com", PASSWORD, "E", "Two"
+        )
+        for _ in range(200):
+            if (await client.request("GET", "/v1/users/me")).status_code == 200:
+                break
+            await asyncio.sleep(0.05)
+        await client.patch(
+            "/v1/users/me",
+            json={"interests": INTERESTS, "activities": ["coffee", "walk"], "mode": "social"},
+        )
+        await client.put(
+            "/v1/users/me/preferences", json={"discoveryRadiusMeters": radius, "timeWindows": []}
+        )
+        await client.put("/v1/discovery", json={"enabled": True})
+        assert client.token is not None
+        return Person(number, client.token, pair["user"]["id"], radius, x, y)
+
+
+async def make_people(url: str, count: int, side_m: float, rng: random.Random) -> list[Person]:
+    gate = asyncio.Semaphore(8)
+
+    async def one(number: int) -> Person:
+        async with gate:
+            return await make_person(
+                url,
+                number,
+                RADII[number % len(RADII)],
+                rng.uniform(-side_m / 2, side_m / 2),
+                rng.uniform(-side_m / 2, side_m / 2),
+            )
+
+    return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+async def open_socket(url: str, person: Person, run: Run, by_id: dict[str, int]) -> None:
+    ws = await connect(
+        url.replace("http://", "ws://") + "/v1/ws",
+        subprotocols=["disco.v1", f"bearer.{person.token}"],  # type: ignore[list-item]
+        max_size=2**20,
+    )
+    ready = json.loads(await ws.recv())
+    assert ready["type"] == "ready", ready
+    person.socket = ws
+
+    async def read() -> None:
+        async for raw in ws:
+            now = time.monotonic()
+            frame = json.loads(raw)
+            if frame.get("type") == "nearby":
+                other = by_id.get(frame["data"]["userId"])
+                if other is not None:
+                    run.told.setdefault((person.number, other), now)
+            elif frame.get("type") == "error":
+                run.errors.append(frame)
+
+    person.reader = asyncio.create_task(read())
+
+
+async def walk(
+    person: Person, run: Run, until: float, interval: float, side_m: float, rng: random.Random
+) -> None:
+    assert person.socket is not None
+    await asyncio.sleep(rng.random() * interval)
+    while time.monotonic() < until:
+        angle = rng.uniform(0, 2 * math.pi)
+        step = rng.uniform(0, STEP_M)
+        half = side_m / 2
+        person.x = max(-half, min(half, person.x + step * math.cos(angle)))
+        person.y = max(-half, min(half, person.y + step * math.sin(angle)))
+        lat, lon = latlon(person.x, person.y)
+        now = time.monotonic()
+        person.sent.append(now)
+        run.updates.append((now, person.number, person.x, person.y))
+        await person.socket.send(
+            json.dumps(
+                {
+                    "type": "location_update",
+                    "data": {"latitude": lat, "longitude": lon, "accuracy": 10},
+                }
+            )
+        )
+        await asyncio.sleep(interval - (time.monotonic() - now))
+
+
+def oracle(run: Run, cell: float = 1609.0) -> set[tuple[int, int]]:
+    """Pairs ever within both radii, replaying the updates in the order they were sent."""
+    radius = {p.number: p.radius for p in run.people}
+    where: dict[int, tuple[float, float]] = {}
+    grid: dict[tuple[int, int], set[int]] = defaultdict(set)
+    pairs: set[tuple[int, int]] = set()
+    for _, who, x, y in sorted(run.updates):
+        if who in where:
+            ox, oy = where[who]
+            grid[(math.floor(ox / cell), math.floor(oy / cell))].discard(who)
+        where[who] = (x, y)
+        cx, cy = math.floor(x / cell), math.floor(y / cell)
+        grid[(cx, cy)].add(who)
+        for gx in (cx - 1, cx, cx + 1):
+            for gy in (cy - 1, cy, cy + 1):
+                for other in grid.get((gx, gy), ()):
+                    if other == who:
+                        continue
+                    bx, by = where[other]
+                    reach = min(radius[who], radius[other])
+                    if (bx - x) ** 2 + (by - y) ** 2 <= reach * reach:
+                        pairs.add((min(who, other), max(who, other)))
+    return pairs
+
+
+def latencies(run: Run, window: tuple[float, float]) -> tuple[list[float], int]:
+    """Update-to-both-frames latency of every encounter that began inside ``window``, and how
+    many pairs were told on one side only."""
+    sent = {p.number: p.sent for p in run.people}
+    out: list[float] = []
+    one_sided = 0
+    pairs = {(min(a, b), max(a, b)) for a, b in run.told}
+    for a, b in pairs:
+        ta, tb = run.told.get((a, b)), run.told.get((b, a))
+        if ta is None or tb is None:
+            one_sided += 1
+            continue
+        first = min(ta, tb)
+        before = [t for t in sent[a] + sent[b] if t <= first]
+        if not before:
+            continue
+        trigger = max(before)
+        if window[0] <= trigger <= window[1]:
+            out.append(max(ta, tb) - trigger)
+    return out, one_sided
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+async def drive(
+    url: str, args: argparse.Namespace, server_cpu: Callable[[], float]
+) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    started = time.monotonic()
+    people = await make_people(url, args.users, args.side_m, rng)
+    setup_s = time.monotonic() - started
+    run = Run(people)
+    by_id = {p.user_id: p.number for p in people}
+    gate = asyncio.Semaphore(50)
+
+    async def connect_one(person: Person) -> None:
+        async with gate:
+            await open_socket(url, person, run, by_id)
+
+    await asyncio.gather(*(connect_one(p) for p in people))
+    begin = time.monotonic()
+    measure_from = begin + args.warmup
+    until = measure_from + args.measure
+    walking = asyncio.gather(
+        *(walk(p, run, until, args.interval, args.side_m, rng) for p in people)
+    )
+    await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
+    cpu_from = server_cpu()
+    await walking
+    cpu_used = server_cpu() - cpu_from
+    await asyncio.sleep(args.drain)
+    for person in people:
+        if person.socket is not None:
+            await person.socket.close()
+    await asyncio.gather(*(p.reader for p in people if p.reader), return_exceptions=True)
+
+    values, one_sided = latencies(run, (measure_from, until))
+    expected = oracle(run)
+    told = {(min(a, b), max(a, b)) for a, b in run.told}
+    sent_in_window = sum(1 for t, *_ in run.updates if measure_from <= t <= until)
+    return {
+        "users": args.users,
+        "setup_s": round(setup_s, 1),
+        "updates_per_s": round(sent_in_window / args.measure, 1),
+        # Server CPU per update while measuring (encounters and pushes included).
+        "server_cpu_ms_per_update": round(1000 * cpu_used / max(1, sent_in_window), 3),
+        "encounters_measured": len(values),
+        "p50_ms": round(1000 * statistics.median(values), 1) if values else None,
+        "p99_ms": round(1000 * percentile(values, 0.99), 1) if values else None,
+        "max_ms": round(1000 * max(values), 1) if values else None,
+        "pairs_oracle": len(expected),
+        "pairs_told": len(told),
+        "missed": len(expected - told),
+        "extra": len(told - expected),
+        "one_sided": one_sided,
+        "error_frames": len(run.errors),
+        "first_errors": run.errors[:3],
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--side-m", type=float, default=20_000.0)
+    parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--measure", type=float, default=60.0)
+    parser.add_argument("--drain", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json-out", type=Path)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with scratch_dir("disco-bench-e2e-") as scratch:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = disco_env(scratch / "data", DISCO_PORT=str(port))
+        with Disco(["up", "--port", str(port)], env, scratch / "disco.log") as server:
+            server.wait_ready(url)
+            result = asyncio.run(drive(url, args, server.cpu_seconds))
+    document = {"machine": machine(), "args": vars(args) | {"json_out": None}, "result": result}
+    print(json.dumps(result, indent=2))
+    write_json(args.json_out, document)
+    return 0 if result["missed"] == 0 and result["one_sided"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
