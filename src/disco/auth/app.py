@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from disco.auth import api, models
-from disco.auth.handlers import on_user_deleted
+from disco.auth.handlers import on_moderation_action, on_user_deleted
 from disco.auth.keys import SigningKeys
 from disco.auth.oidc import OidcLogin
 from disco.auth.passwords import Passwords
@@ -39,6 +39,11 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     service = AuthService(ctx, keys, Passwords())
     relay = OutboxRelay(db, ctx.bus)
     ctx.bus.subscribe(NAME, ["users.user.deleted"], on_user_deleted(ctx, db))
+    ctx.bus.subscribe(
+        f"{NAME}.moderation",
+        ["safety.moderation.action_taken"],
+        on_moderation_action(db, service),
+    )
 
     async def refresh_keys(*, force_rotate: bool = False) -> None:
         async with db.unit_of_work("auth.keys") as uow:

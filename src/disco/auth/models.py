@@ -34,6 +34,7 @@ users = Table(
     # The last TOTP time step accepted: a code is good once, and never an older one after it.
     Column("totp_last_step", BigInteger),
     Column("disabled_at", UtcDateTime()),
+    Column("disabled_until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
 )
 

@@ -290,7 +290,7 @@ class OidcLogin:
         linked = await repo.oauth_user(name, subject)
         if linked is not None:
             user = await repo.user_by_id(linked)
-            if user is None or user.disabled_at is not None:
+            if user is None or user.disabled(self._clock.now()):
                 raise Forbidden("This account is disabled.")
             return user
         email = _email(claims.get("email"))
@@ -302,7 +302,7 @@ class OidcLogin:
                 raise Conflict(
                     "An account with this email already exists; sign in with its password."
                 )
-            if user.disabled_at is not None:
+            if user.disabled(self._clock.now()):
                 raise Forbidden("This account is disabled.")
             if not user.email_verified:
                 await repo.update_user(user.id, email_verified=True)

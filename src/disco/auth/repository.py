@@ -27,11 +27,17 @@ class UserRow:
     totp_enabled: bool
     totp_last_step: int | None
     disabled_at: datetime | None
+    disabled_until: datetime | None  # a suspension ends by itself; a ban or disabling does not
     created_at: datetime
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def disabled(self, now: datetime) -> bool:
+        if self.disabled_at is None:
+            return False
+        return self.disabled_until is None or now < self.disabled_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,7 @@ def _user(row: Any) -> UserRow:
         totp_enabled=row.totp_enabled,
         totp_last_step=row.totp_last_step,
         disabled_at=row.disabled_at,
+        disabled_until=row.disabled_until,
         created_at=row.created_at,
     )
 

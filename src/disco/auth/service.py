@@ -215,7 +215,7 @@ class AuthService:
         await self._throttle.attempt(email, client_ip)
         user = await repo.user_by_email(email)
         ok = await self._passwords.verify(user.password_hash if user else None, password)
-        if not ok or user is None or user.disabled_at is not None:
+        if not ok or user is None or user.disabled(self._clock.now()):
             await self._throttle.failed(client_ip)
             raise Unauthorized(_BAD_LOGIN)
         if user.password_hash and self._passwords.needs_rehash(user.password_hash):
@@ -271,7 +271,7 @@ class AuthService:
             await give_back()
             raise
         user = await repo.user_by_id(pending["user"])
-        if user is None or user.disabled_at is not None or not user.totp_enabled:
+        if user is None or user.disabled(self._clock.now()) or not user.totp_enabled:
             raise Unauthorized("The sign-in is no longer valid; sign in again.")
         factor = await self._second_factor(repo, user, code)
         if factor is None:
@@ -353,7 +353,7 @@ class AuthService:
         if row.expires_at <= now:
             raise Unauthorized("The refresh token has expired; please sign in again.")
         user = await repo.user_by_id(session.user_id)
-        if user is None or user.disabled_at is not None:
+        if user is None or user.disabled(self._clock.now()):
             raise Unauthorized("The refresh token is not valid.")
         return await self._issue(repo, user, session.id, session.created_at)
 
@@ -364,14 +364,17 @@ class AuthService:
         await repo.revoke_session(session_id, reason, self._clock.now())
         await revoke_session(self._kv, session_id, ttl=self._settings.access_token_ttl_seconds + 60)
 
-    async def disable_user(self, uow: UnitOfWork, user_id: str, reason: str) -> None:
-        """Disabling ends every session and every live access token at once."""
+    async def disable_user(
+        self, uow: UnitOfWork, user_id: str, reason: str, until: datetime | None = None
+    ) -> None:
+        """Disabling ends every session and every live access token at once; with ``until``
+        (a moderator's suspension) sign-in works again from then."""
         repo = AuthRepository(uow)
         user = await repo.user_by_id(user_id)
         if user is None:
             raise NotFound("No such user.")
         now = self._clock.now()
-        await repo.update_user(user_id, disabled_at=now)
+        await repo.update_user(user_id, disabled_at=now, disabled_until=until)
         await self._end_all_sessions(repo, user_id, reason)
         await uow.publish(UserDisabled(user_id=user_id, reason=reason))
 
@@ -479,7 +482,7 @@ class AuthService:
 
     async def me(self, uow: UnitOfWork, user_id: str) -> UserRow:
         user = await AuthRepository(uow).user_by_id(user_id)
-        if user is None or user.disabled_at is not None:
+        if user is None or user.disabled(self._clock.now()):
             raise Unauthorized("The account no longer exists.")
         return user
 
@@ -521,7 +524,7 @@ class AuthService:
         """Always looks the same to the caller, whether or not the account exists."""
         repo = AuthRepository(uow)
         user = await repo.user_by_email(email.lower())
-        if user is None or user.disabled_at is not None:
+        if user is None or user.disabled(self._clock.now()):
             return
         await repo.spend_one_time_tokens_of(user.id, RESET_PASSWORD, self._clock.now())
         token = await self._one_time_token(
@@ -544,7 +547,7 @@ class AuthService:
             hash_token(token), RESET_PASSWORD, self._clock.now()
         )
         user = await repo.user_by_id(user_id) if user_id else None
-        if user is None or user.disabled_at is not None:
+        if user is None or user.disabled(self._clock.now()):
             raise ValidationFailed("The reset link is invalid, used or expired.")
         # A policy failure raises, rolling back: the link stays usable for a better password.
         password = check_password(
