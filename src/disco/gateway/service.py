@@ -304,6 +304,10 @@ class Gateway:
     ) -> None:
         """A client's frame, as the HTTP call its route names; raises the service's refusal."""
         path, body = route.target(data)
+        direct = self._services.direct(route.service, route.method, path)
+        if direct is not None:  # the service runs in this process: no HTTP round trip
+            await direct(token, body)
+            return
         self._running(route.service)
         upstream = await self._call(
             route.service,

@@ -2,16 +2,25 @@
 
 In ``disco up`` a service's client talks to its ASGI app directly (``httpx.ASGITransport``);
 in ``disco cluster`` the same client goes over the network. Callers cannot tell which.
+
+A few hot calls also get a **direct** route: a service running in this process may register a
+plain coroutine for one of its endpoints, which callers use instead of an HTTP round trip
+(the gateway relays every WebSocket ``location_update`` this way in ``disco up``). It must
+behave exactly like the endpoint: same checks, same ``DiscoError`` for a refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import httpx
 from starlette.types import ASGIApp
 
-__all__ = ["ServiceDirectory"]
+__all__ = ["DirectCall", "ServiceDirectory"]
+
+# (bearer token, JSON body) -> None; raises the DiscoError the endpoint would answer with.
+DirectCall = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class ServiceDirectory:
@@ -21,11 +30,19 @@ class ServiceDirectory:
         self._urls = dict(urls or {})
         self._apps: dict[str, ASGIApp] = {}
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._direct: dict[tuple[str, str, str], DirectCall] = {}
         self._timeout = timeout
 
     def register_app(self, service: str, app: ASGIApp) -> None:
         """Reach ``service`` in this process."""
         self._apps[service] = app
+
+    def register_direct(self, service: str, method: str, path: str, call: DirectCall) -> None:
+        """Offer ``call`` for ``method path`` of ``service``, which runs in this process."""
+        self._direct[(service, method.upper(), path)] = call
+
+    def direct(self, service: str, method: str, path: str) -> DirectCall | None:
+        return self._direct.get((service, method.upper(), path))
 
     def knows(self, service: str) -> bool:
         return service in self._apps or service in self._urls
