@@ -14,9 +14,14 @@ seeded sequence of updates drives, one after the other in one run:
            radius is shorter than the distance (Redis at 127.0.0.1:6379, a unique key, deleted)
   postgis  UPDATE the user's geography point, then SELECT the ids with ST_DWithin(pos, point,
            LEAST(own radius, theirs), false) over a GiST index (a fresh database, dropped)
+  presence ``disco.match.presence_redis.RedisPresence``, the port the match service runs on
+           Redis: ``move`` (one Lua script: the encounters that just started, atomically) then
+           ``nearby`` (another: everyone in range, with buckets); the city is loaded through
+           ``move`` too, 64 at a time (a unique namespace, deleted)
 
 Reported per backend: updates/s, p50/p99/max per update (wall, including the client's work).
-The baselines are slower, so they run ``--baseline-updates`` updates (the same first ones).
+The baselines are slower, so they run ``--baseline-updates`` updates (the same first ones);
+presence runs ``--presence-updates``.
 """
 
 from __future__ import annotations
@@ -40,13 +45,16 @@ import asyncpg
 import redis
 
 from bench.support import REDIS_URL, fresh_database, machine, write_json
-from disco.match.engine.geo import METRES_PER_DEGREE_LAT, metres_per_degree_lon
+from disco.match.engine.geo import METRES_PER_DEGREE_LAT, Displacement, metres_per_degree_lon
 from disco.match.engine.index import PresenceIndex
+from disco.match.presence_redis import RedisPresence
 
 RADII = (30, 150, 500, 1609)
 ORIGIN = (40.7128, -74.0060)  # the middle of the square
 MAX_STEP_M = 50.0
-BACKENDS = ("engine", "redis", "postgis")
+BACKENDS = ("engine", "redis", "postgis", "presence")
+# Moves in flight at once while loading the city through RedisPresence.
+PRESENCE_LOAD_BATCH = 64
 # Every backend runs at least these first updates; their in-range counts must agree (up to
 # pairs a hair from the edge: Redis, PostGIS and the engine's plane round differently).
 COMMON_UPDATES = 200
@@ -206,6 +214,46 @@ def run_redis(city: City, moves: Sequence[Update], url: str) -> Result:
     return summarise("redis", city, moves, latencies, wall, found, load_s)
 
 
+def run_presence(city: City, moves: Sequence[Update], url: str) -> Result:
+    return asyncio.run(_presence(city, moves, url))
+
+
+async def _presence(city: City, moves: Sequence[Update], url: str) -> Result:
+    namespace = f"disco:bench:presence:{uuid.uuid4().hex}"
+    presence = RedisPresence(
+        url, namespace, ttl_s=1e6, cooldown_s=1800, displacement=Displacement(b"bench", 30.0)
+    )
+    names = [f"u{i}" for i in range(len(city.radius))]
+    try:
+        began = time.perf_counter()
+        for start in range(0, len(names), PRESENCE_LOAD_BATCH):
+            batch = range(start, min(start + PRESENCE_LOAD_BATCH, len(names)))
+            await asyncio.gather(
+                *(
+                    presence.move(names[i], city.lat[i], city.lon[i], city.radius[i], at=0.0)
+                    for i in batch
+                )
+            )
+        load_s = time.perf_counter() - began
+        latencies = []
+        found = []
+        clock = time.perf_counter_ns
+        start_ns = clock()
+        for move in moves:
+            t0 = clock()
+            name = names[move.user]
+            await presence.move(name, move.lat, move.lon, city.radius[move.user], at=1.0)
+            found.append(len(await presence.nearby(name)))
+            latencies.append(clock() - t0)
+        wall = (clock() - start_ns) / 1e9
+    finally:
+        keys = [key async for key in presence.redis.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await presence.redis.delete(*keys)
+        await presence.close()
+    return summarise("presence", city, moves, latencies, wall, found, load_s)
+
+
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE TABLE presence (
@@ -282,13 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--side-m", type=float, default=20_000.0)
     parser.add_argument("--updates", type=int, default=20_000, help="measured engine updates")
     parser.add_argument("--baseline-updates", type=int, default=3_000, help="for redis, postgis")
+    parser.add_argument("--presence-updates", type=int, default=1_000)
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
-    if min(args.updates, args.baseline_updates) < COMMON_UPDATES:
-        parser.error(f"--updates and --baseline-updates must be at least {COMMON_UPDATES}")
+    if min(args.updates, args.baseline_updates, args.presence_updates) < COMMON_UPDATES:
+        parser.error(f"every --*updates must be at least {COMMON_UPDATES}")
     backends = [b for b in args.backends.split(",") if b]
     unknown = set(backends) - set(BACKENDS)
     if unknown:
@@ -297,7 +346,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     about = machine()
     print(f"bench.discovery {about['date']}, load average {about['load_average_at_start']}")
     city, moves = build_city(
-        args.users, args.side_m, max(args.updates, args.baseline_updates), args.seed
+        args.users,
+        args.side_m,
+        max(args.updates, args.baseline_updates, args.presence_updates),
+        args.seed,
     )
     results = []
     for backend in backends:
@@ -305,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_engine(city, moves[: args.updates])
         elif backend == "redis":
             result = run_redis(city, moves[: args.baseline_updates], args.redis_url)
+        elif backend == "presence":
+            result = run_presence(city, moves[: args.presence_updates], args.redis_url)
         else:
             result = run_postgis(city, moves[: args.baseline_updates])
         print(

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     # During an active check-in, an app silent this long escalates early (dead-man's switch).
     checkin_heartbeat_timeout_seconds: float = Field(15 * 60, gt=0)
     live_link_ttl_seconds: int = Field(24 * 3600, ge=60)
+    # Notification dispatch: sends in flight per process, and retries. After the last attempt
+    # a notification is dead-lettered; emergency and safety ones keep retrying at the cap.
+    notify_concurrency: int = Field(16, ge=1, le=256)
+    notify_max_attempts: int = Field(8, ge=1)
+    notify_retry_base_seconds: float = Field(2.0, gt=0)
+    notify_retry_cap_seconds: float = Field(60.0, gt=0)
+    notify_poll_seconds: float = Field(1.0, gt=0)
+    # A claimed notification whose worker died is sent again after this. Keep it well above a
+    # send's 10 s timeout, or a slow provider's message would be sent twice.
+    notify_lease_seconds: float = Field(120.0, gt=0)
 
     # --- machinery ------------------------------------------------------------------------------
     outbox_relay: bool = True  # off only in the crash test, to hold events in the outbox

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from collections.abc import Awaitable
 from contextlib import closing
 from typing import Any
 
 import asyncpg
+import httpx
 
 from disco.client import DiscoClient
 from disco.config import Settings
 from disco.runtime import System
+from tests.conftest import PASSWORD, unique_email
+from tests.support.backends import Running
 from tests.support.poll import eventually
 
 
@@ -33,6 +38,21 @@ async def make_moderator(system: System, client: DiscoClient, email: str) -> Non
     )
     assert response.status_code == 204, response.text
     await client.refresh()
+
+
+async def person(
+    url: str,
+    first_name: str,
+    interests: list[str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> DiscoClient:
+    """A new user's client (the caller closes it) whose profile exists, with ``interests``."""
+    client = DiscoClient(url, transport=transport)
+    await client.signup(unique_email(first_name.lower()), PASSWORD, first_name, "Tester")
+    await profile_ready(client)
+    if interests:
+        await client.patch("/v1/users/me", {"interests": interests})
+    return client
 
 
 async def rows_naming(settings: Settings, needles: list[str]) -> list[str]:
@@ -61,3 +81,57 @@ async def rows_naming(settings: Settings, needles: list[str]) -> list[str]:
                     if any(n in text for n in needles):
                         found.append(f"{path.name} {table}: {row}")
     return found
+
+
+# --- discovery (match service) ------------------------------------------------------------------
+_spots = itertools.count()
+
+
+def fresh_spot() -> tuple[float, float]:
+    """A place no other test uses: 3.5 km apart (beyond two of the widest radius), all within
+    40 km of each other, where a process's in-memory presence index is accurate."""
+    n = next(_spots) % 64
+    return 52.40 + 0.0315 * (n % 8), 13.20 + 0.052 * (n // 8)
+
+
+def north_of(spot: tuple[float, float], metres: float) -> tuple[float, float]:
+    return spot[0] + metres / 111_195.0, spot[1]
+
+
+def matching_view(running: Running, user_id: str) -> Awaitable[Any]:
+    """What the match service running in this process knows of a user (its Member)."""
+    return running.system.apps["match"].state.discovery.members.get(user_id)
+
+
+async def discoverable(
+    running: Running,
+    client: DiscoClient,
+    *,
+    interests: list[str],
+    activities: list[str] | None = None,
+    mode: str = "social",
+    radius: int = 1609,
+) -> str:
+    """Set the caller's profile and preferences, switch discovery on, and wait until matching
+    has them (they travel as users.* events). Returns the user's id."""
+    await profile_ready(client)
+    assert client.user is not None
+    user_id: str = client.user["id"]
+    await client.patch(
+        "/v1/users/me", {"interests": interests, "activities": activities or [], "mode": mode}
+    )
+    await client.put("/v1/users/me/preferences", {"discoveryRadiusMeters": radius})
+    await client.put("/v1/discovery", {"enabled": True})
+
+    async def projected() -> bool:
+        member = await matching_view(running, user_id)
+        candidate = member.candidate
+        return (
+            candidate is not None
+            and candidate.interests == frozenset(interests)
+            and candidate.mode == mode
+            and member.radius_m == radius
+        )
+
+    await eventually(projected, what="the profile reaching matching")
+    return user_id

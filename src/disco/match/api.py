@@ -2,6 +2,70 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+
+from disco.match.schemas import DiscoveryIn, DiscoveryState, LocationAck, LocationIn, NearbyList
+from disco.match.service import DiscoveryService
+from disco.platform.api import CurrentPrincipal, parse_request
+from disco.platform.db import Database
+from disco.platform.http import DirectCall
+from disco.platform.security import TokenVerifier
 
 router = APIRouter(tags=["discovery"])
+
+
+def _service(request: Request) -> DiscoveryService:
+    return request.app.state.discovery
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+Service = Annotated[DiscoveryService, Depends(_service)]
+Db = Annotated[Database, Depends(_db)]
+
+
+@router.get("/v1/discovery")
+async def discovery(principal: CurrentPrincipal, service: Service, db: Db) -> DiscoveryState:
+    async with db.unit_of_work("match.discovery") as uow:
+        return await service.discovery(uow, principal.user_id)
+
+
+@router.put("/v1/discovery")
+async def set_discovery(
+    body: DiscoveryIn, principal: CurrentPrincipal, service: Service, db: Db
+) -> DiscoveryState:
+    """On or off; ``until`` switches it off by itself (within 24 hours). Off takes the caller
+    out of everyone's nearby list at once."""
+    async with db.unit_of_work("match.set_discovery") as uow:
+        return await service.set_discovery(uow, principal.user_id, body)
+
+
+@router.post("/v1/location", status_code=status.HTTP_202_ACCEPTED)
+async def location(body: LocationIn, principal: CurrentPrincipal, service: Service) -> LocationAck:
+    """A location fix (also the WebSocket frame ``location_update``). 409 when discovery mode
+    is off; 429 past the per-user rate; otherwise 202, ``accepted`` false with a reason for a
+    fix that was not used. No unit of work here: most fixes touch the presence index alone,
+    and the service opens one only to announce who met."""
+    return await service.ingest(principal.user_id, body)
+
+
+def location_frame(service: DiscoveryService, tokens: TokenVerifier) -> DirectCall:
+    """``POST /v1/location`` as a direct call, for the gateway in this process: every WebSocket
+    ``location_update`` comes this way in ``disco up``, without an HTTP round trip."""
+
+    async def call(token: str, body: dict[str, Any]) -> None:
+        principal = await tokens.verify(token)
+        await service.ingest(principal.user_id, parse_request(LocationIn, body))
+
+    return call
+
+
+@router.get("/v1/discovery/nearby")
+async def nearby(principal: CurrentPrincipal, service: Service) -> NearbyList:
+    """Eligible users within both radii now: distance buckets only, ordered by bucket and then
+    by fit, never by true distance."""
+    return await service.nearby(principal.user_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Text
 
 from disco.platform.db import UtcDateTime, inbox_table, outbox_table
 
@@ -16,6 +16,67 @@ encounters = Table(
     Column("user_low", String(36), primary_key=True),  # the smaller of the two ids
     Column("user_high", String(36), primary_key=True),
     Column("met_at", UtcDateTime(timezone=True), nullable=False),
+)
+
+# Discovery mode as the user set it. A switch, not a place.
+discovery = Table(
+    "match_discovery",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("until", UtcDateTime(timezone=True), nullable=True),
+    Column("updated_at", UtcDateTime(timezone=True), nullable=False),
+)
+
+# --- the projection of users.* events: what matching scores and filters on ----------------------
+# ``*_as_of`` is the event's occurrence time: a late redelivery never overwrites a newer state.
+profiles = Table(
+    "match_profiles",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("first_name", String(100), nullable=False),
+    Column("interests", JSON, nullable=False),
+    Column("activities", JSON, nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("birth_date", Date, nullable=True),
+    Column("as_of", UtcDateTime(timezone=True), nullable=False),
+)
+
+preferences = Table(
+    "match_preferences",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("radius_meters", Integer, nullable=False),
+    Column("time_windows", JSON, nullable=False),
+    Column("age_min", Integer, nullable=True),
+    Column("age_max", Integer, nullable=True),
+    Column("professional_only", Boolean, nullable=False),
+    Column("as_of", UtcDateTime(timezone=True), nullable=False),
+)
+
+# Kept sealed as users sent it (a zone reveals a home); opened in memory when matching needs it.
+privacy_zones = Table(
+    "match_privacy_zones",
+    metadata,
+    Column("zone_id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("sealed_area", Text, nullable=False),
+    Column("expires_at", UtcDateTime(timezone=True), nullable=True),
+)
+
+blocks = Table(
+    "match_blocks",
+    metadata,
+    Column("blocker", String(36), primary_key=True),
+    Column("blocked", String(36), primary_key=True, index=True),
+    Column("until", UtcDateTime(timezone=True), nullable=True),
+)
+
+deactivated = Table(
+    "match_deactivated",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("since", UtcDateTime(timezone=True), nullable=False),
 )
 
 outbox = outbox_table(metadata, "match")

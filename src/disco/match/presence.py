@@ -12,13 +12,42 @@ from a clock inside.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
 from disco.match.engine.geo import Bucket, Displacement
-from disco.match.engine.index import PresenceIndex
+from disco.match.engine.index import DEFAULT_RADIUS_LADDER, PresenceIndex
 
-__all__ = ["Fix", "MemoryPresence", "Presence", "Sighting"]
+__all__ = [
+    "MAX_ABS_LATITUDE",
+    "MAX_RADIUS_M",
+    "Fix",
+    "MemoryPresence",
+    "Presence",
+    "Sighting",
+    "check_fix",
+]
+
+MAX_RADIUS_M = DEFAULT_RADIUS_LADDER[-1]
+# Redis GEO indexes nothing nearer the poles (Web Mercator's limit); both adapters refuse the
+# same positions so that switching backend changes no answer.
+MAX_ABS_LATITUDE = 85.05112878
+
+
+def check_fix(latitude: float, longitude: float, radius_m: float) -> None:
+    """ValueError unless the fix can be placed: checked before anything changes."""
+    if not (
+        math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and -MAX_ABS_LATITUDE <= latitude <= MAX_ABS_LATITUDE
+        and -180.0 <= longitude <= 180.0
+    ):
+        raise ValueError(
+            f"position must be within {MAX_ABS_LATITUDE} degrees of latitude and 180 of longitude"
+        )
+    if not 0 < radius_m <= MAX_RADIUS_M:
+        raise ValueError(f"radius must be in (0, {MAX_RADIUS_M}] metres")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +72,8 @@ class Presence(Protocol):
         """Place or move a user. Returns the partners whose **encounter just started**: now
         within both radii (true positions), and not already in an encounter with this user nor
         back within ``cooldown_s`` of their last one. Each encounter is returned once, to one
-        caller, even when several processes move users concurrently."""
+        caller, even when several processes move users concurrently. ValueError (and nothing
+        changed) for a position or radius ``check_fix`` refuses."""
         ...
 
     async def remove(self, user_id: str, at: float) -> None:
@@ -62,7 +92,9 @@ class Presence(Protocol):
         ...
 
     async def expire(self, now: float) -> list[str]:
-        """Drop users silent for ``ttl_s``; returns them. Safe to call from every process."""
+        """Drop users silent for ``ttl_s``; returns them, and those a ``move`` or ``remove``
+        already dropped for silence since the last call (unless they came back). Each is
+        returned once, to one caller. Safe to call from every process."""
         ...
 
     async def ping(self) -> None: ...
@@ -102,6 +134,7 @@ class MemoryPresence:
     async def move(
         self, user_id: str, latitude: float, longitude: float, radius_m: float, at: float
     ) -> list[str]:
+        check_fix(latitude, longitude, radius_m)
         index = self._engine(latitude, longitude)
         met = index.upsert(user_id, latitude, longitude, radius_m, at)
         self._fixes[user_id] = Fix(latitude, longitude, at)

@@ -1,0 +1,1 @@
+"""Connections and matches: interest between people who met, and the matches it makes."""

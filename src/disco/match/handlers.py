@@ -1,0 +1,126 @@
+"""Bus consumers of the match service's discovery side.
+
+- ``on_users_event``: the projection of ``users.*`` events that matching reads, idempotent
+  through the inbox (one consumer group: each event is applied once, by one process);
+- ``on_candidate_changed``: a broadcast, so every match process drops its cached copy of a
+  user once a change is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from disco.contracts.events.match import CandidateChanged
+from disco.contracts.events.users import (
+    BlockAdded,
+    BlockRemoved,
+    PreferencesUpdated,
+    PrivacyZoneAdded,
+    PrivacyZoneRemoved,
+    ProfileUpdated,
+    UserDeactivated,
+    UserDeleted,
+    UserReactivated,
+)
+from disco.match import models
+from disco.match.connections.service import erase_user_connections
+from disco.match.local_events.service import erase_user_local_events
+from disco.match.service import DiscoveryService
+from disco.platform.bus import Envelope, Handler
+from disco.platform.bus.inbox import idempotent
+from disco.platform.db import Database, UnitOfWork
+
+__all__ = ["USERS_EVENTS", "on_candidate_changed", "on_users_event"]
+
+Apply = Callable[[DiscoveryService, UnitOfWork, Envelope], Awaitable[None]]
+
+
+async def _profile(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    event = ProfileUpdated.model_validate(envelope.payload)
+    await service.apply_profile(uow, event, envelope.occurred_at)
+
+
+async def _preferences(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    event = PreferencesUpdated.model_validate(envelope.payload)
+    await service.apply_preferences(uow, event, envelope.occurred_at)
+
+
+async def _zone_added(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    await service.apply_zone_added(uow, PrivacyZoneAdded.model_validate(envelope.payload))
+
+
+async def _zone_removed(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    await service.apply_zone_removed(uow, PrivacyZoneRemoved.model_validate(envelope.payload))
+
+
+async def _block_added(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    await service.apply_block_added(uow, BlockAdded.model_validate(envelope.payload))
+
+
+async def _block_removed(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    await service.apply_block_removed(uow, BlockRemoved.model_validate(envelope.payload))
+
+
+async def _deactivated(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    event = UserDeactivated.model_validate(envelope.payload)
+    await service.apply_deactivated(uow, event.user_id, envelope.occurred_at)
+
+
+async def _reactivated(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    await service.apply_reactivated(uow, UserReactivated.model_validate(envelope.payload).user_id)
+
+
+async def _deleted(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+    user_id = UserDeleted.model_validate(envelope.payload).user_id
+    await service.apply_deleted(uow, user_id)
+    await erase_user_connections(uow, user_id)
+    await erase_user_local_events(uow, user_id)
+
+
+_APPLY: dict[str, Apply] = {
+    ProfileUpdated.event_type: _profile,
+    PreferencesUpdated.event_type: _preferences,
+    PrivacyZoneAdded.event_type: _zone_added,
+    PrivacyZoneRemoved.event_type: _zone_removed,
+    BlockAdded.event_type: _block_added,
+    BlockRemoved.event_type: _block_removed,
+    UserDeactivated.event_type: _deactivated,
+    UserReactivated.event_type: _reactivated,
+    UserDeleted.event_type: _deleted,
+}
+USERS_EVENTS = sorted(_APPLY)
+
+
+def _bound(
+    service: DiscoveryService, apply: Apply
+) -> Callable[[UnitOfWork, Envelope], Awaitable[None]]:
+    async def run(uow: UnitOfWork, envelope: Envelope) -> None:
+        await apply(service, uow, envelope)
+
+    return run
+
+
+def on_users_event(db: Database, service: DiscoveryService) -> Handler:
+    """One subscription for the whole projection (a consumer group takes one set of patterns),
+    each event type recorded in the inbox under its own handler name."""
+    handlers = {
+        event_type: idempotent(
+            db,
+            models.inbox,
+            f"match.on_{event_type.removeprefix('users.').replace('.', '_')}",
+            _bound(service, apply),
+        )
+        for event_type, apply in _APPLY.items()
+    }
+
+    async def handle(envelope: Envelope) -> None:
+        await handlers[envelope.type](envelope)
+
+    return handle
+
+
+def on_candidate_changed(service: DiscoveryService) -> Handler:
+    async def handle(envelope: Envelope) -> None:
+        service.members.drop(CandidateChanged.model_validate(envelope.payload).user_id)
+
+    return handle

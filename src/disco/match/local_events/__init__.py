@@ -1,0 +1,1 @@
+"""Local events: public gatherings at a place, found nearby, joined up to their capacity."""

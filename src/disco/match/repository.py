@@ -1,0 +1,287 @@
+"""Every SQL statement of the match service's discovery tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from disco.match import models as m
+from disco.platform.db import UnitOfWork
+
+__all__ = [
+    "BlockRow",
+    "DiscoveryRow",
+    "DiscoveryTables",
+    "MemberRows",
+    "PreferencesRow",
+    "ProfileRow",
+    "ZoneRow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryRow:
+    enabled: bool
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    first_name: str
+    interests: list[str]
+    activities: list[str]
+    mode: str
+    birth_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreferencesRow:
+    radius_meters: int
+    time_windows: list[dict[str, Any]]
+    age_min: int | None
+    age_max: int | None
+    professional_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneRow:
+    sealed_area: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    blocker: str
+    blocked: str
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRows:
+    """Everything matching needs of one user, read together."""
+
+    discovery: DiscoveryRow | None
+    profile: ProfileRow | None
+    preferences: PreferencesRow | None
+    zones: list[ZoneRow]
+    deactivated: bool
+
+
+# Every table that names a user, and the columns that do: what erasing a user clears.
+_NAMING: tuple[tuple[Table, tuple[str, ...]], ...] = (
+    (m.discovery, ("user_id",)),
+    (m.profiles, ("user_id",)),
+    (m.preferences, ("user_id",)),
+    (m.privacy_zones, ("user_id",)),
+    (m.blocks, ("blocker", "blocked")),
+    (m.deactivated, ("user_id",)),
+    (m.encounters, ("user_low", "user_high")),
+)
+
+
+class DiscoveryTables:
+    def __init__(self, *, is_sqlite: bool) -> None:
+        self._insert = sqlite_insert if is_sqlite else pg_insert
+
+    # --- discovery mode -------------------------------------------------------------------------
+    async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryRow | None:
+        row = (
+            await uow.session.execute(
+                select(m.discovery.c.enabled, m.discovery.c.until).where(
+                    m.discovery.c.user_id == user_id
+                )
+            )
+        ).first()
+        return DiscoveryRow(row.enabled, row.until) if row else None
+
+    async def set_discovery(
+        self, uow: UnitOfWork, user_id: str, enabled: bool, until: datetime | None, now: datetime
+    ) -> None:
+        values = {"enabled": enabled, "until": until, "updated_at": now}
+        await uow.session.execute(
+            self._insert(m.discovery)
+            .values(user_id=user_id, **values)
+            .on_conflict_do_update(index_elements=["user_id"], set_=values)
+        )
+
+    async def switch_off_ended(self, uow: UnitOfWork, now: datetime) -> list[str]:
+        """Users whose discovery end time has passed: switched off, and returned. One
+        statement, so of several processes sweeping at once only one reports each user."""
+        switched = await uow.session.execute(
+            update(m.discovery)
+            .where(m.discovery.c.enabled.is_(True), m.discovery.c.until <= now)
+            .values(enabled=False, until=None, updated_at=now)
+            .returning(m.discovery.c.user_id)
+        )
+        return list(switched.scalars())
+
+    # --- the users projection -------------------------------------------------------------------
+    async def put_profile(
+        self, uow: UnitOfWork, user_id: str, profile: ProfileRow, as_of: datetime
+    ) -> None:
+        values = {
+            "first_name": profile.first_name,
+            "interests": profile.interests,
+            "activities": profile.activities,
+            "mode": profile.mode,
+            "birth_date": profile.birth_date,
+            "as_of": as_of,
+        }
+        await self._put_newer(uow, m.profiles, user_id, values)
+
+    async def put_preferences(
+        self, uow: UnitOfWork, user_id: str, prefs: PreferencesRow, as_of: datetime
+    ) -> None:
+        values = {
+            "radius_meters": prefs.radius_meters,
+            "time_windows": prefs.time_windows,
+            "age_min": prefs.age_min,
+            "age_max": prefs.age_max,
+            "professional_only": prefs.professional_only,
+            "as_of": as_of,
+        }
+        await self._put_newer(uow, m.preferences, user_id, values)
+
+    async def _put_newer(
+        self, uow: UnitOfWork, table: Table, user_id: str, values: dict[str, Any]
+    ) -> None:
+        # A redelivered older event must not undo a newer one that was applied first.
+        statement = self._insert(table).values(user_id=user_id, **values)
+        await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_=values,
+                where=table.c.as_of <= statement.excluded.as_of,
+            )
+        )
+
+    async def add_zone(
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        zone_id: str,
+        sealed_area: str,
+        expires_at: datetime | None,
+    ) -> None:
+        values = {"user_id": user_id, "sealed_area": sealed_area, "expires_at": expires_at}
+        await uow.session.execute(
+            self._insert(m.privacy_zones)
+            .values(zone_id=zone_id, **values)
+            .on_conflict_do_update(index_elements=["zone_id"], set_=values)
+        )
+
+    async def remove_zone(self, uow: UnitOfWork, user_id: str, zone_id: str) -> None:
+        await uow.session.execute(
+            delete(m.privacy_zones).where(
+                m.privacy_zones.c.zone_id == zone_id, m.privacy_zones.c.user_id == user_id
+            )
+        )
+
+    async def add_block(
+        self, uow: UnitOfWork, blocker: str, blocked: str, until: datetime | None
+    ) -> None:
+        await uow.session.execute(
+            self._insert(m.blocks)
+            .values(blocker=blocker, blocked=blocked, until=until)
+            .on_conflict_do_update(index_elements=["blocker", "blocked"], set_={"until": until})
+        )
+
+    async def remove_block(self, uow: UnitOfWork, blocker: str, blocked: str) -> None:
+        await uow.session.execute(
+            delete(m.blocks).where(m.blocks.c.blocker == blocker, m.blocks.c.blocked == blocked)
+        )
+
+    async def set_deactivated(self, uow: UnitOfWork, user_id: str, since: datetime) -> None:
+        await uow.session.execute(
+            self._insert(m.deactivated)
+            .values(user_id=user_id, since=since)
+            .on_conflict_do_nothing()
+        )
+
+    async def clear_deactivated(self, uow: UnitOfWork, user_id: str) -> None:
+        await uow.session.execute(delete(m.deactivated).where(m.deactivated.c.user_id == user_id))
+
+    async def erase(self, uow: UnitOfWork, user_id: str) -> None:
+        for table, columns in _NAMING:
+            await uow.session.execute(
+                delete(table).where(or_(*(table.c[name] == user_id for name in columns)))
+            )
+
+    # --- reads for matching ---------------------------------------------------------------------
+    async def member(self, uow: UnitOfWork, user_id: str) -> MemberRows:
+        session = uow.session
+        profile = (
+            await session.execute(
+                select(
+                    m.profiles.c.first_name,
+                    m.profiles.c.interests,
+                    m.profiles.c.activities,
+                    m.profiles.c.mode,
+                    m.profiles.c.birth_date,
+                ).where(m.profiles.c.user_id == user_id)
+            )
+        ).first()
+        prefs = (
+            await session.execute(
+                select(
+                    m.preferences.c.radius_meters,
+                    m.preferences.c.time_windows,
+                    m.preferences.c.age_min,
+                    m.preferences.c.age_max,
+                    m.preferences.c.professional_only,
+                ).where(m.preferences.c.user_id == user_id)
+            )
+        ).first()
+        zones = (
+            await session.execute(
+                select(m.privacy_zones.c.sealed_area, m.privacy_zones.c.expires_at).where(
+                    m.privacy_zones.c.user_id == user_id
+                )
+            )
+        ).all()
+        deactivated = (
+            await session.execute(
+                select(m.deactivated.c.user_id).where(m.deactivated.c.user_id == user_id)
+            )
+        ).first()
+        return MemberRows(
+            discovery=await self.discovery(uow, user_id),
+            profile=ProfileRow(*profile) if profile else None,
+            preferences=PreferencesRow(*prefs) if prefs else None,
+            zones=[ZoneRow(*zone) for zone in zones],
+            deactivated=deactivated is not None,
+        )
+
+    async def blocks_between(
+        self, uow: UnitOfWork, user_id: str, others: Iterable[str]
+    ) -> list[BlockRow]:
+        others = list(others)
+        b = m.blocks.c
+        rows = await uow.session.execute(
+            select(b.blocker, b.blocked, b.until).where(
+                or_(
+                    and_(b.blocker == user_id, b.blocked.in_(others)),
+                    and_(b.blocked == user_id, b.blocker.in_(others)),
+                )
+            )
+        )
+        return [BlockRow(*row) for row in rows]
+
+    async def record_encounters(
+        self, uow: UnitOfWork, pairs: Iterable[tuple[str, str]], at: datetime
+    ) -> None:
+        for a, b in pairs:
+            low, high = (a, b) if a < b else (b, a)
+            await uow.session.execute(
+                self._insert(m.encounters)
+                .values(user_low=low, user_high=high, met_at=at)
+                .on_conflict_do_update(
+                    index_elements=["user_low", "user_high"], set_={"met_at": at}
+                )
+            )
