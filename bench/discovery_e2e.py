@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.support import (
@@ -216,6 +217,34 @@ def latencies(run: Run, window: tuple[float, float]) -> tuple[list[float], int]:
     return out, one_sided
 
 
+async def database_transactions(url: str) -> dict[str, dict[str, float]]:
+    """The match service's units of work over the whole run (from /metrics): how many, and
+    their mean duration including the wait for a connection."""
+    async with httpx.AsyncClient(base_url=url) as client:
+        text = (await client.get("/metrics")).text
+    totals: dict[str, dict[str, float]] = defaultdict(dict)
+    for line in text.splitlines():
+        if line.startswith("disco_db_transaction_seconds_") and 'service="match"' in line:
+            metric, value = line.rsplit(" ", 1)
+            kind = metric.split("{")[0].rsplit("_", 1)[1]  # sum or count (or bucket)
+            name = metric.split('transaction="')[1].split('"')[0]
+            if kind in ("sum", "count"):
+                totals[name][kind] = float(value)
+    return {
+        name: {"count": t["count"], "mean_ms": round(1000 * t["sum"] / max(1.0, t["count"]), 2)}
+        for name, t in totals.items()
+        if "count" in t and "sum" in t
+    }
+
+
+async def watch_loop_lag(lag: list[float], every_s: float = 0.01) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(every_s)
+        lag.append(loop.time() - started - every_s)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
@@ -240,6 +269,8 @@ async def drive(
     begin = time.monotonic()
     measure_from = begin + args.warmup
     until = measure_from + args.measure
+    lag: list[float] = []
+    watcher = asyncio.create_task(watch_loop_lag(lag))
     walking = asyncio.gather(
         *(walk(p, run, until, args.interval, args.side_m, rng) for p in people)
     )
@@ -247,7 +278,9 @@ async def drive(
     cpu_from = server_cpu()
     await walking
     cpu_used = server_cpu() - cpu_from
+    watcher.cancel()
     await asyncio.sleep(args.drain)
+    transactions = await database_transactions(url)
     for person in people:
         if person.socket is not None:
             await person.socket.close()
@@ -272,6 +305,10 @@ async def drive(
         "missed": len(expected - told),
         "extra": len(told - expected),
         "one_sided": one_sided,
+        # How late this process's own event loop ran (it timestamps the frames): if this is
+        # large, the latencies above are partly the load generator's.
+        "client_loop_lag_p99_ms": round(1000 * percentile(lag, 0.99), 1) if lag else None,
+        "match_transactions": transactions,
         "error_frames": len(run.errors),
         "first_errors": run.errors[:3],
     }

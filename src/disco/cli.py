@@ -7,6 +7,7 @@ disco migrate                bring every service's tables up to date
 disco revision SERVICE -m M  autogenerate a migration for SERVICE (for developers)
 disco keys rotate            start signing access tokens with a new key now
 disco roles grant EMAIL moderator   make someone a moderator (revoke takes it back)
+disco venues import FILE     load public places for meeting spots from GeoJSON
 disco simulate --users N --near LAT,LON   simulated people walking about, for a demo
 """
 
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -46,6 +48,10 @@ def _serve(settings: Settings, services: Sequence[str]) -> int:
     from disco.runtime import System, build_asgi
 
     system = System(settings, services)
+    # The event loop hands database work to driver threads (aiosqlite) and waits for them; with
+    # the default 5 ms GIL switch interval each hand-off can wait that long while the loop is
+    # busy, so under load a transaction of a dozen statements queued for tens of milliseconds.
+    sys.setswitchinterval(0.0005)
     where = f"http://{settings.host}:{settings.port}"
     mode = "embedded" if settings.embedded else "real backends"
     print(f"disco: {', '.join(system.names)} on {where} ({mode})", file=sys.stderr, flush=True)
@@ -147,6 +153,32 @@ def cmd_roles(args: argparse.Namespace) -> int:
             f"disco: {args.role} {done} for {args.email} from their next sign-in", file=sys.stderr
         )
     return status
+
+
+def cmd_venues(args: argparse.Namespace) -> int:
+    """Exit 0 when imported; 2 when the file is unusable (nothing is imported, every problem
+    is listed)."""
+    from disco.runtime.system import migrate
+    from disco.safety.venues import VenueFileError, read_venues, store_venues
+
+    try:
+        venues = read_venues(args.file)
+    except VenueFileError as exc:
+        for problem in exc.problems[:50]:
+            print(f"disco: {args.file}: {problem}", file=sys.stderr)
+        if len(exc.problems) > 50:
+            print(f"disco: ... and {len(exc.problems) - 50} more problems", file=sys.stderr)
+        print("disco: nothing imported", file=sys.stderr)
+        return 2
+    settings = _settings()
+
+    async def run() -> None:
+        await migrate(settings, ["safety"])
+        await store_venues(settings, venues)
+
+    asyncio.run(run())
+    print(f"disco: imported {len(venues)} venues from {args.file}", file=sys.stderr)
+    return 0
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
@@ -368,6 +400,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, help="the same walk every run")
     simulate.add_argument("--url", help="default: DISCO_PUBLIC_URL or http://DISCO_HOST:DISCO_PORT")
     simulate.set_defaults(run=cmd_simulate)
+
+    venues = commands.add_parser("venues", help="public places for meeting spots")
+    venues.add_argument("action", choices=["import"])
+    venues.add_argument("file", type=Path, help="a GeoJSON FeatureCollection of Points")
+    venues.set_defaults(run=cmd_venues)
 
     keys = commands.add_parser("keys", help="signing keys")
     keys.add_argument("action", choices=["rotate"])

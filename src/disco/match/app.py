@@ -88,12 +88,14 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         if settings.outbox_relay:
             relay.start()
         sweeper = asyncio.create_task(sweep_forever(discovery, sweep_every_s))
+        discovery.announcements.start()
         try:
             yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            await discovery.announcements.stop()
             await relay.stop()
             await presence.close()
             await db.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -71,6 +71,7 @@ class MemberRows:
     preferences: PreferencesRow | None
     zones: list[ZoneRow]
     deactivated: bool
+    blocks: list[BlockRow]  # either way: by the user, or of the user
 
 
 # Every table that names a user, and the columns that do: what erasing a user clears.
@@ -250,38 +251,39 @@ class DiscoveryTables:
                 select(m.deactivated.c.user_id).where(m.deactivated.c.user_id == user_id)
             )
         ).first()
+        b = m.blocks.c
+        blocks = await session.execute(
+            select(b.blocker, b.blocked, b.until).where(
+                or_(b.blocker == user_id, b.blocked == user_id)
+            )
+        )
         return MemberRows(
             discovery=await self.discovery(uow, user_id),
             profile=ProfileRow(*profile) if profile else None,
             preferences=PreferencesRow(*prefs) if prefs else None,
             zones=[ZoneRow(*zone) for zone in zones],
             deactivated=deactivated is not None,
+            blocks=[BlockRow(*row) for row in blocks],
         )
-
-    async def blocks_between(
-        self, uow: UnitOfWork, user_id: str, others: Iterable[str]
-    ) -> list[BlockRow]:
-        others = list(others)
-        b = m.blocks.c
-        rows = await uow.session.execute(
-            select(b.blocker, b.blocked, b.until).where(
-                or_(
-                    and_(b.blocker == user_id, b.blocked.in_(others)),
-                    and_(b.blocked == user_id, b.blocker.in_(others)),
-                )
-            )
-        )
-        return [BlockRow(*row) for row in rows]
 
     async def record_encounters(
-        self, uow: UnitOfWork, pairs: Iterable[tuple[str, str]], at: datetime
+        self, uow: UnitOfWork, met: Iterable[tuple[str, str, datetime]]
     ) -> None:
-        for a, b in pairs:
-            low, high = (a, b) if a < b else (b, a)
+        """Upsert (pair, when) rows. One statement for the lot; a pair twice in one statement
+        would be an error on PostgreSQL ("cannot affect row a second time"): the latest wins."""
+        latest: dict[tuple[str, str], datetime] = {}
+        for a, b, at in met:
+            pair = (a, b) if a < b else (b, a)
+            latest[pair] = max(at, latest.get(pair, at))
+        rows = [
+            {"user_low": low, "user_high": high, "met_at": at}
+            for (low, high), at in sorted(latest.items())
+        ]
+        if rows:
+            insert = self._insert(m.encounters).values(rows)
             await uow.session.execute(
-                self._insert(m.encounters)
-                .values(user_low=low, user_high=high, met_at=at)
-                .on_conflict_do_update(
-                    index_elements=["user_low", "user_high"], set_={"met_at": at}
+                insert.on_conflict_do_update(
+                    index_elements=["user_low", "user_high"],
+                    set_={"met_at": insert.excluded.met_at},
                 )
             )

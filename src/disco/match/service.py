@@ -14,12 +14,14 @@ event (DESIGN.md section 6).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
 
+from disco.contracts.events.base import Event
 from disco.contracts.events.match import CandidateChanged, DiscoveryChanged, NearbyDetected
 from disco.contracts.events.realtime import RealtimePushed
 from disco.contracts.events.users import (
@@ -62,7 +64,9 @@ from disco.platform.db import Database, UnitOfWork
 from disco.platform.errors import Conflict, RateLimited, ValidationFailed
 from disco.platform.security import FieldCipher
 
-__all__ = ["DiscoveryService", "Member", "MemberCache"]
+__all__ = ["Announcement", "Announcements", "DiscoveryService", "Member", "MemberCache"]
+
+log = logging.getLogger(__name__)
 
 # Discovery may be switched on for at most this long ahead; the app asks again after.
 MAX_DISCOVERY_SPAN = timedelta(hours=24)
@@ -72,7 +76,11 @@ MAX_CLOCK_SKEW_S = 30.0
 # read as a sprint.
 GPS_JITTER_M = 50.0
 # How long a cached member is trusted without an invalidation (lost events, a missed broadcast).
-MEMBER_CACHE_TTL_S = 60.0
+# Every change invalidates at once; this only bounds how long a lost invalidation could last.
+MEMBER_CACHE_TTL_S = 600.0
+# Announcements made meanwhile are written in one transaction (a group commit): under a city's
+# load, one transaction per encounter queued on the database for seconds.
+ANNOUNCE_BATCH_WAIT_S = 0.005
 MAX_INDEX_RADIUS_M = 1609.0
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -89,6 +97,7 @@ class Member:
     candidate: Candidate | None  # None until both profile and preferences are projected
     radius_m: float
     zones: tuple[PrivacyZone, ...]
+    blocks: tuple[Block, ...]  # by this user or of this user: absolute, so cached with them
     discovery_on: bool
     discovery_until: datetime | None
     deactivated: bool
@@ -125,6 +134,7 @@ def build_member(user_id: str, rows: MemberRows, cipher: FieldCipher, loaded_at:
         candidate=candidate,
         radius_m=min(float(prefs.radius_meters), MAX_INDEX_RADIUS_M) if prefs else 0.0,
         zones=tuple(zones),
+        blocks=tuple(Block(row.blocker, row.blocked, row.until) for row in rows.blocks),
         discovery_on=rows.discovery.enabled if rows.discovery else False,
         discovery_until=rows.discovery.until if rows.discovery else None,
         deactivated=rows.deactivated,
@@ -205,6 +215,71 @@ class MemberCache:
         self._drops.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A pair to tell about each other: the two frames and the stored event."""
+
+    events: tuple[Event, ...]
+    pair: tuple[str, str]
+    at: datetime
+
+
+class Announcements:
+    """Writes announcements in batches: everything queued within ``ANNOUNCE_BATCH_WAIT_S`` of
+    the first goes out in one transaction (outbox rows and encounter rows together).
+
+    A batch that fails to commit stays queued and is tried again; one lost with its process
+    is lost (the presence index had already counted the encounter), a window of milliseconds.
+    """
+
+    def __init__(self, db: Database, tables: DiscoveryTables) -> None:
+        self._db = db
+        self._tables = tables
+        self._pending: list[Announcement] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, announcement: Announcement) -> None:
+        self._pending.append(announcement)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="match-announcements")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            async with self._db.unit_of_work("match.announce") as uow:
+                for announcement in batch:
+                    for event in announcement.events:
+                        await uow.publish(event)
+                await self._tables.record_encounters(uow, ((*a.pair, a.at) for a in batch))
+        except BaseException:
+            self._pending = batch + self._pending
+            raise
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(ANNOUNCE_BATCH_WAIT_S)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("writing announcements failed; retrying")
+                await asyncio.sleep(1.0)
+                self._wake.set()
+
+
 class DiscoveryService:
     def __init__(self, ctx: ServiceContext, db: Database, presence: Presence) -> None:
         self._ctx = ctx
@@ -213,6 +288,7 @@ class DiscoveryService:
         self._presence = presence
         self._tables = DiscoveryTables(is_sqlite=db.is_sqlite)
         self.members = MemberCache(db, self._tables, ctx)
+        self.announcements = Announcements(db, self._tables)
 
     # --- discovery mode -------------------------------------------------------------------------
     async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryState:
@@ -288,52 +364,38 @@ class DiscoveryService:
             )
 
     async def _announce(self, mover: Member, met: list[str], now: datetime) -> None:
-        partners = [p for p in await self.members.get_many(met) if self._may_meet(mover, p, now)]
-        if not partners:
-            return
-        shown = []
-        for partner in partners:
+        """Queue, for the next group commit, a frame to each side of every eligible pair."""
+        for partner in await self.members.get_many(met):
+            if not self._may_meet(mover, partner, now):
+                continue
             seen = await self._presence.bucket(mover.user_id, partner.user_id)
             seen_back = await self._presence.bucket(partner.user_id, mover.user_id)
-            if seen is not None and seen_back is not None:  # else one left meanwhile
-                shown.append((partner, seen.label, seen_back.label))
-        if not shown:
-            return
-        async with self._db.unit_of_work("match.announce") as uow:
-            blocks = await self._blocks(uow, mover.user_id, [p.user_id for p, _, _ in shown])
-            told = []
-            for partner, mine, theirs in shown:
-                assert mover.candidate is not None and partner.candidate is not None
-                if not eligible(mover.candidate, partner.candidate, now=now, blocks=blocks):
-                    continue
-                common = shared(mover.candidate, partner.candidate)
-                await uow.publish(_nearby_frame(mover.user_id, partner, common, mine))
-                await uow.publish(_nearby_frame(partner.user_id, mover, common, theirs))
-                await uow.publish(
-                    NearbyDetected(
-                        user_id=mover.user_id,
-                        other_user_id=partner.user_id,
-                        distance=mine,
-                        other_distance=theirs,
-                    )
-                )
-                told.append((mover.user_id, partner.user_id))
-            await self._tables.record_encounters(uow, told, now)
+            if seen is None or seen_back is None:  # one of them left meanwhile
+                continue
+            assert mover.candidate is not None and partner.candidate is not None
+            common = shared(mover.candidate, partner.candidate)
+            events = (
+                _nearby_frame(mover.user_id, partner, common, seen.label),
+                _nearby_frame(partner.user_id, mover, common, seen_back.label),
+                NearbyDetected(
+                    user_id=mover.user_id,
+                    other_user_id=partner.user_id,
+                    distance=seen.label,
+                    other_distance=seen_back.label,
+                ),
+            )
+            self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
 
     @staticmethod
     def _may_meet(a: Member, b: Member, now: datetime) -> bool:
-        """Everything but blocks, from the cache: cheap enough for every pair that meets."""
+        """Everything matching asks of a pair, blocks included, from the cache."""
         return (
             a.candidate is not None
             and b.candidate is not None
             and b.discovering(now)
             and compatible(a.candidate, b.candidate)
-            and eligible(a.candidate, b.candidate, now=now)
+            and eligible(a.candidate, b.candidate, now=now, blocks=a.blocks + b.blocks)
         )
-
-    async def _blocks(self, uow: UnitOfWork, user_id: str, others: list[str]) -> list[Block]:
-        rows = await self._tables.blocks_between(uow, user_id, others)
-        return [Block(row.blocker, row.blocked, row.until) for row in rows]
 
     # --- the nearby list ------------------------------------------------------------------------
     async def nearby(self, user_id: str) -> NearbyList:
@@ -343,15 +405,10 @@ class DiscoveryService:
             return NearbyList(nearby=[])
         sightings = {s.user_id: s.bucket for s in await self._presence.nearby(user_id)}
         others = [o for o in await self.members.get_many(sightings) if self._may_meet(me, o, now)]
-        if not others:
-            return NearbyList(nearby=[])
-        async with self._db.unit_of_work("match.nearby") as uow:
-            blocks = await self._blocks(uow, user_id, [o.user_id for o in others])
         listed = [
             (sightings[other.user_id], score(me.candidate, other.candidate), other)
             for other in others
             if other.candidate is not None
-            and eligible(me.candidate, other.candidate, now=now, blocks=blocks)
         ]
         # Within a bucket, by fit then id: never by true distance, which would leak it.
         listed.sort(key=lambda item: (item[0].max_m, -item[1], item[2].user_id))
@@ -418,9 +475,13 @@ class DiscoveryService:
 
     async def apply_block_added(self, uow: UnitOfWork, event: BlockAdded) -> None:
         await self._tables.add_block(uow, event.user_id, event.blocked_user_id, event.until)
+        await self._changed(uow, event.user_id)  # both cached members carry the block
+        await self._changed(uow, event.blocked_user_id)
 
     async def apply_block_removed(self, uow: UnitOfWork, event: BlockRemoved) -> None:
         await self._tables.remove_block(uow, event.user_id, event.blocked_user_id)
+        await self._changed(uow, event.user_id)
+        await self._changed(uow, event.blocked_user_id)
 
     async def apply_deactivated(self, uow: UnitOfWork, user_id: str, since: datetime) -> None:
         await self._tables.set_deactivated(uow, user_id, since)

@@ -120,23 +120,31 @@ class UnitOfWork:
         self.name = name
         self._outbox = outbox
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._events: list[dict[str, Any]] = []
         self.published = 0
 
     async def publish(self, evt: PublishableEvent, *, occurred_at: datetime | None = None) -> str:
+        """Add ``evt`` to the outbox: written in this transaction, just before it commits."""
         if self._outbox is None:
             raise RuntimeError(f"{self.name}: this database has no outbox")
         event_id = new_id()
-        await self.session.execute(
-            self._outbox.insert().values(
-                event_id=event_id,
-                event_type=evt.event_type,
-                event_version=evt.event_version,
-                occurred_at=occurred_at or datetime.now(UTC),
-                payload=evt.model_dump(mode="json"),
-            )
+        self._events.append(
+            {
+                "event_id": event_id,
+                "event_type": evt.event_type,
+                "event_version": evt.event_version,
+                "occurred_at": occurred_at or datetime.now(UTC),
+                "payload": evt.model_dump(mode="json"),
+            }
         )
         self.published += 1
         return event_id
+
+    async def write_outbox(self) -> None:
+        """One multi-row insert for every event published, in order (called before commit)."""
+        if self._events and self._outbox is not None:
+            await self.session.execute(self._outbox.insert(), self._events)
+            self._events = []
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` once the transaction has committed; dropped on rollback."""
@@ -151,7 +159,10 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
+            # One connection: SQLite has a single writer anyway, and writers that contend on
+            # its file lock wait in its busy handler, which sleeps in steps of up to 100 ms.
+            # Queued here instead, each transaction starts the moment the previous one ends.
+            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -169,11 +180,13 @@ class Database:
             uow = UnitOfWork(session, self.outbox, name)
             try:
                 yield uow
+                await uow.write_outbox()
                 await session.commit()
             except DiscoError as exc:
                 if not exc.keep_changes:
                     await session.rollback()
                     raise
+                await uow.write_outbox()
                 await session.commit()
                 # Committed all the same: its events and after-commit work go ahead below.
                 refusal = exc
