@@ -1,0 +1,176 @@
+"""Meeting spots: public places near the midpoint of two matched people's coarse cells, from
+venues loaded with ``disco venues import``."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from disco.config import Settings
+from disco.safety.venues import VenueFileError, parse_venues
+from tests.support.backends import Running
+from tests.support.poll import eventually
+from tests.support.safety import matched
+from tests.support.users import person, rows_naming
+
+SAMPLE = Path(__file__).parents[2] / "src/disco/safety/data/venues-sample.geojson"
+# Two people a couple of kilometres apart in the sample's city.
+ADA = {"latitude": 45.751234, "longitude": 4.826789}
+BOB = {"latitude": 45.776543, "longitude": 4.851987}
+
+
+def venues_import(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DISCO_DATA_DIR": str(settings.data_dir),
+        "DISCO_ENVIRONMENT": "test",
+        "DISCO_LOG_LEVEL": "WARNING",
+    }
+    if settings.database_url:
+        env["DISCO_DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [sys.executable, "-m", "disco", "venues", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def feature(name: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": name, "category": "cafe", **extra},
+    }
+
+
+def meters(a: dict[str, float], b: dict[str, float]) -> float:
+    d_lat = (a["latitude"] - b["latitude"]) * 111_320
+    d_lon = (a["longitude"] - b["longitude"]) * 111_320 * math.cos(math.radians(a["latitude"]))
+    return math.hypot(d_lat, d_lon)
+
+
+async def test_spots_near_the_midpoint_only_for_the_pair(disco: Running, tmp_path: Path) -> None:
+    done = venues_import(disco.system.settings, SAMPLE)
+    assert done.returncode == 0, done.stderr
+    assert "imported 24 venues" in done.stderr
+    again = venues_import(disco.system.settings, SAMPLE)  # an upsert: nothing doubles
+    assert again.returncode == 0, again.stderr
+
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    eve = await person(disco.url, "Eve")
+    match_id = await matched(disco.system, ada, bob)
+    alone = await ada.get("/v1/safety/meeting-spots", params={"matchId": match_id, **ADA})
+    assert alone["basis"] == "you" and alone["spots"]
+    assert all(meters(ADA, s) < 2_500 for s in alone["spots"])
+
+    both = await bob.get("/v1/safety/meeting-spots", params={"matchId": match_id, **BOB})
+    assert both["basis"] == "both" and both["spots"]
+    assert set(both) == {"basis", "spots"}  # venues only: no midpoint, no distances
+    assert set(both["spots"][0]) == {"id", "name", "category", "latitude", "longitude"}
+    names = [s["name"] for s in both["spots"]]
+    assert names == sorted(names) and len(names) == len(set(names)) <= 10
+    midpoint = {k: (ADA[k] + BOB[k]) / 2 for k in ADA}
+    # Within the search box around the midpoint of the cells (cells are ~500 m).
+    assert all(meters(midpoint, s) < 2_500 for s in both["spots"])
+    assert {s["id"] for s in both["spots"]} != {s["id"] for s in alone["spots"]}
+    # Neither position is kept anywhere on disk.
+    assert await rows_naming(disco.system.settings, ["45.751234", "45.776543"]) == []
+
+    for params, code in [
+        ({"matchId": match_id, **ADA}, 404),  # eve is not in the match
+        ({"matchId": "no-such-match", **ADA}, 404),
+    ]:
+        response = await eve.request("GET", "/v1/safety/meeting-spots", params=params)
+        assert response.status_code == code, params
+    for params in [
+        {"matchId": match_id},
+        {"matchId": match_id, "latitude": 91, "longitude": 0},
+        {"latitude": 1, "longitude": 1},
+    ]:
+        response = await ada.request("GET", "/v1/safety/meeting-spots", params=params)
+        assert response.status_code == 422, params
+    # Once they unmatch, there is nothing to meet about.
+    await ada.delete(f"/v1/matches/{match_id}")
+
+    async def gone() -> bool:
+        response = await bob.request(
+            "GET", "/v1/safety/meeting-spots", params={"matchId": match_id, **BOB}
+        )
+        return response.status_code == 404
+
+    await eventually(gone, what="the ended match to have no spots")
+    for client in (ada, bob, eve):
+        await client.close()
+
+
+async def test_a_bad_venues_file_imports_nothing_and_says_why(
+    disco: Running, tmp_path: Path
+) -> None:
+    # Far from everything else, so only this file could put a venue there.
+    valid = feature("Lonely Lighthouse Café", -54.123, -67.456)
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [valid, feature("Nowhere", 95.0, 10.0), {"type": "Feature"}],
+            }
+        )
+    )
+    result = venues_import(disco.system.settings, bad)
+    assert result.returncode == 2
+    assert "feature 1: coordinates out of range" in result.stderr
+    assert "feature 2" in result.stderr and "nothing imported" in result.stderr
+    for text in ("{not json", json.dumps({"type": "Feature"}), json.dumps([1, 2])):
+        bad.write_text(text)
+        assert venues_import(disco.system.settings, bad).returncode == 2
+    missing = venues_import(disco.system.settings, tmp_path / "missing.geojson")
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    match_id = await matched(disco.system, ada, bob)
+    there = {"latitude": -54.123, "longitude": -67.456}
+    spots = await ada.get("/v1/safety/meeting-spots", params={"matchId": match_id, **there})
+    assert spots["spots"] == []
+
+    good = tmp_path / "good.geojson"
+    good.write_text(json.dumps({"type": "FeatureCollection", "features": [valid]}))
+    assert venues_import(disco.system.settings, good).returncode == 0
+    spots = await ada.get("/v1/safety/meeting-spots", params={"matchId": match_id, **there})
+    assert [s["name"] for s in spots["spots"]] == ["Lonely Lighthouse Café"]
+    await ada.close()
+    await bob.close()
+
+
+def test_parse_venues_reports_every_problem() -> None:
+    text = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                feature("A", 1, 2, id="same"),
+                feature("B", 1, 2, id="same"),
+                feature("", 1, 2),
+                {"type": "Feature", "geometry": {"type": "LineString"}, "properties": {}},
+            ],
+        }
+    )
+    with pytest.raises(VenueFileError) as err:
+        parse_venues(text)
+    problems = "\n".join(err.value.problems)
+    assert "feature 1: id 'same' appears twice" in problems
+    assert "feature 2: properties.name" in problems
+    assert "feature 3: geometry must be a Point" in problems
+    (venue,) = parse_venues(
+        json.dumps({"type": "FeatureCollection", "features": [feature("A", 1, 2)]})
+    )
+    assert venue["name"] == "A" and venue["latitude"] == 1 and venue["longitude"] == 2

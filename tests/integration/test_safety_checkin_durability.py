@@ -1,0 +1,165 @@
+"""Check-in escalation is durable: the schedule lives in SQL, so a safety process stopped or
+killed and started again still escalates, on time and once; two safety processes on the same
+database send each escalation once between them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from disco.config import Settings
+from disco.platform.clock import FrozenClock
+from tests.support.backends import backend_settings, new_namespace, serve
+from tests.support.mailbox import Mailbox
+from tests.support.net import free_port
+from tests.support.poll import eventually
+from tests.support.safety import Contact, with_contacts
+
+GRACE = 300
+SETTLE_SECONDS = 1.5  # several scheduler and dispatcher passes
+
+
+def escalations(mailbox: Mailbox, contact: Contact) -> int:
+    return sum("check-in" in m.subject for m in mailbox.to(contact.email))
+
+
+async def exactly(mailbox: Mailbox, contact: Contact, count: int) -> None:
+    await eventually(
+        lambda: escalations(mailbox, contact) >= count, what=f"{count} escalation mails"
+    )
+    await asyncio.sleep(SETTLE_SECONDS)
+    assert escalations(mailbox, contact) == count
+
+
+async def test_a_restarted_system_escalates_what_came_due_while_it_was_down(
+    backend: str, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    async with backend_settings(
+        backend, tmp_path, smtp_url=mailbox.url, checkin_grace_seconds=GRACE
+    ) as settings:
+        async with serve(settings, clock=clock) as running:
+            ada, (contact,) = await with_contacts(running.url, mailbox, "Ada", count=1)
+            due = (clock.now() + timedelta(seconds=600)).isoformat()
+            for _ in range(5):
+                await ada.post("/v1/safety/checkins", {"dueAt": due})
+            await ada.close()
+        clock.advance(600 + GRACE + 3600)  # down well past every deadline
+        async with serve(settings, clock=clock):
+            await exactly(mailbox, contact, 5)
+        async with serve(settings, clock=clock):  # and a second restart sends nothing again
+            clock.advance(3600)
+            await asyncio.sleep(SETTLE_SECONDS)
+            assert escalations(mailbox, contact) == 5
+
+
+async def test_two_safety_processes_send_each_escalation_once(
+    backend: str, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    async with backend_settings(
+        backend, tmp_path, smtp_url=mailbox.url, checkin_grace_seconds=GRACE
+    ) as settings:
+        async with serve(settings, clock=clock) as running:
+            ada, (contact,) = await with_contacts(running.url, mailbox, "Ada", count=1)
+            for n in range(40):
+                due = (clock.now() + timedelta(seconds=60 + n)).isoformat()
+                await ada.post("/v1/safety/checkins", {"dueAt": due})
+            await ada.close()
+            # A second safety service on the same database; its own queues on the broker, so
+            # the two compete only where it matters here, for the due rows.
+            second = settings.model_copy(update={"namespace": new_namespace()})
+            async with serve(second, services=["safety"], clock=clock):
+                clock.advance(60 + 40 + GRACE)
+                await exactly(mailbox, contact, 40)
+
+
+class DiscoProcess:
+    """``python -m disco up`` in a child process: killed with SIGKILL, started again."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, **_env(settings)}
+        self._log = log
+        self._child: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        with self._log.open("ab") as log:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "disco", "up", "--port", str(self.port)],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as http:
+            while True:
+                assert self._child.poll() is None, self._log.read_text()[-2000:]
+                try:
+                    if (await http.get(f"{self.url}/readyz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "disco did not start"
+                await asyncio.sleep(0.2)
+
+    def kill(self) -> None:
+        if self._child is not None and self._child.poll() is None:
+            self._child.send_signal(signal.SIGKILL)
+            self._child.wait()
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = {
+        "DISCO_DATA_DIR": str(settings.data_dir),
+        "DISCO_ENVIRONMENT": "test",
+        "DISCO_NAMESPACE": settings.namespace,
+        "DISCO_SMTP_URL": str(settings.smtp_url),
+        "DISCO_CHECKIN_GRACE_SECONDS": str(settings.checkin_grace_seconds),
+        "DISCO_CHECKIN_REMINDER_SECONDS": "0",
+        "DISCO_LOG_LEVEL": "WARNING",
+        "DISCO_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
+        "DISCO_RATE_LIMIT_USER_PER_MINUTE": "100000",
+    }
+    for name in ("database_url", "redis_url", "amqp_url"):
+        value = getattr(settings, name)
+        if value:
+            env[f"DISCO_{name.upper()}"] = value
+    return env
+
+
+async def test_a_killed_process_escalates_on_time_after_a_restart(
+    backend: str, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    """Real time here (the clock of a child process cannot be driven): seconds, not minutes."""
+    async with backend_settings(
+        backend, tmp_path / "data", smtp_url=mailbox.url, checkin_grace_seconds=2
+    ) as settings:
+        disco = DiscoProcess(settings, tmp_path / "disco.log")
+        await disco.start()
+        try:
+            ada, (contact,) = await with_contacts(disco.url, mailbox, "Ada", count=1)
+            due = datetime.now(UTC) + timedelta(seconds=3)
+            await ada.post("/v1/safety/checkins", {"dueAt": due.isoformat()})
+            await ada.close()
+            disco.kill()
+            deadline = due + timedelta(seconds=2)
+            await asyncio.sleep((deadline - datetime.now(UTC)).total_seconds() + 1)
+            assert escalations(mailbox, contact) == 0  # nobody was there to send it
+            await disco.start()
+            restarted = time.monotonic()
+            await eventually(lambda: escalations(mailbox, contact) == 1, what="the escalation")
+            # Overdue work is found on the first scheduler pass after start-up.
+            assert time.monotonic() - restarted < 3
+            await exactly(mailbox, contact, 1)
+        finally:
+            disco.kill()

@@ -1,0 +1,308 @@
+"""Notification dispatch across processes on PostgreSQL: two safety processes draining one
+queue send every notification exactly once; a process stopped mid-queue leaves nothing
+behind for its successor to lose or repeat; a process killed mid-send repeats only what was
+in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from disco.config import Settings
+from disco.platform.clock import SystemClock
+from disco.platform.db import Database
+from disco.platform.security import FieldCipher
+from disco.runtime.system import load_encryption_keys
+from disco.safety.notify import Notification, NotificationDispatch, NotificationQueue, Priority
+from tests.support.backends import Running, backend_settings, serve
+from tests.support.mailbox import Mailbox
+from tests.support.net import free_port
+from tests.support.poll import eventually
+from tests.support.providers import Provider
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """An SMS provider of the test's own (its failure switches and records are per test)."""
+    server = Provider()
+    server.start()
+    yield server
+    server.stop()
+
+
+def dispatch_of(running: Running) -> NotificationDispatch:
+    dispatch: NotificationDispatch = running.system.apps["safety"].state.notifications
+    return dispatch
+
+
+async def enqueue_all(running: Running, notifications: list[Notification]) -> None:
+    dispatch = dispatch_of(running)
+    async with dispatch.db.unit_of_work("test.enqueue") as uow:
+        for n in notifications:
+            assert await dispatch.queue.enqueue(uow, n)
+
+
+def sms(number: str, run: str) -> Notification:
+    return Notification(
+        dedupe_key=f"{run}:sms:{number}",
+        priority=Priority.EMERGENCY,
+        channel="sms",
+        recipient=number,
+        subject="Alert",
+        body="Someone you protect raised an alert.",
+    )
+
+
+def email(address: str, run: str, priority: Priority = Priority.EMERGENCY) -> Notification:
+    return Notification(
+        dedupe_key=f"{run}:email:{address}",
+        priority=priority,
+        channel="email",
+        recipient=address,
+        subject="Alert",
+        body="Someone you protect raised an alert.",
+    )
+
+
+async def queue_states(settings: Settings) -> Counter[tuple[str, int]]:
+    """(status, attempts) of every row, read straight from PostgreSQL."""
+    assert settings.database_url
+    conn = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    try:
+        rows = await conn.fetch("select status, attempts from safety_notifications")
+    finally:
+        await conn.close()
+    return Counter((r["status"], r["attempts"]) for r in rows)
+
+
+async def all_sent_on_first_attempt(settings: Settings, count: int) -> None:
+    async def settled() -> bool:
+        return await queue_states(settings) == Counter({("sent", 1): count})
+
+    try:
+        await eventually(settled, timeout=30, what=f"all {count} rows sent on attempt 1")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; (status, attempts): {await queue_states(settings)}") from exc
+
+
+async def test_two_safety_processes_send_every_notification_exactly_once(
+    tmp_path: Path, mailbox: Mailbox, provider: Provider
+) -> None:
+    provider.delay_seconds = 0.01  # so both workers are busy at once
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1555{n:07d}" for n in range(150)]
+    addresses = [f"c{n}-{run}@example.com" for n in range(150)]
+    async with backend_settings(
+        "real",
+        tmp_path,
+        smtp_url=mailbox.url,
+        sms_url=provider.url,
+        sms_key=provider.key,
+        notify_poll_seconds=0.05,
+    ) as settings:
+        async with (
+            serve(settings, services=["safety"]) as first,
+            serve(settings, services=["safety"]) as second,
+        ):
+            # Each process queues half of every channel; both drain the one table.
+            notifications = [sms(n, run) for n in numbers] + [email(a, run) for a in addresses]
+            await enqueue_all(first, notifications[0::2])
+            await enqueue_all(second, notifications[1::2])
+
+            await provider.wait_for(len(numbers), timeout=60)
+            for address in addresses:
+                await mailbox.wait_for(address, timeout=60)
+            await all_sent_on_first_attempt(settings, 300)
+            shares = [dispatch_of(r).dispatcher.claimed for r in (first, second)]
+        assert sum(shares) == 300
+        assert all(share > 0 for share in shares), shares
+        assert provider.accepted_twice() == [], provider.refused()
+        assert sorted(r.body["to"] for r in provider.accepted()) == sorted(numbers)
+        assert all(len(mailbox.to(a)) == 1 for a in addresses)
+
+
+async def test_a_process_stopped_mid_queue_leaves_the_rest_to_the_next(
+    tmp_path: Path, provider: Provider
+) -> None:
+    provider.delay_seconds = 0.05  # a slow provider, so the queue is still long at the stop
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1666{n:07d}" for n in range(200)]
+    async with backend_settings(
+        "real",
+        tmp_path,
+        sms_url=provider.url,
+        sms_key=provider.key,
+        notify_concurrency=4,
+        notify_poll_seconds=0.05,
+    ) as settings:
+        async with serve(settings, services=["safety"]) as first:
+            await enqueue_all(first, [sms(n, run) for n in numbers])
+            await provider.wait_for(20, timeout=30)
+        # A clean stop lets the sends in flight finish and record their outcome.
+        states = await queue_states(settings)
+        sent_before = states[("sent", 1)]
+        assert states[("queued", 0)] == len(numbers) - sent_before > 0
+        assert sum(states.values()) == len(numbers)
+        assert len(provider.accepted()) == sent_before
+
+        async with serve(settings, services=["safety"]) as second:
+            await provider.wait_for(len(numbers), timeout=60)
+            await all_sent_on_first_attempt(settings, len(numbers))
+            assert dispatch_of(second).dispatcher.claimed == len(numbers) - sent_before
+        assert provider.accepted_twice() == []
+        assert sorted(r.body["to"] for r in provider.accepted()) == sorted(numbers)
+
+
+async def test_a_slow_provider_does_not_hold_back_an_emergency_mail(
+    tmp_path: Path, mailbox: Mailbox, provider: Provider
+) -> None:
+    provider.delay_seconds = 3.0  # a provider that takes its time over every message
+    run = uuid.uuid4().hex[:8]
+    async with backend_settings(
+        "real", tmp_path, smtp_url=mailbox.url, sms_url=provider.url, sms_key=provider.key
+    ) as settings:
+        async with serve(settings, services=["safety"]) as running:
+            await enqueue_all(running, [sms(f"+1777{n:07d}", run) for n in range(4)])
+            await eventually(
+                lambda: dispatch_of(running).dispatcher.claimed == 4, what="the SMS in flight"
+            )
+            address = f"urgent-{run}@example.com"
+            await enqueue_all(running, [email(address, run)])
+            # Well before any SMS has been answered.
+            await mailbox.wait_for(address, timeout=1.5)
+            assert provider.accepted() == []
+            await provider.wait_for(4, timeout=10)
+
+
+class SafetyProcess:
+    """``python -m disco serve safety`` in a child process, so it can really be killed."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.port = free_port()
+        self._log = log
+        self._env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
+        for name, value in settings.model_dump(mode="json", exclude_none=True).items():
+            if name in _PROCESS_SETTINGS:
+                self._env[f"DISCO_{name.upper()}"] = str(value)
+        self._child: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        with self._log.open("ab") as log:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "disco", "serve", "safety", "--port", str(self.port)],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        async with httpx.AsyncClient() as http:
+
+            async def up() -> bool:
+                assert self._child is not None and self._child.poll() is None, self._log.read_text()
+                try:
+                    response = await http.get(f"http://127.0.0.1:{self.port}/healthz")
+                except httpx.TransportError:
+                    return False
+                return response.status_code == 200
+
+            await eventually(up, timeout=60, what="the safety process to start")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, sends in flight are cut off mid-way."""
+        assert self._child is not None
+        self._child.send_signal(signal.SIGKILL)
+        self._child.wait(timeout=30)
+        self._child = None
+
+    def stop(self) -> None:
+        if self._child is not None:
+            self._child.terminate()
+            self._child.wait(timeout=30)
+            self._child = None
+
+
+_PROCESS_SETTINGS = {
+    "data_dir",
+    "environment",
+    "namespace",
+    "database_url",
+    "redis_url",
+    "amqp_url",
+    "sms_url",
+    "sms_key",
+    "notify_concurrency",
+    "notify_poll_seconds",
+    "notify_lease_seconds",
+    "log_level",
+}
+
+
+async def test_a_killed_process_only_repeats_what_was_in_flight(
+    tmp_path: Path, provider: Provider
+) -> None:
+    """The documented window, shown: a SIGKILL while sends are in flight leaves those rows
+    leased; the next process sends them again once the lease lapses (with the same
+    idempotency key, for the provider to drop), and every other row exactly once."""
+    provider.delay_seconds = 0.3
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1888{n:07d}" for n in range(80)]
+    async with backend_settings(
+        "real",
+        tmp_path,
+        sms_url=provider.url,
+        sms_key=provider.key,
+        notify_concurrency=8,
+        notify_poll_seconds=0.1,
+        notify_lease_seconds=3.0,
+    ) as settings:
+        first = SafetyProcess(settings, tmp_path / "first.log")
+        second = SafetyProcess(settings, tmp_path / "second.log")
+        db = Database(settings.database_url_for("safety"), service="safety")
+        try:
+            await first.start()  # migrates, and makes the key file the queue below reads
+            queue = NotificationQueue(
+                FieldCipher(load_encryption_keys(settings)), SystemClock(), wake=lambda: None
+            )
+            async with db.unit_of_work("test.enqueue") as uow:
+                for number in numbers:
+                    assert await queue.enqueue(uow, sms(number, run))
+            await provider.wait_for(16, timeout=30)
+            first.kill()
+            states = await queue_states(settings)
+            in_flight = sum(n for (status, _), n in states.items() if status == "sending")
+            assert in_flight > 0, states  # the kill did cut sends off
+
+            await second.start()
+            await provider.wait_for(len(numbers), timeout=60)
+
+            async def settled() -> bool:
+                now = await queue_states(settings)
+                return sum(n for (status, _), n in now.items() if status == "sent") == len(numbers)
+
+            await eventually(settled, timeout=30, what="every row sent")
+            final = await queue_states(settings)
+            # Only the rows cut off mid-send were attempted twice...
+            assert final == Counter({("sent", 1): len(numbers) - in_flight, ("sent", 2): in_flight})
+            per_number = Counter(r.body["to"] for r in provider.accepted())
+            assert set(per_number) == set(numbers)
+            repeated = [number for number, n in per_number.items() if n > 1]
+            # ...and only they can have reached the provider twice, under one idempotency key.
+            assert len(repeated) <= in_flight
+            for number in repeated:
+                keys = {r.idempotency_key for r in provider.accepted_to("to", number)}
+                assert len(keys) == 1
+        finally:
+            first.stop()
+            second.stop()
+            await db.dispose()
