@@ -7,6 +7,7 @@ import { h } from "./lib/dom.js";
 import { live } from "./lib/live.js";
 import { Router, navigate } from "./lib/router.js";
 import { session } from "./lib/session.js";
+import * as discover from "./screens/discover.js";
 import * as forgotPassword from "./screens/forgot-password.js";
 import * as home from "./screens/home.js";
 import * as login from "./screens/login.js";
@@ -17,6 +18,7 @@ import * as verifyEmail from "./screens/verify-email.js";
 
 const ROUTES = {
   "/": home,
+  "/discover": discover,
   "/login": login,
   "/signup": signup,
   "/forgot-password": forgotPassword,
@@ -53,6 +55,7 @@ function renderAccount() {
     return;
   }
   nav.replaceChildren(
+    h("a", { href: "#/discover" }, "Discover"),
     h("span", { class: "who" }, session.user?.name ?? ""),
     h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
   );
