@@ -24,6 +24,7 @@ PASSWORD = "simulated walker passphrase"
 INTERESTS = ("hiking", "coffee", "live music", "photography", "cooking", "chess", "yoga", "art")
 ACTIVITIES = ("coffee", "walk", "drinks", "quick_chat")
 RADII = (150, 500, 1609)
+FIRST_NAMES = ("Alex", "Sam", "Robin", "Kim", "Jo", "Max", "Noa", "Lee", "Ana", "Eli", "Ivy", "Ola")
 WALKING_SPEED_MPS = 1.4
 METRES_PER_DEGREE_LAT = 111_195.0
 
@@ -120,7 +121,7 @@ class Simulation:
         return Walker(name, lat, lon, self.rng.uniform(0, 2 * math.pi), interests)
 
     async def _sign_in(self, client: DiscoClient, name: str) -> None:
-        email = f"{name}@simulated.disco.test"
+        email = f"{name}@simulated.example.com"
         while True:
             try:
                 try:
@@ -128,7 +129,8 @@ class Simulation:
                 except ApiError as error:
                     if error.status != 401:
                         raise
-                    await client.signup(email, PASSWORD, name, "Simulated")
+                    first = FIRST_NAMES[int(name.rsplit("-", 1)[1]) % len(FIRST_NAMES)]
+                    await client.signup(email, PASSWORD, first, "Walker")
                 return
             except ApiError as error:
                 if error.status != 429:  # the anonymous rate limit: wait for the next minute
