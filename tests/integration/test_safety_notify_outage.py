@@ -278,6 +278,14 @@ async def test_a_killed_process_only_repeats_what_was_in_flight(
                 for number in numbers:
                     assert await queue.enqueue(uow, sms(number, run))
             await provider.wait_for(16, timeout=30)
+
+            async def mid_send() -> bool:
+                # Sends take the provider 0.3 s: a row stays "sending" that long, so killing
+                # right after seeing one cuts it off (a busy machine may be between claims).
+                states = await queue_states(settings)
+                return any(status == "sending" for status, _ in states)
+
+            await eventually(mid_send, timeout=30, what="a send in flight")
             first.kill()
             states = await queue_states(settings)
             in_flight = sum(n for (status, _), n in states.items() if status == "sending")

@@ -73,7 +73,10 @@ async def rows_naming(settings: Settings, needles: list[str]) -> list[str]:
             await conn.close()
         return found
     for path in sorted(settings.data_dir.glob("*.sqlite3")):
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        # Not mode=ro: a read-only connection cannot set up the WAL index of a database the
+        # running system is writing, and fails with "disk I/O error". query_only keeps it a read.
+        with closing(sqlite3.connect(path, timeout=30)) as db:
+            db.execute("PRAGMA query_only = ON")
             tables = db.execute("select name from sqlite_master where type = 'table'").fetchall()
             for (table,) in tables:
                 for row in db.execute(f'select * from "{table}"'):  # noqa: S608
