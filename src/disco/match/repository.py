@@ -113,10 +113,16 @@ class DiscoveryTables:
 
     async def switch_off_ended(self, uow: UnitOfWork, now: datetime) -> list[str]:
         """Users whose discovery end time has passed: switched off, and returned. One
-        statement, so of several processes sweeping at once only one reports each user."""
+        statement, so of several processes sweeping at once only one reports each user.
+        Mostly there are none: a read says so without taking SQLite's write lock."""
+        ended = m.discovery.c.enabled.is_(True), m.discovery.c.until <= now
+        if (
+            await uow.session.execute(select(m.discovery.c.user_id).where(*ended).limit(1))
+        ).first() is None:
+            return []
         switched = await uow.session.execute(
             update(m.discovery)
-            .where(m.discovery.c.enabled.is_(True), m.discovery.c.until <= now)
+            .where(*ended)
             .values(enabled=False, until=None, updated_at=now)
             .returning(m.discovery.c.user_id)
         )

@@ -211,8 +211,8 @@ class MemberCache:
         stale = [u for u, m in self._members.items() if now - m.loaded_at >= MEMBER_CACHE_TTL_S]
         for user_id in stale:
             del self._members[user_id]
-        # Drop counters only matter while a load is in flight; loads take milliseconds.
-        self._drops.clear()
+        # Drop counters are never reset: clearing one while a load was in flight let that load
+        # keep what it read before the drop (an int per user who ever changed is cheap).
 
 
 @dataclass(frozen=True, slots=True)
