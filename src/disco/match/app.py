@@ -65,7 +65,13 @@ async def sweep_forever(discovery: DiscoveryService, every_s: float) -> None:
 
 def create_app(ctx: ServiceContext) -> FastAPI:
     settings = ctx.settings
-    db = Database(settings.database_url_for(NAME), service=NAME, outbox=models.outbox)
+    # Its hot path writes often (announcements, the relay): see Database.
+    db = Database(
+        settings.database_url_for(NAME),
+        service=NAME,
+        outbox=models.outbox,
+        sqlite_single_connection=True,
+    )
     relay = OutboxRelay(db, ctx.bus)
     displacement = Displacement(
         ctx.cipher.derive_secret("location-displacement"), settings.location_snap_meters

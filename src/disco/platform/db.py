@@ -152,17 +152,29 @@ class UnitOfWork:
 
 
 class Database:
-    def __init__(self, url: str, *, service: str, outbox: Table | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        service: str,
+        outbox: Table | None = None,
+        echo: bool = False,
+        sqlite_single_connection: bool = False,
+    ):
         self.url = url
         self.service = service
         self.outbox = outbox
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            # One connection: SQLite has a single writer anyway, and writers that contend on
-            # its file lock wait in its busy handler, which sleeps in steps of up to 100 ms.
-            # Queued here instead, each transaction starts the moment the previous one ends.
-            kwargs.update(connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
+            kwargs["connect_args"] = {"timeout": 30}
+            if sqlite_single_connection:
+                # SQLite has a single writer anyway, and writers that contend on its file lock
+                # wait in its busy handler, which sleeps in steps of up to 100 ms. Queued here
+                # instead, each transaction starts the moment the previous one ends. Only for a
+                # service that never opens a unit of work inside another (it would wait for
+                # itself until the pool's timeout).
+                kwargs.update(pool_size=1, max_overflow=0)
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
