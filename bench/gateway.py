@@ -20,7 +20,6 @@ p50); then as the median over rounds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import uuid
@@ -37,6 +36,7 @@ from bench.support import (
     AMQP_URL,
     REDIS_URL,
     Disco,
+    broker_namespace,
     disco_env,
     free_port,
     fresh_database,
@@ -49,7 +49,6 @@ from bench.support import (
     wrk,
 )
 from disco.config import SERVICES
-from disco.platform.bus.rabbitmq import RabbitBus
 
 PATH = "/v1/auth/me"
 MODES = ("up", "cluster")
@@ -85,20 +84,11 @@ def up_targets(scratch: Path) -> Iterator[dict[str, Target]]:
 
 
 @contextmanager
-def broker_namespace(amqp_url: str, namespace: str) -> Iterator[None]:
-    """The cluster's durable queues outlive it; left behind, they slow every broker restart."""
-    try:
-        yield
-    finally:
-        asyncio.run(RabbitBus(amqp_url, namespace).delete_topology(CLUSTER_SERVICES))
-
-
-@contextmanager
 def cluster_targets(scratch: Path, amqp_url: str = AMQP_URL) -> Iterator[dict[str, Target]]:
     """A cluster's auth process and its gateway, on real backends. Both are charged the
     whole cluster's CPU time: the gateway idles while its auth process is called directly."""
     namespace = f"bench{uuid.uuid4().hex[:10]}"
-    with fresh_database() as database_url, broker_namespace(amqp_url, namespace):
+    with fresh_database() as database_url, broker_namespace(namespace, amqp_url):
         port = free_port(also_free=CLUSTER_OFFSETS)
         env = disco_env(
             scratch / "cluster",

@@ -46,6 +46,7 @@ from bench.support import (
     PASSWORD,
     REDIS_URL,
     Disco,
+    broker_namespace,
     disco_env,
     free_port,
     fresh_database,
@@ -317,7 +318,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     DISCO_DATABASE_URL=database,
                     DISCO_REDIS_URL=REDIS_URL,
                     DISCO_AMQP_URL=AMQP_URL,
-                    DISCO_NAMESPACE=f"benchsafety{time.time_ns() % 10**8}",
+                    DISCO_NAMESPACE=stack.enter_context(
+                        broker_namespace(f"benchsafety{time.time_ns() % 10**8}")
+                    ),
                 )
             port = free_port()
             url = f"http://127.0.0.1:{port}"

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import aio_pika
 import asyncpg
 import httpx
 
@@ -190,6 +191,35 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
         print(f"bench: kept {path} (server logs) for inspection", file=sys.stderr)
         raise
     shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def broker_namespace(namespace: str, amqp_url: str = AMQP_URL) -> Iterator[str]:
+    """``namespace`` for a Disco on the local RabbitMQ (``rabbitmqctl`` lists it), whose queues
+    and exchange are deleted afterwards. Durable quorum queues outlive the processes that
+    declared them, and left behind they make every later broker restart crawl; the broker lists
+    them by name, so no list of consumer groups can go stale."""
+    try:
+        yield namespace
+    finally:
+        listing = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "name", "--no-table-headers"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        names = [n.strip() for n in listing.stdout.splitlines() if n.startswith(f"{namespace}.")]
+        asyncio.run(_delete_queues(amqp_url, namespace, names))
+
+
+async def _delete_queues(amqp_url: str, namespace: str, names: list[str]) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.queue_delete(name)
+        await channel.exchange_delete(f"{namespace}.events")
 
 
 @contextlib.contextmanager
