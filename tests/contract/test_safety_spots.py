@@ -3,17 +3,20 @@ venues loaded with ``disco venues import``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from disco.config import Settings
+from disco.safety.repository import SafetyRepository
 from disco.safety.venues import VenueFileError, parse_venues
 from tests.support.backends import Running
 from tests.support.poll import eventually
@@ -26,7 +29,13 @@ ADA = {"latitude": 45.751234, "longitude": 4.826789}
 BOB = {"latitude": 45.776543, "longitude": 4.851987}
 
 
-def venues_import(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
+async def venues_import(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``disco venues import`` in its own process, as an operator would.
+
+    Awaited, never run blocking: the system under test lives in this event loop, and a loop
+    blocked while one of its transactions holds SQLite's write lock would keep that lock until
+    the command gave up ("database is locked" after its busy timeout).
+    """
     env = {
         **os.environ,
         "DISCO_DATA_DIR": str(settings.data_dir),
@@ -35,14 +44,13 @@ def venues_import(settings: Settings, path: Path) -> subprocess.CompletedProcess
     }
     if settings.database_url:
         env["DISCO_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "disco", "venues", "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    command = [sys.executable, "-m", "disco", "venues", "import", str(path)]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(command, process.returncode, out.decode(), err.decode())
 
 
 def feature(name: str, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
@@ -60,10 +68,10 @@ def meters(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 async def test_spots_near_the_midpoint_only_for_the_pair(disco: Running, tmp_path: Path) -> None:
-    done = venues_import(disco.system.settings, SAMPLE)
+    done = await venues_import(disco.system.settings, SAMPLE)
     assert done.returncode == 0, done.stderr
     assert "imported 24 venues" in done.stderr
-    again = venues_import(disco.system.settings, SAMPLE)  # an upsert: nothing doubles
+    again = await venues_import(disco.system.settings, SAMPLE)  # an upsert: nothing doubles
     assert again.returncode == 0, again.stderr
 
     ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
@@ -113,6 +121,34 @@ async def test_spots_near_the_midpoint_only_for_the_pair(disco: Running, tmp_pat
         await client.close()
 
 
+async def test_the_import_waits_for_the_running_systems_writes(
+    disco: Running, tmp_path: Path
+) -> None:
+    """The command shares the database with a running system: while one of the system's
+    transactions holds the write lock (or, on PostgreSQL, the venue's row), it waits its turn
+    and then succeeds, however long the system takes."""
+    venue = feature("Busy Bee Café", -33.123, 151.456, id="busy-bee")
+    file = tmp_path / "busy.geojson"
+    file.write_text(json.dumps({"type": "FeatureCollection", "features": [venue]}))
+    (row,) = parse_venues(file.read_text())
+    now = datetime.now(UTC)
+    async with disco.system.apps["safety"].state.db.unit_of_work("test.busy_writer") as uow:
+        await SafetyRepository(uow).upsert_venues([{**row, "name": "Held"}], now)
+        importing = asyncio.create_task(venues_import(disco.system.settings, file))
+        await asyncio.sleep(2)
+        assert not importing.done(), (await importing).stderr  # waiting, not refused
+    done = await importing
+    assert done.returncode == 0, done.stderr
+
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    match_id = await matched(disco.system, ada, bob)
+    there = {"latitude": -33.123, "longitude": 151.456}
+    spots = await ada.get("/v1/safety/meeting-spots", params={"matchId": match_id, **there})
+    assert [s["name"] for s in spots["spots"]] == ["Busy Bee Café"]  # the import came last
+    await ada.close()
+    await bob.close()
+
+
 async def test_a_bad_venues_file_imports_nothing_and_says_why(
     disco: Running, tmp_path: Path
 ) -> None:
@@ -127,14 +163,14 @@ async def test_a_bad_venues_file_imports_nothing_and_says_why(
             }
         )
     )
-    result = venues_import(disco.system.settings, bad)
+    result = await venues_import(disco.system.settings, bad)
     assert result.returncode == 2
     assert "feature 1: coordinates out of range" in result.stderr
     assert "feature 2" in result.stderr and "nothing imported" in result.stderr
     for text in ("{not json", json.dumps({"type": "Feature"}), json.dumps([1, 2])):
         bad.write_text(text)
-        assert venues_import(disco.system.settings, bad).returncode == 2
-    missing = venues_import(disco.system.settings, tmp_path / "missing.geojson")
+        assert (await venues_import(disco.system.settings, bad)).returncode == 2
+    missing = await venues_import(disco.system.settings, tmp_path / "missing.geojson")
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
     ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
@@ -145,7 +181,7 @@ async def test_a_bad_venues_file_imports_nothing_and_says_why(
 
     good = tmp_path / "good.geojson"
     good.write_text(json.dumps({"type": "FeatureCollection", "features": [valid]}))
-    assert venues_import(disco.system.settings, good).returncode == 0
+    assert (await venues_import(disco.system.settings, good)).returncode == 0
     spots = await ada.get("/v1/safety/meeting-spots", params={"matchId": match_id, **there})
     assert [s["name"] for s in spots["spots"]] == ["Lonely Lighthouse Café"]
     await ada.close()
