@@ -314,3 +314,97 @@ async def test_a_killed_process_only_repeats_what_was_in_flight(
             first.stop()
             second.stop()
             await db.dispose()
+
+
+async def leases_of_rows_in_flight(settings: Settings) -> list[float]:
+    """Seconds until each "sending" row's lease lapses, by PostgreSQL's clock."""
+    assert settings.database_url
+    conn = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    try:
+        rows = await conn.fetch(
+            "select extract(epoch from due_at - now()) as left"
+            " from safety_notifications where status = 'sending'"
+        )
+    finally:
+        await conn.close()
+    return [float(r["left"]) for r in rows]
+
+
+async def test_a_dead_workers_emergency_is_taken_again_within_seconds(
+    tmp_path: Path, provider: Provider
+) -> None:
+    """With the default lease, a SIGKILL mid-send leaves rows leased for seconds, not minutes,
+    and the next process sends them."""
+    provider.delay_seconds = 2.0
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1777{n:07d}" for n in range(6)]
+    async with backend_settings(
+        "real", tmp_path, sms_url=provider.url, sms_key=provider.key, notify_poll_seconds=0.1
+    ) as settings:
+        lease = settings.notify_lease_seconds
+        assert lease <= 10  # the default under test
+        first = SafetyProcess(settings, tmp_path / "first.log")
+        second = SafetyProcess(settings, tmp_path / "second.log")
+        db = Database(settings.database_url_for("safety"), service="safety")
+        try:
+            await first.start()
+            queue = NotificationQueue(
+                FieldCipher(load_encryption_keys(settings)), SystemClock(), wake=lambda: None
+            )
+            async with db.unit_of_work("test.enqueue") as uow:
+                for number in numbers:
+                    assert await queue.enqueue(uow, sms(number, run))
+
+            async def all_in_flight() -> bool:
+                return len(await leases_of_rows_in_flight(settings)) == len(numbers)
+
+            await eventually(all_in_flight, timeout=30, what="every row being sent")
+            first.kill()
+            left = await leases_of_rows_in_flight(settings)
+            assert len(left) == len(numbers) and max(left) <= lease + 1, left
+            await second.start()
+            await provider.wait_for(len(numbers), timeout=60)
+            assert {r.body["to"] for r in provider.accepted()} == set(numbers)
+        finally:
+            first.stop()
+            second.stop()
+            await db.dispose()
+
+
+async def test_a_slow_provider_is_never_sent_twice_by_two_live_workers(
+    tmp_path: Path, provider: Provider
+) -> None:
+    """Each send takes twice the lease: the worker renews it while the send is in flight, so
+    the other live worker never takes the row for a dead one's."""
+    lease = 4.0
+    provider.delay_seconds = 2 * lease
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1666{n:07d}" for n in range(8)]
+    async with backend_settings(
+        "real",
+        tmp_path,
+        sms_url=provider.url,
+        sms_key=provider.key,
+        notify_concurrency=4,
+        notify_poll_seconds=0.1,
+        notify_lease_seconds=lease,
+    ) as settings:
+        first = SafetyProcess(settings, tmp_path / "first.log")
+        second = SafetyProcess(settings, tmp_path / "second.log")
+        db = Database(settings.database_url_for("safety"), service="safety")
+        try:
+            await first.start()
+            await second.start()
+            queue = NotificationQueue(
+                FieldCipher(load_encryption_keys(settings)), SystemClock(), wake=lambda: None
+            )
+            async with db.unit_of_work("test.enqueue") as uow:
+                for number in numbers:
+                    assert await queue.enqueue(uow, sms(number, run))
+            await all_sent_on_first_attempt(settings, len(numbers))
+            per_number = Counter(r.body["to"] for r in provider.accepted())
+            assert per_number == Counter(dict.fromkeys(numbers, 1))
+        finally:
+            first.stop()
+            second.stop()
+            await db.dispose()

@@ -29,7 +29,7 @@ __all__ = [
     "build_notifiers",
 ]
 
-SEND_TIMEOUT_SECONDS = 10.0  # the mailer's too; the dispatcher's lease must be well above it
+SEND_TIMEOUT_SECONDS = 10.0  # the mailer's too; the dispatcher renews its lease while a send waits
 # Provider answers that say "this message will never be accepted": retrying cannot help.
 # 401/403 are left out on purpose: a wrong key is an operator's mistake that will be fixed.
 _PERMANENT_STATUSES = frozenset({400, 404, 410, 413, 415, 422})

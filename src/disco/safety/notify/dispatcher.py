@@ -2,13 +2,16 @@
 
 Delivery is exactly once as far as a provider lets us know. A row is claimed in one short
 transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two safety processes never claim the
-same row; SQLite has one process) which marks the attempt and leases the row; it is sent
-outside any transaction (a slow SMTP server must not hold locks, and on SQLite would block
-every other write); the outcome is recorded in a second transaction. The one window: a process
-that dies after the provider accepted a message and before the outcome is recorded leaves the
-row leased, and once the lease lapses it is sent again. SMS and push providers receive the
-row id as ``Idempotency-Key`` so they can drop that repeat; email has no such mechanism.
-A clean shutdown lets sends in flight finish and record their outcome, so it opens no window.
+same row; SQLite has one process) which marks the attempt and leases the row for a few seconds;
+it is sent outside any transaction (a slow SMTP server must not hold locks, and on SQLite would
+block every other write), the worker renewing the lease every third of it while the send is in
+flight; the outcome is recorded in a second transaction. So a slow provider never has a live
+worker's message taken by another, and a worker that dies stops renewing: its rows are taken
+again within one lease, seconds rather than minutes after the crash. The one window: a process
+that dies after the provider accepted a message and before it recorded the outcome leaves the
+row leased, and once the lease lapses it is sent again. SMS and push providers receive the row
+id as ``Idempotency-Key`` so they can drop that repeat; email has no such mechanism. A clean
+shutdown lets sends in flight finish and record their outcome, so it opens no window.
 
 Failures are retried with exponential backoff and jitter, capped. After the last attempt a
 notification is dead-lettered (moderators see it and can requeue it); emergency and safety
@@ -22,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from random import Random
 from typing import Any
@@ -67,6 +70,7 @@ class Dispatcher:
         self._retry_cap = settings.notify_retry_cap_seconds
         self._poll = settings.notify_poll_seconds
         self._lease = timedelta(seconds=settings.notify_lease_seconds)
+        self._send_timeout = settings.notify_send_timeout_seconds
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -195,13 +199,38 @@ class Dispatcher:
             frame_type=content["frame_type"],
         )
         try:
-            await notifier.send(message)
+            async with self._leased(row, attempt):
+                await asyncio.wait_for(notifier.send(message), self._send_timeout)
         except DeliveryFailed as exc:
             await self._failed(row, attempt, exc, str(exc), permanent=exc.permanent)
         except Exception as exc:
             await self._failed(row, attempt, exc, f"{type(exc).__name__}: {exc}", permanent=False)
         else:
             await self._settle(row, attempt, [("sent", None)], status="sent", sent_at=self._now())
+
+    @contextlib.asynccontextmanager
+    async def _leased(self, row: NotificationRow, attempt: int) -> AsyncIterator[None]:
+        """Keep renewing the row's lease while its send is in flight, so that no other worker
+        takes it for a dead one's; the renewals stop with the send (or with this process)."""
+        renewer = asyncio.create_task(self._renew(row, attempt), name=f"notify-lease-{row.id}")
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew(self, row: NotificationRow, attempt: int) -> None:
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with self._db.unit_of_work("notify.renew_lease") as uow:
+                    await self._repo.renew_lease(uow, row.id, attempt, self._now() + self._lease)
+            except Exception:
+                # The next renewal may succeed; if none does, the send outlives its lease and
+                # may be repeated, which is the documented window.
+                log.warning("notification %s: renewing the lease failed", row.id, exc_info=True)
 
     async def _failed(
         self, row: NotificationRow, attempt: int, exc: Exception, error: str, *, permanent: bool

@@ -135,6 +135,12 @@ class NotificationsRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def renew_lease(
+        self, uow: UnitOfWork, notification_id: str, attempt: int, until: datetime
+    ) -> bool:
+        """Extend a send's lease while it is in flight; False if the row is no longer ours."""
+        return await self.settle(uow, notification_id, attempt, due_at=until)
+
     async def next_due(self, uow: UnitOfWork) -> datetime | None:
         query = select(func.min(queue.c.due_at)).where(queue.c.status.in_(_TAKEABLE))
         value: datetime | None = (await uow.session.execute(query)).scalar()
