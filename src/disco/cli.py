@@ -5,7 +5,7 @@ disco serve SERVICE          one service in this process (the others at DISCO_SE
 disco cluster                a process per service plus two gateways (needs the real backends)
 disco migrate                bring every service's tables up to date
 disco revision SERVICE -m M  autogenerate a migration for SERVICE (for developers)
-disco keys rotate            start signing access tokens with a new key now
+disco keys rotate            sign with a new key now; reseal stored secrets under the newest
 disco roles grant EMAIL moderator   make someone a moderator (revoke takes it back)
 disco venues import FILE     load public places for meeting spots from GeoJSON
 disco simulate --users N --near LAT,LON   simulated people walking about, for a demo
@@ -112,17 +112,24 @@ def cmd_revision(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
     from disco.runtime import System
 
-    async def rotate() -> None:
-        system = System(_settings(), ["auth"])
+    async def rotate() -> int:
+        system = System(_settings(), ["auth", "users"])
         await system.start()
         try:
             await system.apps["auth"].state.rotate_keys()
+            # In this process, so it carries this process's service credential.
+            response = await system.directory.client("users").post(
+                "/internal/users/encryption/rotate"
+            )
+            response.raise_for_status()
+            return int(response.json()["rotated"])
         finally:
             await system.stop()
 
-    asyncio.run(rotate())
+    resealed = asyncio.run(rotate())
     print(
-        "disco: new signing key in use; the old one stays published until its tokens expire",
+        "disco: new signing key in use; the old one stays published until its tokens expire; "
+        f"{resealed} stored secrets of the users service resealed under the newest key",
         file=sys.stderr,
     )
     return 0

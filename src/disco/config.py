@@ -5,6 +5,7 @@ Nothing else in the code base reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     email_token_ttl_seconds: int = Field(24 * 3600, ge=60)
     reset_token_ttl_seconds: int = Field(30 * 60, ge=60)
     oidc_providers: dict[str, OidcProvider] = Field(default_factory=dict)
+    # Reverse proxies in front of the gateway (addresses or CIDR networks) whose X-Forwarded-For
+    # is believed: the client is the right-most address not in this list. Empty: the peer's own
+    # address is the client's, and X-Forwarded-For from anyone is ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Browsers may open the WebSocket only from these origins (non-browser clients send none).
     allowed_origins: list[str] = Field(default_factory=list)
 
@@ -111,14 +116,25 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = Field(2.0, gt=0)
     notify_retry_cap_seconds: float = Field(60.0, gt=0)
     notify_poll_seconds: float = Field(1.0, gt=0)
-    # A claimed notification whose worker died is sent again after this. Keep it well above a
-    # send's 10 s timeout, or a slow provider's message would be sent twice.
-    notify_lease_seconds: float = Field(120.0, gt=0)
+    # A claimed notification is leased to its worker for this long, and the worker renews the
+    # lease every third of it while the send is in flight: a worker that died is noticed (and
+    # its sends retried by another) within this, while a slow provider is never sent the same
+    # message twice by two live workers. A send taking longer than notify_send_timeout_seconds
+    # counts as failed and is retried.
+    notify_lease_seconds: float = Field(9.0, gt=0)
+    notify_send_timeout_seconds: float = Field(60.0, gt=0)
 
     # --- machinery ------------------------------------------------------------------------------
     outbox_relay: bool = True  # off only in the crash test, to hold events in the outbox
     log_level: str = "INFO"
     log_json: bool = False
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -21,11 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from disco.client import ApiError, DiscoClient
 from disco.config import SERVICES
 from tests.conftest import PASSWORD, unique_email
+from tests.support.attack import TRAVERSALS, raw_request
 from tests.support.backends import (
     AMQP_URL,
     REDIS_URL,
@@ -62,11 +64,18 @@ def free_base_port(offsets: Sequence[int]) -> int:
     raise RuntimeError("no block of free ports found")
 
 
+BACK_SERVICES = [s for s in SERVICES if s != "gateway"]
+
+
 class Cluster:
     def __init__(self, process: subprocess.Popen[bytes], log: Path, base_port: int) -> None:
         self.process = process
         self.log = log
         self.gateways = [f"http://127.0.0.1:{base_port + i}" for i in range(GATEWAYS)]
+        # As `disco cluster` lays them out: DISCO_PORT + 100, + 101, ...
+        self.services = {
+            name: f"http://127.0.0.1:{base_port + 100 + i}" for i, name in enumerate(BACK_SERVICES)
+        }
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -112,8 +121,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
     data_dir = tmp_path_factory.mktemp("cluster")
-    services = [s for s in SERVICES if s != "gateway"]
-    base_port = free_base_port([*range(GATEWAYS), *(100 + i for i in range(len(services)))])
+    base_port = free_base_port([*range(GATEWAYS), *(100 + i for i in range(len(BACK_SERVICES)))])
     database = await create_database()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
     env.update(
@@ -210,3 +218,36 @@ async def test_a_killed_service_is_restarted_and_serves_again(cluster: Cluster) 
                 await asyncio.sleep(0.2)
         async with DiscoClient(gateway_b, token=on_a.token) as on_b:
             assert (await on_b.get("/v1/auth/me"))["email"] == email
+
+
+async def test_internal_endpoints_are_out_of_reach_through_a_gateway_and_at_a_services_port(
+    cluster: Cluster,
+) -> None:
+    """The attacker's probe against a real cluster: dot segments through either gateway, and
+    requests straight to the services' own ports without a service credential."""
+    gateway = cluster.gateways[1]
+    email = unique_email("e2e-mallory")
+    async with DiscoClient(gateway) as mallory:
+        pair = await mallory.signup(email, PASSWORD, "Mallory", "Probe")
+        victim = pair["user"]["id"]
+        grant = {"email": email, "role": "moderator", "granted": True}
+        for spelling in TRAVERSALS:
+            target = "/v1/auth/" + spelling.format(rest="auth/roles", rest_encoded="auth%2froles")
+            answer = await raw_request(gateway, "POST", target, token=mallory.token, body=grant)
+            assert answer.status in (400, 404, 422), (target, answer.status)
+        direct = [
+            ("auth", "POST", "/internal/auth/roles", grant),
+            ("auth", "GET", f"/internal/auth/users/{victim}/export", None),
+            ("auth", "POST", f"/internal/auth/users/{victim}/disable", {"reason": "x"}),
+            ("users", "GET", f"/internal/users/{victim}/emergency-contacts", None),
+        ]
+        for service, method, path, body in direct:
+            answer = await raw_request(
+                cluster.services[service], method, path, token=mallory.token, body=body
+            )
+            assert answer.status == 401, (service, path, answer.status)
+        await mallory.refresh()
+        assert (await mallory.get("/v1/auth/me"))["email"] == email
+        assert mallory.token is not None
+        claims = jwt.decode(mallory.token, options={"verify_signature": False})
+        assert "roles" not in claims

@@ -139,6 +139,7 @@ async def serve(
         access_log=False,
         lifespan="on",
         ws_max_size=settings.ws_max_frame_bytes,
+        proxy_headers=False,  # as `disco up`: the gateway alone decides whom to believe
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

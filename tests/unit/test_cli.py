@@ -70,3 +70,11 @@ def test_roles_refuse_an_unknown_role(tmp_path: Path) -> None:
     result = run("roles", "grant", "someone@example.com", "admin")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_keys_rotate_signs_with_a_new_key_and_reseals_stored_secrets(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DISCO_DATA_DIR": str(tmp_path), "DISCO_LOG_LEVEL": "WARNING"}
+    result = run("keys", "rotate", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "new signing key in use" in result.stderr
+    assert "0 stored secrets of the users service resealed" in result.stderr

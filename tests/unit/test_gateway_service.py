@@ -6,16 +6,10 @@ from typing import Any
 
 import pytest
 
-from disco.gateway.service import (
-    FRAME_ROUTES,
-    Connection,
-    FrameRate,
-    FrameRoute,
-    SocketHub,
-    forwardable,
-    merge_openapi,
-    owner_of,
-)
+from disco.gateway.frames import FRAME_ROUTES, FrameRate, FrameRoute
+from disco.gateway.hub import Connection, SocketHub
+from disco.gateway.openapi import merge_openapi
+from disco.gateway.proxy import canonical_path, forwardable, owner_of
 from disco.platform.errors import ValidationFailed
 from disco.platform.observability import redact_secrets
 
@@ -186,3 +180,36 @@ def test_tokens_are_redacted_from_log_lines(line: str) -> None:
     redacted = redact_secrets(line)
     assert "eyJhbGciOi" not in redacted
     assert "[redacted]" in redacted
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/v1/auth/../internal",
+        "/v1/auth/./me",
+        "/v1/auth/%2e%2e/x",
+        "/v1/auth/%2E/x",
+        "/v1/auth/.%2e/x",
+        "/v1/auth/a%2fb",
+        "/v1/auth/a%5cb",
+        "/v1/auth/a\\b",
+        "/v1/auth/%252e%252e/x",
+        "/v1/auth/a;b/c",
+        "/v1/auth/a%3bb",
+        "/v1//auth/me",
+        "/v1/auth/me/",
+        "v1/auth/me",
+        "/v1/auth/%zz",
+        "/v1/auth/%ff",
+    ],
+)
+def test_a_path_any_hop_could_read_differently_is_refused(raw: str) -> None:
+    with pytest.raises(ValidationFailed):
+        canonical_path(raw)
+
+
+def test_a_canonical_path_is_decoded_once() -> None:
+    assert canonical_path("/v1/auth/me") == "/v1/auth/me"
+    assert canonical_path("/v1/users/%6de") == "/v1/users/me"
+    assert canonical_path("/v1/safety/live/a-b_c~d...") == "/v1/safety/live/a-b_c~d..."
+    assert canonical_path("/v1/users/no%20one") == "/v1/users/no one"

@@ -34,7 +34,8 @@ from disco.platform.db import Database
 from disco.platform.errors import NotFound
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
-internal = APIRouter(prefix="/internal/auth", include_in_schema=False)
+# Other services and operators only: mounted under /internal behind the service-credential check.
+internal = APIRouter(prefix="/auth", include_in_schema=False)
 
 
 async def _service(request: Request) -> AuthService:

@@ -74,7 +74,13 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             await service.drain()
             await db.dispose()
 
-    app = create_service_app(NAME, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    app = create_service_app(
+        NAME,
+        credentials=ctx.credentials,
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=lifespan,
+        internal=api.internal,
+    )
     app.state.service = service
     app.state.oidc = OidcLogin(ctx, service)
     app.state.db = db
@@ -82,5 +88,4 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     app.state.readiness["database"] = db.ping
     app.state.rotate_keys = lambda: refresh_keys(force_rotate=True)
     app.include_router(api.router)
-    app.include_router(api.internal)
     return app

@@ -48,4 +48,4 @@ async def websocket(ws: WebSocket) -> None:
     include_in_schema=False,
 )
 async def proxy(request: Request, gateway: GatewayDep) -> Response:
-    return await gateway.forward(request)
+    return await gateway.proxy.forward(request)

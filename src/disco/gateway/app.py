@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from disco.gateway import api
 from disco.gateway.handlers import on_realtime_push
@@ -30,16 +31,20 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     app = create_service_app(
         NAME,
+        credentials=ctx.credentials,
         max_body_bytes=ctx.settings.max_body_bytes,
         body_limits=ctx.settings.body_limits,
         title="Disco",
         openapi_url=None,  # it serves the merged document instead
         middleware=[
+            # First: the rate limits, the proxy and the sockets all take the client's address
+            # from the scope, which this sets from X-Forwarded-For only for trusted proxies.
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=ctx.settings.trusted_proxies),
             Middleware(
                 RateLimitMiddleware,
                 limiter=RateLimiter(ctx.kv, ctx.settings),
                 tokens=ctx.tokens,
-            )
+            ),
         ],
     )
     app.state.gateway = gateway

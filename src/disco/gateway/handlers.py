@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from disco.contracts.events.realtime import RealtimePushed
-from disco.gateway.service import SocketHub
+from disco.gateway.hub import SocketHub
 from disco.platform.bus import Envelope, Handler
 
 __all__ = ["on_realtime_push"]

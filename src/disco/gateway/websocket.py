@@ -18,7 +18,9 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from disco.gateway.service import FRAME_ROUTES, Connection, FrameRate, Gateway
+from disco.gateway.frames import FRAME_ROUTES, FrameRate
+from disco.gateway.hub import Connection
+from disco.gateway.service import Gateway
 from disco.platform.api import error_response
 from disco.platform.errors import DiscoError, Forbidden, Unauthorized, Unavailable
 from disco.platform.observability import WEBSOCKETS_OPEN, request_id_var

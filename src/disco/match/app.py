@@ -108,6 +108,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     app = create_service_app(
         NAME,
+        credentials=ctx.credentials,
         max_body_bytes=settings.max_body_bytes,
         body_limits=settings.body_limits,
         lifespan=lifespan,

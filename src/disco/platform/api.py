@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,12 +26,18 @@ from disco.platform.errors import (
 )
 from disco.platform.observability import RequestContextMiddleware
 from disco.platform.security import Principal, TokenVerifier
+from disco.platform.service_auth import (
+    ServiceCallerMiddleware,
+    ServiceCredentials,
+    service_caller,
+)
 
 __all__ = [
     "ApiModel",
     "BodyLimitMiddleware",
     "CurrentPrincipal",
     "RequestModel",
+    "RequireServiceCaller",
     "bearer_token",
     "check_readiness",
     "create_service_app",
@@ -187,18 +193,43 @@ async def _reject(send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+class RequireServiceCaller:
+    """Guards an app that only Disco's own services may call (a service's internal endpoints):
+    a request without a valid service credential is refused before any route sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and service_caller(scope) is None:
+            refusal = Unauthorized("Only Disco's own services may call this endpoint.")
+            await error_response(refusal)(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
+
+
 def create_service_app(
     name: str,
     *,
+    credentials: ServiceCredentials,
     max_body_bytes: int,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     title: str | None = None,
     openapi_url: str | None = "/openapi.json",
     middleware: Sequence[Middleware] = (),
     body_limits: Mapping[str, int] | None = None,
+    internal: APIRouter | None = None,
 ) -> FastAPI:
     """``middleware`` runs inside the request context (so it has a request id and its answers
-    are counted) and outside the body limit (so it sees every request), first one outermost."""
+    are counted) and outside the body limit (so it sees every request), first one outermost.
+
+    ``internal`` holds the endpoints other services call. They are not mounted beside the
+    public routes but in an app of their own under ``/internal``, which refuses any request
+    without a service credential (``platform/service_auth.py``); it shares this app's state.
+    """
     app = FastAPI(
         title=title or f"Disco {name}",
         lifespan=lifespan,
@@ -211,6 +242,7 @@ def create_service_app(
     for extra in reversed(middleware):
         app.add_middleware(extra.cls, *extra.args, **extra.kwargs)
     app.add_middleware(RequestContextMiddleware, service=name)
+    app.add_middleware(ServiceCallerMiddleware, credentials=credentials, service=name)
 
     # Named checks of this app's backends; /readyz runs them all.
     app.state.readiness = {}
@@ -226,6 +258,13 @@ def create_service_app(
             return JSONResponse({"status": "unavailable", "failing": failing}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    if internal is not None:
+        internal_app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        install_error_handlers(internal_app)
+        internal_app.add_middleware(RequireServiceCaller)
+        internal_app.include_router(internal)
+        internal_app.state = app.state
+        app.mount("/internal", internal_app)
     return app
 
 

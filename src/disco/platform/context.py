@@ -12,6 +12,7 @@ from disco.platform.http import ServiceDirectory
 from disco.platform.kv import KeyValue
 from disco.platform.mail import Mailer
 from disco.platform.security import FieldCipher, TokenVerifier
+from disco.platform.service_auth import ServiceCredentials
 
 __all__ = ["ServiceContext"]
 
@@ -25,6 +26,7 @@ class ServiceContext:
     services: ServiceDirectory
     tokens: TokenVerifier
     cipher: FieldCipher
+    credentials: ServiceCredentials
     mailer: Mailer
     # Injected so matching, jitter and scheduling are reproducible in tests.
     random: Random

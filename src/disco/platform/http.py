@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from disco.platform.service_auth import ServiceCredentials
+
 __all__ = ["DirectCall", "ServiceDirectory"]
 
 # (bearer token, JSON body) -> None; raises the DiscoError the endpoint would answer with.
@@ -24,9 +26,16 @@ DirectCall = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class ServiceDirectory:
-    """Knows where each service is and hands out one pooled client per service."""
+    """Knows where each service is and hands out one pooled client per service, each of whose
+    requests carries this process's service credential for it."""
 
-    def __init__(self, urls: Mapping[str, str] | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        credentials: ServiceCredentials,
+        urls: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.credentials = credentials
         self._urls = dict(urls or {})
         self._apps: dict[str, ASGIApp] = {}
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -66,7 +75,10 @@ class ServiceDirectory:
             else:
                 raise LookupError(f"no route to service {service!r}")
             client = httpx.AsyncClient(
-                transport=transport, base_url=base_url, timeout=self._timeout
+                transport=transport,
+                base_url=base_url,
+                timeout=self._timeout,
+                auth=self.credentials.httpx_auth(service),
             )
             self._clients[service] = client
         return client

@@ -173,12 +173,18 @@ class FieldCipher:
         if not keys:
             raise ValueError("at least one encryption key is required")
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
-        self._newest = base64.urlsafe_b64decode(keys[0].encode())
+        self._raw_keys = [base64.urlsafe_b64decode(k.encode()) for k in keys]
 
     def derive_secret(self, purpose: str) -> bytes:
         """A 32-byte secret for ``purpose`` (an HMAC key, say), derived from the newest key so
         operators manage one key ring. Rotating the ring changes it."""
-        return hmac.new(self._newest, b"disco:" + purpose.encode(), hashlib.sha256).digest()
+        return self.derive_secrets(purpose)[0]
+
+    def derive_secrets(self, purpose: str) -> list[bytes]:
+        """The secret for ``purpose`` derived from every key of the ring, newest first: the
+        first signs, all of them verify while a rotation rolls out."""
+        label = b"disco:" + purpose.encode()
+        return [hmac.new(key, label, hashlib.sha256).digest() for key in self._raw_keys]
 
     @staticmethod
     def generate_key() -> str:

@@ -30,6 +30,7 @@ from disco.platform.kv.memory import MemoryKV
 from disco.platform.kv.redis import RedisKV
 from disco.platform.mail import Mailer, build_mailer
 from disco.platform.security import FieldCipher, TokenVerifier
+from disco.platform.service_auth import ServiceCredentials
 from disco.safety import app as safety_app
 from disco.users import app as users_app
 
@@ -100,7 +101,11 @@ class System:
             RabbitBus(settings.amqp_url, settings.namespace) if settings.amqp_url else MemoryBus()
         )
         self.mailer = mailer or build_mailer(settings.smtp_url, settings.data_dir)
-        self.directory = ServiceDirectory(settings.service_urls)
+        cipher = FieldCipher(load_encryption_keys(settings))
+        self.credentials = ServiceCredentials(
+            cipher.derive_secrets("service-credentials"), caller="+".join(self.names)
+        )
+        self.directory = ServiceDirectory(self.credentials, settings.service_urls)
         auth_client = AuthClient(self.directory)
         self.tokens = TokenVerifier(
             load_jwks=auth_client.jwks,
@@ -115,7 +120,8 @@ class System:
             bus=self.bus,
             services=self.directory,
             tokens=self.tokens,
-            cipher=FieldCipher(load_encryption_keys(settings)),
+            cipher=cipher,
+            credentials=self.credentials,
             mailer=self.mailer,
             random=random or Random(),
         )

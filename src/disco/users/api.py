@@ -34,7 +34,8 @@ from disco.users.schemas import (
 from disco.users.service import UsersService
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
-internal = APIRouter(prefix="/internal/users", include_in_schema=False)
+# Other services only: mounted under /internal behind the service-credential check.
+internal = APIRouter(prefix="/users", include_in_schema=False)
 
 
 def _service(request: Request) -> UsersService:

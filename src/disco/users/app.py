@@ -47,14 +47,15 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     app = create_service_app(
         NAME,
+        credentials=ctx.credentials,
         max_body_bytes=settings.max_body_bytes,
         body_limits=settings.body_limits,
         lifespan=lifespan,
+        internal=api.internal,
     )
     app.state.service = service
     app.state.db = db
     app.state.token_verifier = ctx.tokens
     app.state.readiness["database"] = db.ping
     app.include_router(api.router)
-    app.include_router(api.internal)
     return app

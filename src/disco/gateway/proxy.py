@@ -1,0 +1,197 @@
+"""Forwarding a client's request to the service that owns it, and nothing else.
+
+The gateway decides where a request goes from its path, so the path it decides on must be the
+path it forwards. HTTP clients and servers may rewrite a path on the way (httpx removes dot
+segments, a server may decode ``%2f``), so a path is first brought to one canonical spelling:
+a path that any hop could read differently (dot segments in any spelling, encoded slashes or
+backslashes, ``%25`` that would decode twice, ``;`` parameters, empty segments) is refused
+before routing, and the canonical path is re-encoded and checked once more against what the
+HTTP client will send.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote, unquote
+
+import httpx
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
+
+from disco.gateway.frames import FrameRoute
+from disco.platform.errors import DiscoError, NotFound, Unavailable, ValidationFailed
+from disco.platform.http import ServiceDirectory
+from disco.platform.observability import request_id_var
+from disco.platform.service_auth import CLIENT_IP_HEADER, SERVICE_TOKEN_HEADER
+
+__all__ = ["AREAS", "ServiceProxy", "canonical_path", "forwardable", "owner_of"]
+
+log = logging.getLogger(__name__)
+
+# The first path segment after /v1 names the area; each area belongs to one service.
+AREAS: dict[str, str] = {
+    "auth": "auth",
+    "users": "users",
+    "discovery": "match",
+    "location": "match",
+    "connections": "match",
+    "matches": "match",
+    "events": "match",
+    "safety": "safety",
+    "chats": "chat",
+    "keys": "chat",
+}
+
+# Characters that, once percent-decoded, could make another hop see another path.
+_AMBIGUOUS = ("/", "\\", "%", ";")
+
+
+def canonical_path(raw_path: str) -> str:
+    """The decoded path of ``raw_path`` (as received, still percent-encoded), or
+    ValidationFailed if any hop could read it as another path."""
+    segments = raw_path.split("/")
+    if segments[0] != "":
+        raise _ambiguous()
+    decoded = []
+    for segment in segments[1:]:
+        if ";" in segment or "\\" in segment:
+            raise _ambiguous()
+        try:
+            value = unquote(segment, errors="strict") if "%" in segment else segment
+        except UnicodeDecodeError:
+            raise _ambiguous() from None
+        if value in ("", ".", "..") or any(c in value for c in _AMBIGUOUS):
+            raise _ambiguous()
+        decoded.append(value)
+    return "/" + "/".join(decoded)
+
+
+def _ambiguous() -> ValidationFailed:
+    return ValidationFailed(
+        "The path is not in canonical form: no dot segments, empty segments, encoded "
+        "separators or ';' parameters.",
+        details=[{"field": "path", "message": "not canonical"}],
+    )
+
+
+def owner_of(path: str) -> str | None:
+    """``/v1/auth/me`` -> ``auth``; None for anything no service owns."""
+    parts = path.split("/", 3)
+    if len(parts) < 3 or parts[1] != "v1":
+        return None
+    return AREAS.get(parts[2])
+
+
+# Headers that describe one hop, not the message: never forwarded either way.
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "content-encoding",
+        "x-request-id",
+        "x-disco-user",
+        CLIENT_IP_HEADER,
+        SERVICE_TOKEN_HEADER,
+    }
+)
+
+
+def forwardable(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(k, v) for k, v in headers if k.decode("latin-1").lower() not in _HOP_BY_HOP]
+
+
+class ServiceProxy:
+    """Sends requests and frames on to the services behind the gateway."""
+
+    def __init__(self, services: ServiceDirectory) -> None:
+        self._services = services
+
+    def running(self, service: str) -> None:
+        if not self._services.knows(service):
+            raise Unavailable(f"The {service} service is not running here.")
+
+    async def forward(self, request: Request) -> Response:
+        """Send the request on to the service that owns its area, and its answer back."""
+        raw_path = request.scope.get("raw_path") or quote(request.url.path).encode()
+        path = canonical_path(raw_path.decode("latin-1"))
+        service = owner_of(path)
+        if service is None:
+            raise NotFound("No such endpoint.")
+        self.running(service)
+        # Re-encoded from the canonical segments: what was routed is exactly what is sent.
+        target = "/".join(quote(segment, safe="") for segment in path.split("/"))
+        if httpx.URL(target).raw_path.decode("ascii") != target:
+            raise ValidationFailed("The path is not in canonical form.")
+        query = request.scope.get("query_string", b"")
+        if query:
+            target += f"?{query.decode('latin-1')}"
+        client_ip = request.client.host if request.client else "unknown"
+        headers = forwardable(request.headers.raw)
+        headers += [
+            (CLIENT_IP_HEADER.encode(), client_ip.encode()),
+            (b"x-request-id", request_id_var.get().encode()),
+        ]
+        try:
+            body = await request.body()
+        except ClientDisconnect as exc:  # the caller gave up; nobody is left to answer
+            raise ValidationFailed("The client went away before sending its request.") from exc
+        upstream = await self.call(service, request.method, target, content=body, headers=headers)
+        response = Response(content=upstream.content, status_code=upstream.status_code)
+        for key, value in forwardable(upstream.headers.raw):
+            response.headers.append(key.decode("latin-1"), value.decode("latin-1"))
+        return response
+
+    async def relay_frame(
+        self, route: FrameRoute, data: dict[str, Any], *, token: str, client_ip: str
+    ) -> None:
+        """A client's frame, as the HTTP call its route names; raises the service's refusal."""
+        path, body = route.target(data)
+        direct = self._services.direct(route.service, route.method, path)
+        if direct is not None:  # the service runs in this process: no HTTP round trip
+            await direct(token, body)
+            return
+        self.running(route.service)
+        upstream = await self.call(
+            route.service,
+            route.method,
+            path,
+            json=body,
+            headers={
+                "authorization": f"Bearer {token}",
+                CLIENT_IP_HEADER: client_ip,
+                "x-request-id": request_id_var.get(),
+            },
+        )
+        if upstream.status_code >= 400:
+            raise _refusal(upstream)
+
+    async def call(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._services.client(service).request(method, target, **kwargs)
+        except httpx.TransportError as exc:
+            log.warning("%s unreachable: %s", service, exc)
+            raise Unavailable(f"The {service} service is unavailable; try again shortly.") from exc
+
+
+def _refusal(response: httpx.Response) -> DiscoError:
+    """A service's error answer, as the DiscoError that renders the same."""
+    try:
+        error = response.json()["error"]
+        code, message = str(error["code"]), str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = "INTERNAL_ERROR", "The service gave no reason."
+    refusal = DiscoError(message)
+    refusal.status_code = response.status_code
+    refusal.code = code
+    return refusal
