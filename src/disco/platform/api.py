@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from disco.platform.db import Database, UnitOfWork
 from disco.platform.errors import (
     DiscoError,
     PayloadTooLarge,
@@ -38,13 +39,16 @@ __all__ = [
     "CurrentPrincipal",
     "RequestModel",
     "RequireServiceCaller",
+    "Uow",
     "bearer_token",
     "check_readiness",
     "create_service_app",
     "current_principal",
     "error_response",
+    "from_state",
     "install_error_handlers",
     "parse_request",
+    "unit_of_work",
 ]
 
 log = logging.getLogger(__name__)
@@ -303,3 +307,31 @@ async def current_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's one transaction, named ``<service>.<endpoint>`` for logs and metrics.
+
+    Used with ``scope="function"`` (``Uow``): it commits when the endpoint returns and before
+    the answer is sent, so whatever the client hears of has happened, and the client's next
+    request, to any service, sees it.
+    """
+    db: Database = request.app.state.db
+    route = request.scope.get("route")
+    name = f"{db.service}.{getattr(route, 'name', None) or 'request'}"
+    async with db.unit_of_work(name) as uow:
+        yield uow
+
+
+Uow = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+
+
+def from_state(name: str) -> Callable[[Request], Any]:
+    """A dependency on what the service host put in the app's state under ``name``:
+    ``Service = Annotated[UsersService, Depends(from_state("service"))]``."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    get.__name__ = f"state_{name}"
+    return get

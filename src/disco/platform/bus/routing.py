@@ -1,0 +1,93 @@
+"""The one way a service consumes events: a table from event class to ``on_<event>`` handler.
+
+``subscribe_handlers(bus, db, inbox, group, {UserDeleted: on_user_deleted, ...})`` subscribes
+the consumer group to exactly the table's event types, parses each payload into its event class
+and runs the handler as ``handler(uow, event)`` inside one unit of work with the inbox row that
+records it (``idempotent``): a redelivered event is acknowledged without being applied again,
+and a failing one rolls back both and is retried by the bus. A group takes one set of patterns
+(a queue is bound to all of them), so a service lists every event it consumes in one table.
+
+Broadcasts (every process hears every event: cache invalidation, pushes to sockets) change no
+table and skip the inbox: ``subscribe_broadcast``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy import Table
+
+from disco.platform.bus.base import Envelope, EventBus
+from disco.platform.bus.inbox import idempotent
+from disco.platform.db import Database, UnitOfWork
+
+__all__ = ["EventHandler", "EventModel", "subscribe_broadcast", "subscribe_handlers"]
+
+
+class EventModel(Protocol):
+    """What the router needs of an event class (``disco.contracts.events.Event`` is one)."""
+
+    event_type: ClassVar[str]
+    event_version: ClassVar[int]
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Any: ...
+
+
+EventHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
+
+
+def subscribe_handlers(
+    bus: EventBus,
+    db: Database,
+    inbox: Table,
+    group: str,
+    handlers: Mapping[type[EventModel], EventHandler],
+) -> None:
+    """Consume every event type of ``handlers`` in consumer group ``group``, each applied once
+    per event id (recorded in ``inbox`` under ``<group>:<event type>``)."""
+    routes: dict[str, tuple[type[EventModel], Callable[[Envelope], Awaitable[None]]]] = {}
+    for event_class, handler in handlers.items():
+        if event_class.event_type in routes:
+            raise ValueError(f"{event_class.event_type} is routed twice in group {group!r}")
+        routes[event_class.event_type] = (
+            event_class,
+            idempotent(
+                db,
+                inbox,
+                f"{group}:{event_class.event_type}",
+                _parsed(event_class, handler),
+            ),
+        )
+
+    async def route(envelope: Envelope) -> None:
+        _, apply = routes[envelope.type]
+        await apply(envelope)
+
+    bus.subscribe(group, sorted(routes), route)
+
+
+def subscribe_broadcast(
+    bus: EventBus,
+    group: str,
+    handlers: Mapping[type[EventModel], Callable[[Any], Awaitable[None]]],
+) -> None:
+    """Every process of the service hears every event of ``handlers`` (no inbox, no
+    transaction: for state each process keeps in memory)."""
+    parsed = {cls.event_type: (cls, handler) for cls, handler in handlers.items()}
+
+    async def route(envelope: Envelope) -> None:
+        event_class, handler = parsed[envelope.type]
+        await handler(event_class.model_validate(envelope.payload))
+
+    bus.subscribe(group, sorted(parsed), route, broadcast=True)
+
+
+def _parsed(
+    event_class: type[EventModel], handler: EventHandler
+) -> Callable[[UnitOfWork, Envelope], Awaitable[None]]:
+    async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
+        await handler(uow, event_class.model_validate(envelope.payload))
+
+    return apply

@@ -1,0 +1,176 @@
+"""The one service host: how every service with tables becomes an ASGI app.
+
+A service's ``app.py`` says what it has, and the host wires it the same way for all of them:
+
+    host = ServiceHost(ctx, NAME, outbox=models.outbox, inbox=models.inbox)
+    service = UsersService(ctx, ...)
+    host.consume({UserRegistered: handlers.on_user_registered})   # through the inbox
+    host.worker(dispatcher)                                          # start() / async stop()
+    host.every(60.0, refresh_keys, "signing keys")                   # a periodic job
+    host.provide(service=service)                                    # what endpoints depend on
+    return host.app(api.router, internal=api.internal)
+
+At start-up the host runs the ``on_start`` steps, starts the outbox relay, the workers and the
+periodic jobs; at shut-down it stops them in reverse order, runs the ``on_stop`` steps and
+closes the database. Every app gets ``db`` in its state (for the unit-of-work dependency,
+``platform/api.py`` ``Uow``) and a readiness check of its database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Table
+from starlette.middleware import Middleware
+
+from disco.platform.api import create_service_app
+from disco.platform.bus.outbox import OutboxRelay
+from disco.platform.bus.routing import (
+    EventHandler,
+    EventModel,
+    subscribe_broadcast,
+    subscribe_handlers,
+)
+from disco.platform.context import ServiceContext
+from disco.platform.db import Database
+
+__all__ = ["ServiceHost", "Worker"]
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    """Something that runs in the background for as long as the app does."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ServiceHost:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        name: str,
+        *,
+        outbox: Table,
+        inbox: Table,
+        sqlite_single_connection: bool = False,
+    ) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.db = Database(
+            ctx.settings.database_url_for(name),
+            service=name,
+            outbox=outbox,
+            sqlite_single_connection=sqlite_single_connection,
+        )
+        self._inbox = inbox
+        self._workers: list[Worker] = []
+        if ctx.settings.outbox_relay:
+            self._workers.append(OutboxRelay(self.db, ctx.bus))
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        self._jobs: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
+        self._state: dict[str, Any] = {"db": self.db, "token_verifier": ctx.tokens}
+        self._readiness: dict[str, Callable[[], Awaitable[None]]] = {"database": self.db.ping}
+
+    # --- what the service has ---------------------------------------------------------------
+    def consume(
+        self, handlers: Mapping[type[EventModel], EventHandler], *, group: str | None = None
+    ) -> None:
+        """Events this service applies to its tables, once each (``platform/bus/routing.py``)."""
+        subscribe_handlers(self.ctx.bus, self.db, self._inbox, group or self.name, handlers)
+
+    def broadcast(
+        self, group: str, handlers: Mapping[type[EventModel], Callable[[Any], Awaitable[None]]]
+    ) -> None:
+        """Events every process of this service hears (for state kept in memory)."""
+        subscribe_broadcast(self.ctx.bus, group, handlers)
+
+    def worker(self, worker: Worker) -> None:
+        self._workers.append(worker)
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run ``job`` every ``seconds`` while the app runs; a failure is logged and the next
+        run comes as usual."""
+        self._jobs.append((seconds, job, what))
+
+    def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Before anything else starts (and before the app takes requests)."""
+        self._on_start.append(step)
+
+    def on_stop(self, step: Callable[[], Awaitable[None]]) -> None:
+        """After the workers stopped, before the database closes."""
+        self._on_stop.append(step)
+
+    def ready_when(self, name: str, check: Callable[[], Awaitable[None]]) -> None:
+        self._readiness[name] = check
+
+    def provide(self, **state: Any) -> None:
+        """Put objects where endpoints find them (``platform/api.py`` ``from_state``)."""
+        self._state.update(state)
+
+    # --- the app ----------------------------------------------------------------------------
+    def app(
+        self,
+        *routers: APIRouter,
+        internal: APIRouter | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> FastAPI:
+        settings = self.ctx.settings
+        app = create_service_app(
+            self.name,
+            credentials=self.ctx.credentials,
+            max_body_bytes=settings.max_body_bytes,
+            body_limits=settings.body_limits,
+            lifespan=self._lifespan,
+            middleware=middleware,
+            internal=internal,
+        )
+        for key, value in self._state.items():
+            setattr(app.state, key, value)
+        app.state.readiness.update(self._readiness)
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        for step in self._on_start:
+            await step()
+        started: list[Worker] = []
+        jobs: list[asyncio.Task[None]] = []
+        try:
+            for worker in self._workers:
+                worker.start()
+                started.append(worker)
+            for seconds, job, what in self._jobs:
+                jobs.append(asyncio.create_task(_repeat(seconds, job, what), name=what))
+            yield
+        finally:
+            for task in jobs:
+                task.cancel()
+            for task in jobs:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for worker in reversed(started):
+                await worker.stop()
+            for step in self._on_stop:
+                await step()
+            await self.db.dispose()
+
+
+async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], what: str) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", what, seconds)
