@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["SERVICES", "OidcProvider", "Settings"]
 
 # Every service, in start-up order. The gateway comes last: it fronts the others.
-SERVICES: tuple[str, ...] = ("auth", "users", "match", "safety", "gateway")
+SERVICES: tuple[str, ...] = ("auth", "users", "match", "safety", "chat", "gateway")
 
 
 class OidcProvider(BaseSettings):
@@ -124,6 +124,22 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(9.0, gt=0)
     notify_send_timeout_seconds: float = Field(60.0, gt=0)
 
+    # --- chat -----------------------------------------------------------------------------------
+    # Every message is deleted this long after it is sent (members may choose a shorter timer).
+    chat_message_ttl_seconds: int = Field(24 * 3600, ge=60, le=30 * 24 * 3600)
+    chat_messages_per_minute: int = Field(120, ge=1)  # per sender, across rooms
+    chat_max_ciphertext_bytes: int = Field(64 * 1024, ge=1024)  # decoded
+    chat_max_media_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # An attachment no message names is deleted this long after its upload.
+    chat_unsent_media_ttl_seconds: int = Field(3600, ge=60)
+    # Expiry: how often the job runs (deleting what expired, dropping past partitions).
+    chat_expiry_every_seconds: float = Field(60.0, gt=0)
+    # Pushes for messages to someone offline: at most one per room in this window.
+    chat_push_collapse_seconds: int = Field(120, ge=1)
+    # A gateway renews the presence of every user it holds a socket for this often; a presence
+    # not renewed for three times this has ended.
+    presence_renew_seconds: float = Field(20.0, gt=0)
+
     # --- machinery ------------------------------------------------------------------------------
     outbox_relay: bool = True  # off only in the crash test, to hold events in the outbox
     log_level: str = "INFO"
@@ -149,7 +165,11 @@ class Settings(BaseSettings):
     def body_limits(self) -> dict[str, int]:
         """Paths whose bodies may exceed ``max_body_bytes``: the gateway's and their service's."""
         multipart_overhead = 64 * 1024
-        return {"/v1/users/me/photo": self.max_photo_bytes + multipart_overhead}
+        return {
+            "/v1/users/me/photo": self.max_photo_bytes + multipart_overhead,
+            # A segment in braces matches any one segment (here, the room id).
+            "/v1/chats/rooms/{room_id}/media": self.chat_max_media_bytes,
+        }
 
     @property
     def base_url(self) -> str:

@@ -149,20 +149,32 @@ def install_error_handlers(app: FastAPI) -> None:
 
 class BodyLimitMiddleware:
     """Refuses bodies over ``max_bytes`` (or their path's own limit) with 413 before the app
-    reads them."""
+    reads them. A limit's path may hold ``{name}`` segments, each matching any one segment."""
 
     def __init__(
         self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.path_limits = dict(path_limits or {})
+        self.path_limits = {
+            tuple(path.split("/")): limit for path, limit in (path_limits or {}).items()
+        }
+
+    def _limit_of(self, path: str) -> int:
+        segments = path.split("/")
+        for pattern, limit in self.path_limits.items():
+            if len(pattern) == len(segments) and all(
+                p == s or (p.startswith("{") and p.endswith("}") and s)
+                for p, s in zip(pattern, segments, strict=True)
+            ):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
+        max_bytes = self._limit_of(scope["path"])
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             await _reject(send, max_bytes)

@@ -34,8 +34,8 @@ from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.bus.routing import (
     EventHandler,
     EventModel,
-    subscribe_broadcast,
     subscribe_handlers,
+    subscribe_stateless,
 )
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database
@@ -88,11 +88,16 @@ class ServiceHost:
         """Events this service applies to its tables, once each (``platform/bus/routing.py``)."""
         subscribe_handlers(self.ctx.bus, self.db, self._inbox, group or self.name, handlers)
 
-    def broadcast(
-        self, group: str, handlers: Mapping[type[EventModel], Callable[[Any], Awaitable[None]]]
+    def listen(
+        self,
+        group: str,
+        handlers: Mapping[type[EventModel], Callable[[Any], Awaitable[None]]],
+        *,
+        broadcast: bool = False,
     ) -> None:
-        """Events every process of this service hears (for state kept in memory)."""
-        subscribe_broadcast(self.ctx.bus, group, handlers)
+        """Events that change no table (no transaction, no inbox); with ``broadcast`` every
+        process of this service hears each (for state kept in memory)."""
+        subscribe_stateless(self.ctx.bus, group, handlers, broadcast=broadcast)
 
     def worker(self, worker: Worker) -> None:
         self._workers.append(worker)

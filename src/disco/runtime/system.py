@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from disco.auth import app as auth_app
+from disco.chat import app as chat_app
 from disco.clients.auth import AuthClient
 from disco.config import SERVICES, Settings
 from disco.gateway import app as gateway_app
@@ -52,6 +53,7 @@ MODULES: dict[str, ServiceModule] = {
     "users": ServiceModule("users", users_app.create_app, users_app.MIGRATIONS),
     "match": ServiceModule("match", match_app.create_app, match_app.MIGRATIONS),
     "safety": ServiceModule("safety", safety_app.create_app, safety_app.MIGRATIONS),
+    "chat": ServiceModule("chat", chat_app.create_app, chat_app.MIGRATIONS),
     "gateway": ServiceModule("gateway", gateway_app.create_app, None),
 }
 assert tuple(MODULES) == SERVICES, "config.SERVICES and runtime.MODULES disagree"

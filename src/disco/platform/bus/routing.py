@@ -7,8 +7,9 @@ records it (``idempotent``): a redelivered event is acknowledged without being a
 and a failing one rolls back both and is retried by the bus. A group takes one set of patterns
 (a queue is bound to all of them), so a service lists every event it consumes in one table.
 
-Broadcasts (every process hears every event: cache invalidation, pushes to sockets) change no
-table and skip the inbox: ``subscribe_broadcast``.
+Events that change no table (a cache to drop, presence kept in the key-value store) skip the
+transaction and the inbox: ``subscribe_stateless``, as a group or as a broadcast (every process
+hears every event).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from disco.platform.bus.base import Envelope, EventBus
 from disco.platform.bus.inbox import idempotent
 from disco.platform.db import Database, UnitOfWork
 
-__all__ = ["EventHandler", "EventModel", "subscribe_broadcast", "subscribe_handlers"]
+__all__ = ["EventHandler", "EventModel", "subscribe_handlers", "subscribe_stateless"]
 
 
 class EventModel(Protocol):
@@ -68,20 +69,23 @@ def subscribe_handlers(
     bus.subscribe(group, sorted(routes), route)
 
 
-def subscribe_broadcast(
+def subscribe_stateless(
     bus: EventBus,
     group: str,
     handlers: Mapping[type[EventModel], Callable[[Any], Awaitable[None]]],
+    *,
+    broadcast: bool,
 ) -> None:
-    """Every process of the service hears every event of ``handlers`` (no inbox, no
-    transaction: for state each process keeps in memory)."""
+    """Handle the events of ``handlers`` without a transaction or an inbox: for state outside
+    the database, where applying an event twice does no harm. With ``broadcast`` every process
+    hears every event (state each process keeps in memory); else one process of the group."""
     parsed = {cls.event_type: (cls, handler) for cls, handler in handlers.items()}
 
     async def route(envelope: Envelope) -> None:
         event_class, handler = parsed[envelope.type]
         await handler(event_class.model_validate(envelope.payload))
 
-    bus.subscribe(group, sorted(parsed), route, broadcast=True)
+    bus.subscribe(group, sorted(parsed), route, broadcast=broadcast)
 
 
 def _parsed(

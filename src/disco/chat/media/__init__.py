@@ -1,0 +1,1 @@
+"""Attachments: opaque bytes streamed into the blob store, for the room's members only."""

@@ -1,0 +1,1 @@
+"""Messages: sending (numbered per room, idempotent), history and catch-up, receipts, typing."""

@@ -1,0 +1,61 @@
+"""The one repository base: every service's SQL lives in a subclass of ``Repository``.
+
+A repository is made for one unit of work (``UsersRepository(uow)``) and runs its statements
+in that transaction; it never commits. The base knows the dialect once, and offers the few
+statements whose spelling differs between SQLite and PostgreSQL (insert-or-update,
+insert-or-ignore) so no subclass branches on the dialect itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from disco.platform.db import UnitOfWork
+
+__all__ = ["Repository"]
+
+
+class Repository:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._s: AsyncSession = uow.session
+        self.is_postgres = uow.session.get_bind().dialect.name == "postgresql"
+
+    def insert(self, table: Table) -> Any:
+        """``INSERT`` with the dialect's ``ON CONFLICT`` clauses available."""
+        return (pg_insert if self.is_postgres else sqlite_insert)(table)
+
+    async def upsert(
+        self,
+        table: Table,
+        values: Mapping[str, Any],
+        *,
+        key: Sequence[str],
+        update: Sequence[str] | None = None,
+    ) -> None:
+        """Insert ``values``, or update the row with the same ``key`` columns (every other
+        column given, or just ``update``)."""
+        changed = [c for c in (update if update is not None else values) if c not in key]
+        statement = self.insert(table).values(**values)
+        if changed:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(key), set_={c: statement.excluded[c] for c in changed}
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        await self._s.execute(statement)
+
+    async def insert_new(self, table: Table, values: Mapping[str, Any]) -> bool:
+        """Insert unless a row with the same primary or unique key exists; True if inserted."""
+        result = await self._s.execute(self.insert(table).values(**values).on_conflict_do_nothing())
+        return bool(getattr(result, "rowcount", 0))
+
+    async def rowcount(self, statement: Any) -> int:
+        result = await self._s.execute(statement)
+        return int(getattr(result, "rowcount", 0))
