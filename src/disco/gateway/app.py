@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,8 +31,17 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     # Sockets may bring their token in the query string, which the server logs with the path.
     keep_secrets_out_of_server_logs()
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        gateway.presence.start()
+        try:
+            yield
+        finally:
+            await gateway.presence.stop()
+
     app = create_service_app(
         NAME,
+        lifespan=lifespan,
         credentials=ctx.credentials,
         max_body_bytes=ctx.settings.max_body_bytes,
         body_limits=ctx.settings.body_limits,

@@ -36,15 +36,25 @@ class SocketHub:
     def __init__(self) -> None:
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
 
-    def add(self, connection: Connection) -> None:
-        self._by_user[connection.user_id].add(connection)
+    def add(self, connection: Connection) -> bool:
+        """Hold ``connection``; True if it is its user's first socket here."""
+        sockets = self._by_user[connection.user_id]
+        sockets.add(connection)
+        return len(sockets) == 1
 
-    def remove(self, connection: Connection) -> None:
+    def remove(self, connection: Connection) -> bool:
+        """Let ``connection`` go; True if it was its user's last socket here."""
         sockets = self._by_user.get(connection.user_id)
-        if sockets is not None:
-            sockets.discard(connection)
-            if not sockets:
-                del self._by_user[connection.user_id]
+        if sockets is None or connection not in sockets:
+            return False
+        sockets.discard(connection)
+        if sockets:
+            return False
+        del self._by_user[connection.user_id]
+        return True
+
+    def users(self) -> list[str]:
+        return list(self._by_user)
 
     def deliver(self, user_ids: list[str], frame: dict[str, Any]) -> int:
         delivered = 0

@@ -11,8 +11,9 @@ import httpx
 
 from disco import __version__
 from disco.gateway.frames import FrameRoute
-from disco.gateway.hub import SocketHub
+from disco.gateway.hub import Connection, SocketHub
 from disco.gateway.openapi import merge_openapi
+from disco.gateway.presence import PresenceAnnouncer
 from disco.gateway.proxy import AREAS, ServiceProxy
 from disco.platform.context import ServiceContext
 from disco.platform.errors import Unavailable
@@ -27,11 +28,22 @@ class Gateway:
         self.settings = ctx.settings
         self.tokens = ctx.tokens
         self.hub = SocketHub()
+        self.presence = PresenceAnnouncer(
+            ctx.bus, ctx.clock, self.hub, ctx.settings.presence_renew_seconds
+        )
         self._ctx = ctx
         self._services = ctx.services
         self.proxy = ServiceProxy(ctx.services)
         self._openapi: dict[str, Any] | None = None
         self._openapi_lock = asyncio.Lock()
+
+    def connected(self, connection: Connection) -> None:
+        if self.hub.add(connection):
+            self.presence.changed(connection.user_id, online=True)
+
+    def disconnected(self, connection: Connection) -> None:
+        if self.hub.remove(connection):
+            self.presence.changed(connection.user_id, online=False)
 
     def services(self) -> list[str]:
         return sorted({s for s in AREAS.values() if self._services.knows(s)})

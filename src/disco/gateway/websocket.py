@@ -117,7 +117,7 @@ class SocketSession:
             return
         assert self.principal is not None
         connection = Connection(self.principal.user_id)
-        self.gateway.hub.add(connection)
+        self.gateway.connected(connection)
         WEBSOCKETS_OPEN.labels("gateway").inc()
         writer = asyncio.create_task(self._write(connection))
         watcher = asyncio.create_task(self._watch_session())
@@ -135,7 +135,7 @@ class SocketSession:
             await self._read(connection)
         finally:
             WEBSOCKETS_OPEN.labels("gateway").dec()
-            self.gateway.hub.remove(connection)
+            self.gateway.disconnected(connection)
             for task in (writer, watcher):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

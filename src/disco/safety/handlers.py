@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from disco.contracts.events.match import MatchCreated, MatchEnded
+from disco.contracts.events.notifications import ChatNotificationRequested
 from disco.contracts.events.users import (
     ContactConfirmed,
     ContactRemoved,
@@ -53,7 +54,12 @@ def handlers(service: SafetyService) -> dict[str, Apply]:
     async def match_ended(uow: UnitOfWork, envelope: Envelope) -> None:
         await service.match_ended(uow, MatchEnded.model_validate(envelope.payload).match_id)
 
+    async def notification_requested(uow: UnitOfWork, envelope: Envelope) -> None:
+        request = ChatNotificationRequested.model_validate(envelope.payload)
+        await service.deliver_request(uow, request)
+
     return {
+        ChatNotificationRequested.event_type: notification_requested,
         ContactConfirmed.event_type: contact_confirmed,
         ContactRemoved.event_type: contact_removed,
         ProfileUpdated.event_type: profile_updated,

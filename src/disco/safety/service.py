@@ -19,6 +19,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from disco.contracts.events.notifications import NotificationRequest
 from disco.contracts.events.realtime import RealtimePushed
 from disco.contracts.events.safety import (
     AlertRaised,
@@ -222,6 +223,39 @@ class SafetyService:
                     data=data,
                     user_id=user_id,
                     frame_type=frame_type,
+                ),
+            )
+
+    async def deliver_request(self, uow: UnitOfWork, request: NotificationRequest) -> None:
+        """Another service's ``*.notification.requested``: queued like our own, so it is
+        durable, retried, deduplicated (by the requester's key) and audited."""
+        priority = Priority[request.priority.upper()]
+        if request.channel in ("push", "in_app"):
+            recipients = (
+                [
+                    (f"push:{device_id}", self._cipher.decrypt(sealed))
+                    for device_id, sealed in await SafetyRepository(uow).devices(request.user_id)
+                ]
+                if request.channel == "push"
+                else [("in_app", request.user_id)]
+            )
+        else:
+            if request.sealed_address is None:
+                raise ValueError(f"{request.event_type}: an {request.channel} needs an address")
+            recipients = [(request.channel, self._cipher.decrypt(request.sealed_address))]
+        for suffix, recipient in recipients:
+            await self._queue.enqueue(
+                uow,
+                Notification(
+                    dedupe_key=f"{request.dedupe_key}:{suffix}",
+                    priority=priority,
+                    channel=request.channel,
+                    recipient=recipient,
+                    subject=request.subject,
+                    body=request.body or request.subject,
+                    data=request.data,
+                    user_id=request.user_id,
+                    frame_type=request.frame_type,
                 ),
             )
 

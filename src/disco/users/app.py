@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from disco.clients.auth import AuthClient
+from disco.clients.chat import ChatClient
 from disco.platform.api import create_service_app
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.context import ServiceContext
@@ -29,7 +30,10 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     settings = ctx.settings
     db = Database(settings.database_url_for(NAME), service=NAME, outbox=models.outbox)
     # Each service that holds data about a user adds its share of the export here.
-    exporters = {"auth": AuthClient(ctx.services).export_user}
+    exporters = {
+        "auth": AuthClient(ctx.services).export_user,
+        "chat": ChatClient(ctx.services).export_user,
+    }
     service = UsersService(ctx, LocalPhotoStore(settings.data_dir / "photos"), exporters)
     relay = OutboxRelay(db, ctx.bus)
     ctx.bus.subscribe(NAME, ["auth.user.registered"], on_user_registered(db, service))
