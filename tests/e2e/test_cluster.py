@@ -35,6 +35,7 @@ from tests.support.backends import (
     drop_database,
     new_namespace,
 )
+from tests.support.chat import room_of
 from tests.support.poll import eventually
 
 pytestmark = pytest.mark.real
@@ -251,3 +252,71 @@ async def test_internal_endpoints_are_out_of_reach_through_a_gateway_and_at_a_se
         assert mallory.token is not None
         claims = jwt.decode(mallory.token, options={"verify_signature": False})
         assert "roles" not in claims
+
+
+async def _meet(a: DiscoClient, b: DiscoClient, spot: tuple[float, float]) -> str:
+    """Both switch discovery on near ``spot`` and are told of each other, as their apps would;
+    then both express interest. The match id."""
+    for client in (a, b):
+        await client.patch("/v1/users/me", {"interests": ["chess"], "activities": ["coffee"]})
+        await client.put("/v1/users/me/preferences", {"discoveryRadiusMeters": 1609})
+        await client.put("/v1/discovery", {"enabled": True})
+    here = {"latitude": spot[0], "longitude": spot[1], "accuracy": 10}
+    there = {"latitude": spot[0] + 0.0005, "longitude": spot[1], "accuracy": 10}
+    async with a.socket() as a_ws:
+        deadline = time.monotonic() + 60
+        while True:
+            # Until both profiles have reached matching (events), a fix is "profile_pending".
+            await a.post("/v1/location", here)
+            await b.post("/v1/location", there)
+            try:
+                await a_ws.expect("nearby", timeout=1.0)
+                break
+            except TimeoutError:
+                assert time.monotonic() < deadline, "never told of each other"
+    assert a.user is not None and b.user is not None
+    await a.post("/v1/connections", {"userId": b.user["id"]})
+    answer = await b.post("/v1/connections", {"userId": a.user["id"]})
+    assert answer["status"] == "accepted", answer
+    return str(answer["matchId"])
+
+
+async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster: Cluster) -> None:
+    gateway_a, gateway_b = cluster.gateways
+    async with (
+        DiscoClient(gateway_a) as ada,
+        DiscoClient(gateway_b) as bob,
+        DiscoClient(gateway_b) as eve,
+    ):
+        await ada.signup(unique_email("e2e-ada"), PASSWORD, "Ada", "Chat")
+        await bob.signup(unique_email("e2e-bob"), PASSWORD, "Bob", "Chat")
+        await eve.signup(unique_email("e2e-eve"), PASSWORD, "Eve", "Probe")
+        match_id = await _meet(ada, bob, (48.8566, 2.3522))
+        room = (await room_of(ada, match_id))["id"]
+        await room_of(bob, match_id)
+        async with bob.socket() as bob_ws, ada.socket() as ada_ws:
+            sent = await ada.send_message(room, b"hello from gateway A", client_message_id="hi")
+            frame = await bob_ws.expect("message", timeout=20)
+            assert frame["data"]["id"] == sent["id"]
+            own = await ada_ws.expect("message", timeout=20)  # her own devices hear of it too
+            assert own["data"]["id"] == sent["id"]
+            assert DiscoClient.body_of(frame["data"]) == b"hello from gateway A"
+            media = await bob.request(
+                "POST", f"/v1/chats/rooms/{room}/media", content=b"\x00" * 1000
+            )
+            assert media.status_code == 201, media.text
+            media_id = media.json()["id"]
+            reply = await bob.send_message(room, b"hello back", media_ids=[media_id])
+            assert (await ada_ws.expect("message", timeout=20))["data"]["id"] == reply["id"]
+        got = [m["id"] async for m in bob.iter_messages(room)]
+        assert got == [sent["id"], reply["id"]]
+        for path in (
+            f"/v1/chats/rooms/{room}",
+            f"/v1/chats/rooms/{room}/messages",
+            f"/v1/chats/rooms/{room}/media/{media_id}",
+        ):
+            response = await eve.request("GET", path)
+            assert response.status_code == 404, (path, response.text)
+        assert (await ada.request("GET", f"/v1/chats/rooms/{room}/media/{media_id}")).content == (
+            b"\x00" * 1000
+        )

@@ -11,7 +11,9 @@ async with DiscoClient("http://localhost:8000") as disco:
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
@@ -136,6 +138,62 @@ class DiscoClient:
 
     async def logout(self) -> None:
         await self.post("/v1/auth/logout")
+
+    # --- chat -----------------------------------------------------------------------------------
+    async def rooms(self) -> list[dict[str, Any]]:
+        """Your chats, most recent first."""
+        answer: dict[str, Any] = await self.get("/v1/chats/rooms")
+        return list(answer["rooms"])
+
+    async def send_message(
+        self,
+        room_id: str,
+        body: bytes,
+        *,
+        client_message_id: str | None = None,
+        media_ids: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Send ``body`` (the client's envelope: ciphertext once chat is end-to-end encrypted;
+        the server never reads it). A ``client_message_id`` makes a retry safe."""
+        payload: dict[str, Any] = {"ciphertext": base64.b64encode(body).decode()}
+        if client_message_id is not None:
+            payload["clientMessageId"] = client_message_id
+        if media_ids:
+            payload["mediaIds"] = media_ids
+        sent: dict[str, Any] = await self.post(f"/v1/chats/rooms/{room_id}/messages", payload)
+        return sent
+
+    async def messages(
+        self, room_id: str, *, after: int | None = None, before: int | None = None, limit: int = 50
+    ) -> dict[str, Any]:
+        """One page: ``{messages, hasMore}``, oldest first."""
+        params = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        if before is not None:
+            params["before"] = before
+        page: dict[str, Any] = await self.get(f"/v1/chats/rooms/{room_id}/messages", params=params)
+        return page
+
+    async def iter_messages(
+        self, room_id: str, *, after: int = 0, page_size: int = 100
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every live message after ``after``, in order, page by page (catch-up)."""
+        while True:
+            page = await self.messages(room_id, after=after, limit=page_size)
+            for message in page["messages"]:
+                yield message
+            if not page["hasMore"] or not page["messages"]:
+                return
+            after = page["messages"][-1]["seq"]
+
+    async def mark_read(self, room_id: str, seq: int) -> None:
+        await self.post(f"/v1/chats/rooms/{room_id}/read", {"seq": seq})
+
+    @staticmethod
+    def body_of(message: dict[str, Any]) -> bytes:
+        """A received message's envelope, as the sender passed it to ``send_message``."""
+        return base64.b64decode(message["ciphertext"])
 
     # --- WebSocket ------------------------------------------------------------------------------
     def socket(self, *, token_in: str = "subprotocol", origin: str | None = None) -> Socket:
