@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from disco.contracts.events.match import MatchCreated, MatchEnded
-from disco.contracts.events.notifications import ChatNotificationRequested
+from disco.contracts.events.notifications import (
+    AuthNotificationRequested,
+    ChatNotificationRequested,
+    NotificationRequest,
+    UsersNotificationRequested,
+)
 from disco.contracts.events.users import (
     ContactConfirmed,
     ContactRemoved,
@@ -55,11 +60,18 @@ def handlers(service: SafetyService) -> dict[str, Apply]:
         await service.match_ended(uow, MatchEnded.model_validate(envelope.payload).match_id)
 
     async def notification_requested(uow: UnitOfWork, envelope: Envelope) -> None:
-        request = ChatNotificationRequested.model_validate(envelope.payload)
+        request = NotificationRequest.model_validate(envelope.payload)
         await service.deliver_request(uow, request)
 
     return {
-        ChatNotificationRequested.event_type: notification_requested,
+        **{
+            kind.event_type: notification_requested
+            for kind in (
+                AuthNotificationRequested,
+                ChatNotificationRequested,
+                UsersNotificationRequested,
+            )
+        },
         ContactConfirmed.event_type: contact_confirmed,
         ContactRemoved.event_type: contact_removed,
         ProfileUpdated.event_type: profile_updated,

@@ -19,7 +19,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from disco.contracts.events.notifications import NotificationRequest
+from disco.contracts.events.notifications import NotificationContent, NotificationRequest
 from disco.contracts.events.realtime import RealtimePushed
 from disco.contracts.events.safety import (
     AlertRaised,
@@ -229,31 +229,26 @@ class SafetyService:
     async def deliver_request(self, uow: UnitOfWork, request: NotificationRequest) -> None:
         """Another service's ``*.notification.requested``: queued like our own, so it is
         durable, retried, deduplicated (by the requester's key) and audited."""
-        priority = Priority[request.priority.upper()]
-        if request.channel in ("push", "in_app"):
-            recipients = (
-                [
-                    (f"push:{device_id}", self._cipher.decrypt(sealed))
-                    for device_id, sealed in await SafetyRepository(uow).devices(request.user_id)
-                ]
-                if request.channel == "push"
-                else [("in_app", request.user_id)]
-            )
+        content = NotificationContent.model_validate_json(self._cipher.decrypt(request.sealed))
+        if request.channel == "push":
+            devices = await SafetyRepository(uow).devices(request.user_id)
+            recipients = [(f"push:{d}", self._cipher.decrypt(token)) for d, token in devices]
+        elif request.channel == "in_app":
+            recipients = [("in_app", request.user_id)]
         else:
-            if request.sealed_address is None:
-                raise ValueError(f"{request.event_type}: an {request.channel} needs an address")
-            recipients = [(request.channel, self._cipher.decrypt(request.sealed_address))]
+            assert content.address is not None, "an email or SMS request carries its address"
+            recipients = [(request.channel, content.address)]
         for suffix, recipient in recipients:
             await self._queue.enqueue(
                 uow,
                 Notification(
                     dedupe_key=f"{request.dedupe_key}:{suffix}",
-                    priority=priority,
+                    priority=Priority[request.priority.upper()],
                     channel=request.channel,
                     recipient=recipient,
-                    subject=request.subject,
-                    body=request.body or request.subject,
-                    data=request.data,
+                    subject=content.subject,
+                    body=content.body or content.subject,
+                    data=content.data,
                     user_id=request.user_id,
                     frame_type=request.frame_type,
                 ),

@@ -12,6 +12,7 @@ from disco.chat.messages.repository import MessageRow, MessagesRepository
 from disco.chat.presence import PresenceBook
 from disco.chat.repository import ChatRepository, MemberRow, RoomRow
 from disco.chat.schemas import Message, MessageIn, MessagePage, decoded_size
+from disco.clients.notify import request_notification
 from disco.contracts.events.chat import MessageSent
 from disco.contracts.events.notifications import ChatNotificationRequested
 from disco.contracts.events.realtime import RealtimePushed
@@ -45,6 +46,7 @@ class MessagesService:
         self._kv = ctx.kv
         self._bus = ctx.bus
         self._presence = presence
+        self._cipher = ctx.cipher
 
     # --- sending ----------------------------------------------------------------------------
     async def send(self, uow: UnitOfWork, user_id: str, room_id: str, body: MessageIn) -> Message:
@@ -116,20 +118,23 @@ class MessagesService:
             )
         )
         if not await self._presence.online(member.peer_id):
-            await uow.publish(self._push_for(member.peer_id, room_id, now))
+            await self._push_to(uow, member.peer_id, room_id, now)
         return message
 
     def _ttl(self, room: RoomRow) -> int:
         default = self._settings.chat_message_ttl_seconds
         return min(default, room.timer_seconds) if room.timer_seconds else default
 
-    def _push_for(
-        self, recipient_id: str, room_id: str, now: datetime
-    ) -> ChatNotificationRequested:
+    async def _push_to(
+        self, uow: UnitOfWork, recipient_id: str, room_id: str, now: datetime
+    ) -> None:
         # One push per room per window: a burst of messages to a closed app is one buzz.
         window = self._settings.chat_push_collapse_seconds
         bucket = math.floor(now.timestamp() / window)
-        return ChatNotificationRequested(
+        await request_notification(
+            uow,
+            self._cipher,
+            ChatNotificationRequested,
             dedupe_key=f"chat:{room_id}:{recipient_id}:{bucket}",
             channel="push",
             user_id=recipient_id,
