@@ -57,9 +57,12 @@ async def test_attachments_are_streamed_to_members_only_and_sized(disco: Running
             json={"ciphertext": ciphertext(), "mediaIds": [media["id"]]},
         )
         assert again.status_code == 422
+        store = disco.system.settings.data_dir / "chat-media"
+        before = set(store.iterdir())
         too_big = await upload(ada, room, b"\0" * (disco.system.settings.chat_max_media_bytes + 1))
         assert too_big.status_code == 413
         assert too_big.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert set(store.iterdir()) == before  # nothing kept, not even a part
 
 
 async def test_a_block_closes_the_chat_and_takes_it_from_the_blocked_person(

@@ -12,16 +12,24 @@ HTTP client will send.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 
 from disco.gateway.frames import FrameRoute
-from disco.platform.errors import DiscoError, NotFound, Unavailable, ValidationFailed
+from disco.platform.errors import (
+    DiscoError,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    ValidationFailed,
+)
 from disco.platform.http import ServiceDirectory
 from disco.platform.observability import request_id_var
 from disco.platform.service_auth import CLIENT_IP_HEADER, SERVICE_TOKEN_HEADER
@@ -43,6 +51,9 @@ AREAS: dict[str, str] = {
     "chats": "chat",
     "keys": "chat",
 }
+
+# Bodies up to this size are read whole (the common case, cheapest); larger ones stream.
+_BUFFERED_BYTES = 64 * 1024
 
 # Characters that, once percent-decoded, could make another hop see another path.
 _AMBIGUOUS = ("/", "\\", "%", ";")
@@ -142,13 +153,28 @@ class ServiceProxy:
             (CLIENT_IP_HEADER.encode(), client_ip.encode()),
             (b"x-request-id", request_id_var.get().encode()),
         ]
-        try:
-            body = await request.body()
-        except ClientDisconnect as exc:  # the caller gave up; nobody is left to answer
-            raise ValidationFailed("The client went away before sending its request.") from exc
-        upstream = await self.call(service, request.method, target, content=body, headers=headers)
-        response = Response(content=upstream.content, status_code=upstream.status_code)
-        for key, value in forwardable(upstream.headers.raw):
+        body = await _body(request)
+        upstream = await self._send(service, request.method, target, content=body, headers=headers)
+        if isinstance(body, _Streamed) and body.refused is not None:
+            await upstream.aclose()
+            raise body.refused  # over the limit mid-stream: the service saw a cut-off body
+        answer_headers = forwardable(upstream.headers.raw)
+        size = upstream.headers.get("content-length")
+        if size is not None and size.isdigit() and int(size) <= _BUFFERED_BYTES:
+            try:
+                content = await upstream.aread()
+            finally:
+                await upstream.aclose()
+            response: Response = Response(content=content, status_code=upstream.status_code)
+        else:  # large (an attachment) or of unknown size: passed on as it comes
+            response = StreamingResponse(
+                upstream.aiter_raw(),
+                status_code=upstream.status_code,
+                background=BackgroundTask(upstream.aclose),
+            )
+            if size is not None and size.isdigit():
+                response.headers["content-length"] = size
+        for key, value in answer_headers:
             response.headers.append(key.decode("latin-1"), value.decode("latin-1"))
         return response
 
@@ -177,11 +203,56 @@ class ServiceProxy:
             raise _refusal(upstream)
 
     async def call(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
+        """A whole answer, read."""
+        response = await self._send(service, method, target, **kwargs)
         try:
-            return await self._services.client(service).request(method, target, **kwargs)
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def _send(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
+        """The answer's head; its body is still to be read (and the response closed)."""
+        client = self._services.client(service)
+        try:
+            return await client.send(client.build_request(method, target, **kwargs), stream=True)
         except httpx.TransportError as exc:
             log.warning("%s unreachable: %s", service, exc)
             raise Unavailable(f"The {service} service is unavailable; try again shortly.") from exc
+        except ClientDisconnect as exc:  # the caller gave up mid-body; nobody is left to answer
+            raise ValidationFailed("The client went away before sending its request.") from exc
+
+
+async def _body(request: Request) -> bytes | _Streamed:
+    """A small body read at once (most requests: one hop, no chunking); a large one, or one of
+    unknown length, streamed through, so an attachment is never held whole in memory here."""
+    length = request.headers.get("content-length")
+    if length is None and "transfer-encoding" not in request.headers:
+        return b""
+    if length is not None and length.isdigit() and int(length) <= _BUFFERED_BYTES:
+        try:
+            return await request.body()
+        except ClientDisconnect as exc:
+            raise ValidationFailed("The client went away before sending its request.") from exc
+    return _Streamed(request)
+
+
+class _Streamed:
+    """A request body passed on as it arrives. Past the gateway's body limit the stream fails,
+    so the service reading it keeps nothing (an upload is discarded, not cut short), and the
+    refusal is kept for ``forward`` to answer with, whatever the service made of the break."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self.refused: PayloadTooLarge | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._request.stream():
+                yield chunk
+        except PayloadTooLarge as exc:
+            self.refused = exc
+            raise
 
 
 def _refusal(response: httpx.Response) -> DiscoError:
