@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     ws_max_frame_bytes: int = Field(16 * 1024, ge=256)
     ws_frames_per_second: float = Field(20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(75.0, gt=0)
+    # Sockets one person may hold open on one gateway process; one more closes their oldest.
+    ws_max_sockets_per_user: int = Field(10, ge=1)
     # How soon a socket hears that its session ended (logout, password reset, account disabled).
     ws_revocation_check_seconds: float = Field(5.0, gt=0)
 
