@@ -198,3 +198,42 @@ async def test_nulls_for_required_auth_fields_are_422(
     response = await client.request("POST", path, json=body)
     error = assert_error(response, 422, "VALIDATION_ERROR")
     assert sorted(d["field"] for d in error["details"]) == sorted(body)
+
+
+# --- NUL characters (found by the strengthened fuzz run: PostgreSQL refuses them in text) -------
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PATCH", "/v1/users/me", {"bio": "a\u0000b"}, "bio"),
+        ("PATCH", "/v1/users/me", {"firstName": "Ada\u0000"}, "firstName"),
+        ("POST", "/v1/users/me/blocks", {"userId": "\u0000\u00d2\b"}, "userId"),
+        ("POST", "/v1/auth/login", {"email": "a@example.com", "password": "pass\u0000word"}, None),
+    ],
+)
+async def test_a_nul_in_body_text_is_422_naming_the_field(
+    ada: DiscoClient, method: str, path: str, body: dict[str, Any], field: str | None
+) -> None:
+    before = await ada.get("/v1/users/me")
+    response = await ada.request(method, path, json=body)
+    error = assert_error(response, 422, "VALIDATION_ERROR")
+    assert "NUL" in error["details"][0]["message"]
+    if field is not None:
+        assert [d["field"] for d in error["details"]] == [field]
+    assert (await ada.get("/v1/users/me"))["bio"] == before["bio"]
+    assert await ada.get("/v1/users/me/blocks") == {"blocks": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/users/a%00b"),
+        ("DELETE", "/v1/users/me/blocks/a%00b"),
+        ("DELETE", "/v1/users/me/privacy-zones/a%00b"),
+        ("POST", "/v1/connections/a%00b/accept"),
+        ("DELETE", "/v1/matches/a%00b"),
+        ("GET", "/v1/events/nearby?latitude=1&longitude=1&q=%00"),
+    ],
+)
+async def test_a_nul_in_the_address_is_400(ada: DiscoClient, method: str, path: str) -> None:
+    error = assert_error(await ada.request(method, path), 400, "VALIDATION_ERROR")
+    assert "NUL" in error["message"]

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -33,7 +33,7 @@ __all__ = [
     "ApiModel",
     "BodyLimitMiddleware",
     "CurrentPrincipal",
-    "JsonDepthMiddleware",
+    "InputGuardMiddleware",
     "RequestModel",
     "bearer_token",
     "check_readiness",
@@ -67,12 +67,31 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
 class RequestModel(ApiModel):
     """A request body: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=False, extra="forbid", str_strip_whitespace=True
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # No text in the API carries a NUL, and PostgreSQL cannot store one: refused here, it
+        # is a 422 naming the field rather than a 500 from the database.
+        if _holds_nul(value):
+            raise ValueError("Text may not contain a NUL (\\u0000) character.")
+        return value
 
 
 RequestModelT = TypeVar("RequestModelT", bound=RequestModel)
@@ -206,16 +225,31 @@ def _may_be_json(scope: Scope) -> bool:
     return content_type is None or b"json" in content_type.lower()
 
 
-class JsonDepthMiddleware:
-    """Refuses (400) a JSON body that nests deeper than ``max_depth``, before anything parses
-    it. Other bodies (photo uploads) pass untouched."""
+def _refusal(message: str, kind: str) -> JSONResponse:
+    details = [{"field": None, "message": message, "type": kind}]
+    return _json_error(400, "VALIDATION_ERROR", message, details)
 
-    def __init__(self, app: ASGIApp, max_depth: int = MAX_JSON_DEPTH) -> None:
+
+class InputGuardMiddleware:
+    """Refuses (400), before any endpoint sees it, input that no endpoint could use and that
+    would otherwise fail deep inside one: a NUL character in the path or query (PostgreSQL
+    cannot compare text holding one), or a JSON body nested deeper than ``max_json_depth``.
+    Bodies that are not JSON (photo uploads) pass untouched."""
+
+    def __init__(self, app: ASGIApp, max_json_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
-        self.max_depth = max_depth
+        self.max_json_depth = max_json_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _may_be_json(scope):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            refusal = "The address may not contain a NUL (%00) character."
+            await _refusal(refusal, "nul_character")(scope, receive, send)
+            return
+        if not _may_be_json(scope):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -227,11 +261,9 @@ class JsonDepthMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if deeper_than(body, self.max_depth):
-            message_text = too_deep_message(self.max_depth)
-            details = [{"field": None, "message": message_text, "type": "json_too_deep"}]
-            response = _json_error(400, "VALIDATION_ERROR", message_text, details)
-            await response(scope, receive, send)
+        if deeper_than(body, self.max_json_depth):
+            too_deep = too_deep_message(self.max_json_depth)
+            await _refusal(too_deep, "json_too_deep")(scope, receive, send)
             return
         replayed = False
 
@@ -317,7 +349,7 @@ def create_service_app(
     )
     install_error_handlers(app)
     # Added first, so it runs inside the body limit: a body is counted before it is buffered.
-    app.add_middleware(JsonDepthMiddleware, max_depth=max_json_depth)
+    app.add_middleware(InputGuardMiddleware, max_json_depth=max_json_depth)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, path_limits=body_limits)
     for extra in reversed(middleware):
         app.add_middleware(extra.cls, *extra.args, **extra.kwargs)
