@@ -5,6 +5,7 @@ format that a person can act on, and changes nothing."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,75 @@ async def test_a_nul_in_body_text_is_422_naming_the_field(
 async def test_a_nul_in_the_address_is_400(ada: DiscoClient, method: str, path: str) -> None:
     error = assert_error(await ada.request(method, path), 400, "VALIDATION_ERROR")
     assert "NUL" in error["message"]
+
+
+def _soon(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+# Requests that create or replace something: there, null means what leaving the field out does.
+NULLS_AS_ABSENT: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "PUT",
+        "/v1/users/me/preferences",
+        {"discoveryRadiusMeters": 200, "timeWindows": []},
+        {"ageRange": None},
+    ),
+    (
+        "POST",
+        "/v1/users/me/privacy-zones",
+        {"name": "home", "latitude": 48.85, "longitude": 2.35, "radiusMeters": 200},
+        {"expiresAt": None},
+    ),
+    (
+        "POST",
+        "/v1/users/me/emergency-contacts",
+        {"name": "Mary", "email": "mary@example.com"},
+        {"phone": None},
+    ),
+    ("PUT", "/v1/discovery", {"enabled": False}, {"until": None}),
+    ("POST", "/v1/location", {"latitude": 48.85, "longitude": 2.35}, {"accuracy": None}),
+    (
+        "POST",
+        "/v1/events",
+        {"title": "Chess", "latitude": 48.85, "longitude": 2.35},
+        {"place": None, "capacity": None},
+    ),
+    (
+        "POST",
+        "/v1/safety/alerts",
+        {"type": "MEDICAL", "location": {"latitude": 48.85, "longitude": 2.35}},
+        {"message": None},
+    ),
+    (
+        "POST",
+        "/v1/safety/checkins",
+        {},
+        {"matchId": None, "place": None, "note": None, "location": None},
+    ),
+    (
+        "POST",
+        "/v1/safety/reports",
+        {"userId": "0b8f4e0e-52f4-4a63-a7a8-6e2f4c1d9a10", "reason": "spam"},
+        {"details": None},
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "nulls"), NULLS_AS_ABSENT)
+async def test_null_is_the_same_as_leaving_a_field_out(
+    ada: DiscoClient, method: str, path: str, body: dict[str, Any], nulls: dict[str, Any]
+) -> None:
+    if path == "/v1/events":
+        body = {**body, "startsAt": _soon(24), "endsAt": _soon(26)}
+    if path == "/v1/safety/checkins":
+        body = {"dueAt": _soon(2)}
+    without = await ada.request(method, path, json=body)
+    with_nulls = await ada.request(method, path, json={**body, **nulls})
+    assert without.status_code < 500, without.text
+    assert with_nulls.status_code == without.status_code, with_nulls.text
+    if with_nulls.status_code < 300 and with_nulls.content:
+        answer = with_nulls.json()
+        for name in nulls:
+            if name in answer:
+                assert answer[name] in (None, ""), (name, answer)
