@@ -81,7 +81,8 @@ class _Gate:
 
 
 def _limited(seconds: float) -> RateLimited:
-    wait = max(1, math.ceil(seconds))
+    # Rounded first, so float timestamps never turn a 60 s delay into Retry-After: 61.
+    wait = max(1, math.ceil(round(seconds, 3)))
     return RateLimited(
         f"Too many failed sign-in attempts; try again in {wait} seconds. A device you have "
         "signed in on before is not held up, and resetting your password always works.",

@@ -26,9 +26,14 @@ def deeper_than(document: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
     Brackets inside strings do not count. Nothing is parsed; malformed text is left for the
     parser to refuse.
     """
-    raw = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False  # cannot be deeper than it has brackets: the usual case, at C speed
+    if isinstance(document, str):
+        if document.count("[") + document.count("{") <= limit:
+            return False  # cannot be deeper than it has brackets: the usual case, at C speed
+        raw = document.encode("utf-8", "surrogatepass")
+    else:
+        raw = document
+        if raw.count(b"[") + raw.count(b"{") <= limit:
+            return False
     depth = 0
     for match in _TOKEN.finditer(raw):
         first = raw[match.start()]
