@@ -76,12 +76,25 @@ class Settings(BaseSettings):
     rate_limit_user_per_minute: int = Field(1000, ge=1)
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_photo_bytes: int = Field(8 * 1024 * 1024, ge=1024)  # an uploaded photo, before re-encoding
+    # Sign-in throttling (auth/throttle.py): delays that grow, never a lock-out. Failed sign-ins
+    # allowed before each further attempt must wait: per account from devices it does not know,
+    # per address, per account and address together, and per known device (device token).
     login_failures_per_account: int = Field(5, ge=1)
     login_failures_per_ip: int = Field(20, ge=1)
+    login_failures_per_account_and_ip: int = Field(3, ge=1)
+    login_failures_per_device: int = Field(5, ge=1)
+    # The first wait; it doubles with each further failure, up to the longest.
+    login_delay_seconds: float = Field(1.0, gt=0)
+    login_max_delay_seconds: float = Field(60.0, gt=0)
+    # Failures are forgotten this long after the first of them (a success clears its own).
     login_failure_window_seconds: int = Field(15 * 60, ge=1)
+    # A device token (what a sign-in hands the device) is good for this long.
+    login_device_token_ttl_days: int = Field(180, ge=1)
     ws_max_frame_bytes: int = Field(16 * 1024, ge=256)
     ws_frames_per_second: float = Field(20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(75.0, gt=0)
+    # Sockets one person may hold open on one gateway process; one more closes their oldest.
+    ws_max_sockets_per_user: int = Field(10, ge=1)
     # How soon a socket hears that its session ended (logout, password reset, account disabled).
     ws_revocation_check_seconds: float = Field(5.0, gt=0)
 

@@ -253,3 +253,29 @@ async def test_two_factor_sign_in_asks_for_a_code(open_page: OpenPage, disco: Ru
     await page.get_by_role("button", name="Verify").click()
 
     await expect(page.get_by_text("Signed in as")).to_contain_text("Ada Lovelace")
+
+
+async def test_the_browser_keeps_its_device_token_and_signs_in_with_it(
+    open_page: OpenPage, disco: Running
+) -> None:
+    """A browser that signed in before is a known device: its next sign-in presents the
+    device token, so strangers guessing the password never hold it up."""
+    email = unique_email("web-device")
+    page = await open_page()
+    await sign_up(page, email)
+    key = f"disco.device:{email}"
+    kept = await page.evaluate(f"localStorage.getItem({json.dumps(key)})")
+    assert kept
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    async with DiscoClient(disco.url) as stranger:
+        for n in range(disco.system.settings.login_failures_per_account + 1):
+            response = await stranger.request(
+                "POST", "/v1/auth/login", json={"email": email, "password": f"guess {n}"}
+            )
+            assert response.status_code in (401, 429)
+    async with page.expect_request("**/v1/auth/login") as sent:
+        await log_in(page, email)
+    assert json.loads((await sent.value).post_data or "{}")["deviceToken"] == kept
+    await expect(page.get_by_text("Signed in as")).to_contain_text("Ada Lovelace")

@@ -1,15 +1,25 @@
 """Property-based run over the whole public API: no generated request may get a 5xx.
 
-Schemathesis reads the gateway's merged ``/openapi.json`` and generates requests for every
-operation, valid ones (positive) and ones that break the schema (negative), without a token
-and as a signed-up user. The requests go out from a worker thread: the server under test runs
-in this test's event loop and must keep serving meanwhile.
+Schemathesis reads the gateway's merged ``/openapi.json`` and, for every operation, without a
+token and as a signed-up user, runs two of its phases:
+
+- **coverage**: deterministic cases built from the schema itself, one per boundary and per
+  keyword: every optional field absent and present, each nullable field as ``null``, lengths
+  and numbers at and past their bounds, wrong types, missing required fields, methods the path
+  does not have (which must be 405 with ``Allow``). This is the phase that makes
+  ``PATCH /v1/users/me {"bio": null}`` on its first pass; random generation seldom does.
+- **fuzzing**: Hypothesis-generated cases, valid (positive) and schema-breaking (negative),
+  ``EXAMPLES`` of each per operation.
+
+The requests go out from a worker thread: the server under test runs in this test's event loop
+and must keep serving meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -18,19 +28,56 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import unsupported_method
 
 from disco.client import DiscoClient
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running
 
-# Per operation, generation mode and caller. Derandomized: a failure found is found every run.
-EXAMPLES = 10
+# Hypothesis cases per operation, generation mode and caller. Derandomized: a failure found is
+# found every run.
+EXAMPLES = 20
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+CHECKS = [not_a_server_error, unsupported_method]
 
 Headers = dict[str, str] | None
 
 
-def _no_server_error(
-    operation: Any, mode: GenerationMode, base_url: str, headers: Headers
+@dataclass
+class Run:
+    """What one caller's pass over the API did."""
+
+    labels: list[str] = field(default_factory=list)
+    cases: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, label: str, phase: str, headers: Headers, exc: BaseException) -> None:
+        # Shrinking can leave a long input behind; the start of the report says enough.
+        who = "user" if headers else "anonymous"
+        report = f"{label} ({phase}, {who}):\n{exc}"
+        self.failures.append(report if len(report) < 2000 else report[:2000] + " ...")
+
+
+def _call(run: Run, case: schemathesis.Case, base_url: str, headers: Headers) -> None:
+    run.cases += 1
+    case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+
+
+def _coverage(schema: Any, operation: Any, run: Run, base_url: str, headers: Headers) -> None:
+    generation = schema.config.generation_for(operation=operation, phase="coverage")
+    cases = schema.iter_coverage_cases(
+        operation, generation_modes=list(MODES), generation_config=generation
+    )
+    for case in cases:
+        try:
+            _call(run, case, base_url, headers)
+        except (Exception, BaseExceptionGroup) as exc:  # schemathesis reports in a group
+            run.fail(operation.label, "coverage", headers, exc)
+            return  # one report per operation and phase is enough to act on
+
+
+def _fuzzing(
+    operation: Any, mode: GenerationMode, run: Run, base_url: str, headers: Headers
 ) -> Callable[[], None]:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -40,37 +87,31 @@ def _no_server_error(
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(
-            base_url=base_url, headers=headers, checks=[not_a_server_error], timeout=30
-        )
+    def each(case: schemathesis.Case) -> None:
+        _call(run, case, base_url, headers)
 
-    return run
+    return each
 
 
-def _fuzz(
-    document: dict[str, Any], base_url: str, caller: Callable[[], Headers]
-) -> tuple[list[str], list[str]]:
-    """Every operation in both modes: the operations run, and what failed (one entry each)."""
+def _fuzz(document: dict[str, Any], base_url: str, caller: Callable[[], Headers]) -> Run:
+    """Every operation, both phases: the operations run, the cases sent, what failed."""
     schema = schemathesis.openapi.from_dict(document)
-    labels: list[str] = []
-    failures: list[str] = []
+    run = Run()
     for result in schema.get_all_operations():
         operation = result.ok()
-        labels.append(operation.label)
+        run.labels.append(operation.label)
         # A fresh caller per operation: fuzzing logout must not leave the rest of the run
         # talking with a revoked token.
         headers = caller()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        _coverage(schema, operation, run, base_url, headers)
+        for mode in MODES:
             try:
-                _no_server_error(operation, mode, base_url, headers)()
+                _fuzzing(operation, mode, run, base_url, headers)()
             except Unsatisfiable:
                 pass  # nothing in this operation can be made invalid: no parameters, no body
-            except (Exception, BaseExceptionGroup) as exc:  # schemathesis reports in a group
-                # Shrinking can leave a long input behind; the start of the report says enough.
-                report = f"{operation.label} ({mode}, {'user' if headers else 'anonymous'}):\n{exc}"
-                failures.append(report if len(report) < 2000 else report[:2000] + " ...")
-    return labels, failures
+            except (Exception, BaseExceptionGroup) as exc:
+                run.fail(operation.label, f"fuzzing, {mode}", headers, exc)
+    return run
 
 
 async def _signed_up_token(url: str) -> str:
@@ -93,6 +134,7 @@ async def test_no_generated_request_gets_a_server_error(disco: Running, caller: 
         signed_up = asyncio.run_coroutine_threadsafe(_signed_up_token(disco.url), loop)
         return {"Authorization": f"Bearer {signed_up.result(timeout=60)}"}
 
-    labels, failures = await asyncio.to_thread(_fuzz, document, disco.url, headers_for_operation)
-    assert "POST /v1/auth/signup" in labels, labels
-    assert not failures, "\n\n".join(failures)
+    run = await asyncio.to_thread(_fuzz, document, disco.url, headers_for_operation)
+    print(f"{caller}: {len(run.labels)} operations, {run.cases} requests")
+    assert "POST /v1/auth/signup" in run.labels, run.labels
+    assert not run.failures, "\n\n".join(run.failures)

@@ -132,6 +132,28 @@ async def test_hit_under_concurrency_counts_every_hit(kv: KeyValue) -> None:
     assert sorted(count for count, _ in results) == list(range(1, 51))
 
 
+async def test_unhit_takes_a_hit_back_but_never_below_zero(kv: KeyValue) -> None:
+    await kv.hit("tries", 60)
+    await kv.hit("tries", 60)
+    await kv.unhit("tries")
+    count, left = await kv.hit("tries", 60)
+    assert count == 2
+    assert 0 < left <= 60  # the window kept its end
+    for _ in range(3):
+        await kv.unhit("tries")
+    assert (await kv.hit("tries", 60))[0] == 1
+    await kv.unhit("never-hit")
+    assert await kv.get("never-hit") is None
+
+
+async def test_concurrent_hits_and_unhits_balance(kv: KeyValue) -> None:
+    await asyncio.gather(*(kv.hit("both", 60) for _ in range(40)))
+    await asyncio.gather(
+        *(kv.hit("both", 60) for _ in range(10)), *(kv.unhit("both") for _ in range(30))
+    )
+    assert (await kv.hit("both", 60))[0] == 21
+
+
 async def test_a_counter_without_expiry_still_gets_a_window(kv: KeyValue) -> None:
     await kv.set("counter", "7")
     count, left = await kv.hit("counter", 30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -427,3 +428,61 @@ async def test_tokens_never_reach_the_logs(
     assert "/v1/ws?token=[redacted]" in server_log
     assert token[:40] not in server_log
     assert token[:40] not in captured.out + captured.err
+
+
+# --- attacks on the socket (issue 9) ------------------------------------------------------------
+def nested(depth: int) -> str:
+    """A frame whose ``data`` holds ``depth`` nested lists."""
+    return '{"type": "ping", "data": {"deep": ' + "[" * depth + "]" * depth + "}}"
+
+
+@pytest.mark.parametrize("depth", [33, 5000])
+async def test_a_frame_nested_too_deep_gets_an_error_frame_and_the_socket_stays_usable(
+    gateway: Running, user: DiscoClient, depth: int
+) -> None:
+    assert len(nested(depth).encode()) <= gateway.system.settings.ws_max_frame_bytes
+    async with user.socket() as ws:
+        await ws.send_raw(nested(depth))
+        error = await ws.expect("error")
+        assert error["data"]["code"] == "VALIDATION_ERROR"
+        assert "nest" in error["data"]["message"]
+        await ws.send("ping", {"after": "deep"})
+        assert (await ws.expect("pong"))["data"] == {"after": "deep"}
+
+
+async def test_a_frame_at_the_nesting_limit_is_answered(user: DiscoClient) -> None:
+    # The frame object itself is one level and "data" a second: 30 lists bring it to 32.
+    async with user.socket() as ws:
+        await ws.send_raw(nested(30))
+        pong = await ws.expect("pong")
+        assert pong["data"]["deep"] == json.loads(nested(30))["data"]["deep"]
+
+
+async def test_an_auth_frame_nested_too_deep_is_refused_with_4401(gateway: Running) -> None:
+    async with connect(ws_url(gateway.url)) as ws:
+        await ws.send('{"type": "auth", "data": {"token": ' + "[" * 5000 + "]" * 5000 + "}}")
+        assert await closed_code(ws) == 4401
+
+
+async def test_one_socket_more_than_a_person_may_hold_closes_their_oldest(
+    gateway: Running,
+) -> None:
+    cap = gateway.system.settings.ws_max_sockets_per_user
+    ada, bob = await signed_up(gateway.url), await signed_up(gateway.url)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            bobs = await stack.enter_async_context(bob.socket())
+            sockets = [await stack.enter_async_context(ada.socket()) for _ in range(cap)]
+            newest = await stack.enter_async_context(ada.socket())
+            assert await sockets[0].wait_closed(10) == 4008
+            for ws in [*sockets[1:], newest, bobs]:  # the others, and other people's, stay
+                await ws.send("ping", {"still": "open"})
+                assert (await ws.expect("pong"))["data"] == {"still": "open"}
+            # The next one closes the next oldest.
+            await stack.enter_async_context(ada.socket())
+            assert await sockets[1].wait_closed(10) == 4008
+            await sockets[2].send("ping")
+            await sockets[2].expect("pong")
+    finally:
+        await ada.close()
+        await bob.close()

@@ -71,18 +71,18 @@ async def login(
 ) -> TokenPair | MfaRequired:
     """The token pair, or, with two-factor on, an ``mfaToken`` for ``/2fa/verify``."""
     async with db.unit_of_work("auth.login") as uow:
-        outcome = await auth.login(uow, body.email, body.password, client_ip(request))
+        outcome = await auth.login(
+            uow, body.email, body.password, client_ip(request), body.device_token
+        )
     if isinstance(outcome, MfaChallenge):
         return MfaRequired.of(outcome)
     return TokenPair.of(outcome)
 
 
 @router.post("/2fa/verify")
-async def verify_two_factor(
-    body: MfaVerifyRequest, request: Request, auth: Service, db: Db
-) -> TokenPair:
+async def verify_two_factor(body: MfaVerifyRequest, auth: Service, db: Db) -> TokenPair:
     async with db.unit_of_work("auth.verify_mfa") as uow:
-        issued = await auth.verify_mfa(uow, body.mfa_token, body.code, client_ip(request))
+        issued = await auth.verify_mfa(uow, body.mfa_token, body.code)
     return TokenPair.of(issued)
 
 
@@ -94,23 +94,21 @@ async def setup_two_factor(principal: CurrentPrincipal, auth: Service, db: Db) -
 
 @router.post("/2fa/enable")
 async def enable_two_factor(
-    body: CodeRequest, request: Request, principal: CurrentPrincipal, auth: Service, db: Db
+    body: CodeRequest, principal: CurrentPrincipal, auth: Service, db: Db
 ) -> RecoveryCodes:
     async with db.unit_of_work("auth.enable_2fa") as uow:
         codes = await auth.enable_two_factor(
-            uow, principal.user_id, principal.session_id, body.code, client_ip(request)
+            uow, principal.user_id, principal.session_id, body.code
         )
     return RecoveryCodes(recovery_codes=codes)
 
 
 @router.post("/2fa/disable", status_code=status.HTTP_204_NO_CONTENT)
 async def disable_two_factor(
-    body: CodeRequest, request: Request, principal: CurrentPrincipal, auth: Service, db: Db
+    body: CodeRequest, principal: CurrentPrincipal, auth: Service, db: Db
 ) -> Response:
     async with db.unit_of_work("auth.disable_2fa") as uow:
-        await auth.disable_two_factor(
-            uow, principal.user_id, principal.session_id, body.code, client_ip(request)
-        )
+        await auth.disable_two_factor(uow, principal.user_id, principal.session_id, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -156,9 +154,9 @@ async def request_reset(body: ResetRequest, auth: Service, db: Db) -> Accepted:
 
 
 @router.post("/password-reset/reset")
-async def reset_password(body: ResetPassword, auth: Service, db: Db) -> Accepted:
+async def reset_password(body: ResetPassword, request: Request, auth: Service, db: Db) -> Accepted:
     async with db.unit_of_work("auth.reset_password") as uow:
-        await auth.reset_password(uow, body.token, body.password)
+        await auth.reset_password(uow, body.token, body.password, client_ip(request))
     return Accepted(status="reset")
 
 

@@ -24,9 +24,15 @@ class SignupRequest(RequestModel):
     last_name: str = Name
 
 
+# What a successful sign-in handed this device (TokenPair.deviceToken); null or left out: a
+# device the account does not know.
+DeviceToken = Field(None, max_length=256, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
 class LoginRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
     password: Password
+    device_token: str | None = DeviceToken
 
 
 class RefreshRequest(RequestModel):
@@ -67,6 +73,9 @@ class TokenPair(ApiModel):
     token_type: str = "Bearer"
     expires_in: int
     user: UserSummary
+    # After a sign-in (not a refresh): keep it and send it with the next login from this
+    # device, which is then never held up by other people's failed attempts on the account.
+    device_token: str | None = None
 
     @classmethod
     def of(cls, issued: Issued) -> TokenPair:
@@ -76,6 +85,7 @@ class TokenPair(ApiModel):
             refresh_token=issued.refresh_token,
             expires_in=issued.expires_in,
             user=UserSummary(id=user.id, email=user.email, name=user.name),
+            device_token=issued.device_token,
         )
 
 

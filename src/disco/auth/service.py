@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from disco.auth import mfa
 from disco.auth.keys import SigningKeys
+from disco.auth.mailing import AfterCommitMail
 from disco.auth.passwords import Passwords, check_password
 from disco.auth.repository import AuthRepository, UserRow
+from disco.auth.throttle import DeviceTokens, LoginThrottle
 from disco.contracts.events.auth import (
     UserDisabled,
     UserEmailVerified,
@@ -62,12 +62,14 @@ def _mfa_key(mfa_token: str) -> str:
 
 @dataclass(frozen=True)
 class Issued:
-    """A fresh access token and refresh token for a user."""
+    """A fresh access token and refresh token for a user; after a sign-in, also a device token
+    (``throttle.DeviceTokens``) that keeps this device clear of other people's failures."""
 
     access_token: str
     refresh_token: str
     expires_in: int
     user: UserRow
+    device_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,61 +86,6 @@ class TotpSetup:
     otpauth_uri: str
 
 
-class LoginThrottle:
-    """Sign-in attempts per account and per IP, counted in the KV store so every process shares
-    them (ASVS 5.0 §6.3.1).
-
-    An account counts passwords and second-factor codes apart, so the right password (which
-    clears its own count) buys no fresh batch of code guesses; too many of either locks both.
-    An attempt is counted before the credential is checked, and cleared on success: an atomic
-    increment, so a burst of parallel guesses cannot all slip in before the first failure is
-    recorded. An address counts failures only, since many people may sign in, successfully,
-    from behind one address.
-    """
-
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._kv = ctx.kv
-        self._settings = ctx.settings
-
-    @staticmethod
-    def _account(email: str, factor: Factor) -> str:
-        return f"loginfail:{factor}:{email}"
-
-    @staticmethod
-    def _address(client_ip: str) -> str:
-        return f"loginfail:ip:{client_ip}"
-
-    async def attempt(self, email: str, client_ip: str, factor: Factor = "password") -> None:
-        """Count an attempt on the account; RateLimited if it or the address is over its limit."""
-        window = self._settings.login_failure_window_seconds
-        limit = self._settings.login_failures_per_account
-        attempts, _ = await self._kv.hit(self._account(email, factor), window)
-        other: Factor = "code" if factor == "password" else "password"
-        other_attempts, address_failures = await self._kv.get_many(
-            [self._account(email, other), self._address(client_ip)]
-        )
-        if (
-            attempts > limit
-            or int(other_attempts or 0) >= limit
-            or int(address_failures or 0) >= self._settings.login_failures_per_ip
-        ):
-            raise RateLimited(
-                "Too many failed sign-in attempts. Try again later or reset your password.",
-                headers={"Retry-After": str(window)},
-            )
-
-    async def failed(self, client_ip: str) -> None:
-        await self._kv.hit(self._address(client_ip), self._settings.login_failure_window_seconds)
-
-    async def succeeded(self, email: str, factor: Factor = "password") -> None:
-        await self._kv.delete(self._account(email, factor))
-
-    async def reset(self, email: str) -> None:
-        """The account proved itself another way (a password reset): start both counts afresh."""
-        await self._kv.delete(self._account(email, "password"))
-        await self._kv.delete(self._account(email, "code"))
-
-
 class AuthService:
     def __init__(self, ctx: ServiceContext, keys: SigningKeys, passwords: Passwords) -> None:
         self._ctx = ctx
@@ -148,7 +95,8 @@ class AuthService:
         self.keys = keys
         self._passwords = passwords
         self._throttle = LoginThrottle(ctx)
-        self._background: set[asyncio.Task[None]] = set()
+        self._devices = DeviceTokens(ctx)
+        self._mail = AfterCommitMail(ctx.mailer)
 
     # --- sign-up and login ----------------------------------------------------------------------
     async def signup(
@@ -208,19 +156,25 @@ class AuthService:
         return user
 
     async def login(
-        self, uow: UnitOfWork, email: str, password: str, client_ip: str
+        self,
+        uow: UnitOfWork,
+        email: str,
+        password: str,
+        client_ip: str,
+        device_token: str | None = None,
     ) -> Issued | MfaChallenge:
         repo = AuthRepository(uow)
         email = email.lower()
-        await self._throttle.attempt(email, client_ip)
-        user = await repo.user_by_email(email)
-        ok = await self._passwords.verify(user.password_hash if user else None, password)
-        if not ok or user is None or user.disabled(self._clock.now()):
-            await self._throttle.failed(client_ip)
-            raise Unauthorized(_BAD_LOGIN)
+        device = self._devices.device_of(device_token, email)
+        async with await self._throttle.password(email, client_ip, device) as attempt:
+            user = await repo.user_by_email(email)
+            ok = await self._passwords.verify(user.password_hash if user else None, password)
+            if not ok or user is None or user.disabled(self._clock.now()):
+                await attempt.failed()
+                raise Unauthorized(_BAD_LOGIN)
+            await attempt.succeeded()
         if user.password_hash and self._passwords.needs_rehash(user.password_hash):
             await repo.update_user(user.id, password_hash=await self._passwords.hash(password))
-        await self._throttle.succeeded(email)
         if user.totp_enabled:
             return await self._challenge(user, "password")
         return await self.start_session(uow, user, "password")
@@ -247,9 +201,7 @@ class AuthService:
         )
         return MfaChallenge(mfa_token=token, expires_in=MFA_TOKEN_TTL_SECONDS)
 
-    async def verify_mfa(
-        self, uow: UnitOfWork, mfa_token: str, code: str, client_ip: str
-    ) -> Issued:
+    async def verify_mfa(self, uow: UnitOfWork, mfa_token: str, code: str) -> Issued:
         """The second step of a sign-in with two-factor on: the token from ``login`` and a code."""
         repo = AuthRepository(uow)
         key = _mfa_key(mfa_token)
@@ -266,19 +218,20 @@ class AuthService:
                 await self._kv.set(key, raw, ttl=remaining, only_new=True)
 
         try:
-            await self._throttle.attempt(pending["email"], client_ip, "code")
+            attempt = await self._throttle.code(pending["email"])
         except RateLimited:
             await give_back()
             raise
-        user = await repo.user_by_id(pending["user"])
-        if user is None or user.disabled(self._clock.now()) or not user.totp_enabled:
-            raise Unauthorized("The sign-in is no longer valid; sign in again.")
-        factor = await self._second_factor(repo, user, code)
-        if factor is None:
-            await self._throttle.failed(client_ip)
-            await give_back()
-            raise Unauthorized(_BAD_CODE)
-        await self._throttle.succeeded(user.email, "code")
+        async with attempt:
+            user = await repo.user_by_id(pending["user"])
+            if user is None or user.disabled(self._clock.now()) or not user.totp_enabled:
+                raise Unauthorized("The sign-in is no longer valid; sign in again.")
+            factor = await self._second_factor(repo, user, code)
+            if factor is None:
+                await attempt.failed()
+                await give_back()
+                raise Unauthorized(_BAD_CODE)
+            await attempt.succeeded()
         return await self.start_session(uow, user, f"{pending['method']}+{factor}"[:60])
 
     async def _second_factor(self, repo: AuthRepository, user: UserRow, code: str) -> str | None:
@@ -312,7 +265,8 @@ class AuthService:
                 data={"kind": "new_sign_in", "method": method, "at": now.isoformat()},
             )
         )
-        return await self._issue(repo, user, session_id, now)
+        issued = await self._issue(repo, user, session_id, now)
+        return replace(issued, device_token=self._devices.issue(user.email))
 
     async def _issue(
         self, repo: AuthRepository, user: UserRow, session_id: str, signed_in_at: datetime
@@ -418,7 +372,7 @@ class AuthService:
         return TotpSetup(secret=secret, otpauth_uri=mfa.otpauth_uri(secret, user.email))
 
     async def enable_two_factor(
-        self, uow: UnitOfWork, user_id: str, session_id: str, code: str, client_ip: str
+        self, uow: UnitOfWork, user_id: str, session_id: str, code: str
     ) -> list[str]:
         """Turn two-factor on with a code from the new secret; returns the recovery codes, which
         are shown this once and stored only hashed."""
@@ -429,20 +383,20 @@ class AuthService:
         if user.totp_secret is None:
             raise Conflict("Set two-factor sign-in up first.")
         await self._require_recent_sign_in(repo, session_id)
-        await self._throttle.attempt(user.email, client_ip, "code")
-        if not mfa.is_totp_code(code) or await self._second_factor(repo, user, code) is None:
-            await self._throttle.failed(client_ip)
-            raise ValidationFailed(
-                "The code is not valid; enter the current one from your app.",
-                details=[{"field": "code", "message": "wrong code"}],
-            )
-        await self._throttle.succeeded(user.email, "code")
+        async with await self._throttle.code(user.email) as attempt:
+            if not mfa.is_totp_code(code) or await self._second_factor(repo, user, code) is None:
+                await attempt.failed()
+                raise ValidationFailed(
+                    "The code is not valid; enter the current one from your app.",
+                    details=[{"field": "code", "message": "wrong code"}],
+                )
+            await attempt.succeeded()
         codes = mfa.new_recovery_codes()
         await repo.replace_recovery_codes(user_id, [mfa.recovery_code_hash(c) for c in codes])
         await repo.update_user(user_id, totp_enabled=True)
         # Sessions signed in with the password alone are below the account's new bar.
         await self._end_other_sessions(repo, user_id, session_id, "two_factor_enabled")
-        self._mail_after_commit(
+        self._mail.send(
             uow,
             user.email,
             "Two-factor sign-in is on for your Disco account",
@@ -452,22 +406,24 @@ class AuthService:
         return codes
 
     async def disable_two_factor(
-        self, uow: UnitOfWork, user_id: str, session_id: str, code: str, client_ip: str
+        self, uow: UnitOfWork, user_id: str, session_id: str, code: str
     ) -> None:
         repo = AuthRepository(uow)
         user = await self.me(uow, user_id)
         if not user.totp_enabled:
             raise Conflict("Two-factor sign-in is already off.")
         await self._require_recent_sign_in(repo, session_id)
-        await self._throttle.attempt(user.email, client_ip, "code")
-        if await self._second_factor(repo, user, code) is None:
-            await self._throttle.failed(client_ip)
-            raise ValidationFailed(_BAD_CODE, details=[{"field": "code", "message": "wrong code"}])
-        await self._throttle.succeeded(user.email, "code")
+        async with await self._throttle.code(user.email) as attempt:
+            if await self._second_factor(repo, user, code) is None:
+                await attempt.failed()
+                raise ValidationFailed(
+                    _BAD_CODE, details=[{"field": "code", "message": "wrong code"}]
+                )
+            await attempt.succeeded()
         await repo.update_user(user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
         await repo.delete_recovery_codes(user_id)
         await self._end_other_sessions(repo, user_id, session_id, "two_factor_disabled")
-        self._mail_after_commit(
+        self._mail.send(
             uow,
             user.email,
             "Two-factor sign-in is off for your Disco account",
@@ -494,7 +450,7 @@ class AuthService:
             repo, user_id, VERIFY_EMAIL, self._settings.email_token_ttl_seconds
         )
         link = f"{self._settings.base_url}/#/verify-email?token={token}"
-        self._mail_after_commit(
+        self._mail.send(
             uow,
             email,
             "Confirm your email for Disco",
@@ -532,7 +488,7 @@ class AuthService:
         )
         link = f"{self._settings.base_url}/#/reset-password?token={token}"
         minutes = self._settings.reset_token_ttl_seconds // 60
-        self._mail_after_commit(
+        self._mail.send(
             uow,
             user.email,
             "Reset your Disco password",
@@ -541,7 +497,9 @@ class AuthService:
             f"Or paste this code into the app: {token}\n\nIf it was not you, ignore this mail.",
         )
 
-    async def reset_password(self, uow: UnitOfWork, token: str, password: str) -> None:
+    async def reset_password(
+        self, uow: UnitOfWork, token: str, password: str, client_ip: str
+    ) -> None:
         repo = AuthRepository(uow)
         user_id = await repo.consume_one_time_token(
             hash_token(token), RESET_PASSWORD, self._clock.now()
@@ -559,8 +517,8 @@ class AuthService:
         )
         await self._end_all_sessions(repo, user.id, "password_reset")
         # The lockout message points here: a reset unlocks the account.
-        await self._throttle.reset(user.email)
-        self._mail_after_commit(
+        await self._throttle.reset(user.email, client_ip)
+        self._mail.send(
             uow,
             user.email,
             "Your Disco password was changed",
@@ -577,25 +535,6 @@ class AuthService:
         )
         return token
 
-    def _mail_after_commit(self, uow: UnitOfWork, to: str, subject: str, body: str) -> None:
-        """Sent after commit and off the request path, so response times do not reveal it."""
-
-        async def send() -> None:
-            try:
-                await self._ctx.mailer.send(to, subject, body)
-            except Exception:
-                log.exception("could not send %r mail", subject)
-
-        async def schedule() -> None:
-            self._spawn(send)
-
-        uow.after_commit(schedule)
-
-    def _spawn(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        task = asyncio.create_task(job())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def drain(self) -> None:
         """Wait for mail still being sent (at shutdown)."""
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await self._mail.drain()

@@ -26,12 +26,26 @@ __all__ = ["ApiError", "DiscoClient", "Socket"]
 class ApiError(Exception):
     """A 4xx/5xx answer, with the error body's code and message."""
 
-    def __init__(self, status: int, code: str, message: str, body: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        body: Any,
+        headers: httpx.Headers | None = None,
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.body = body
+        self.headers = headers if headers is not None else httpx.Headers()
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds a 429 (or 503) asks the client to wait, from its Retry-After header."""
+        value = self.headers.get("retry-after", "")
+        return int(value) if value.isdigit() else None
 
 
 class DiscoClient:
@@ -42,11 +56,16 @@ class DiscoClient:
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
+        device_token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.refresh_token: str | None = None
         self.user: dict[str, Any] | None = None
+        # What the last sign-in handed this device; sent with every login, so other people's
+        # failed attempts on the account (or from this network) never hold this device up.
+        # Keep it across runs (pass it back in) to stay a known device.
+        self.device_token = device_token
         self.http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=timeout)
 
     async def __aenter__(self) -> DiscoClient:
@@ -78,9 +97,13 @@ class DiscoClient:
             try:
                 body = response.json()
                 error = body["error"]
-                raise ApiError(response.status_code, error["code"], error["message"], body)
+                raise ApiError(
+                    response.status_code, error["code"], error["message"], body, response.headers
+                )
             except (ValueError, KeyError, TypeError):
-                raise ApiError(response.status_code, "UNKNOWN", response.text, None) from None
+                raise ApiError(
+                    response.status_code, "UNKNOWN", response.text, None, response.headers
+                ) from None
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -105,6 +128,7 @@ class DiscoClient:
         self.token = pair["token"]
         self.refresh_token = pair["refreshToken"]
         self.user = pair["user"]
+        self.device_token = pair.get("deviceToken") or self.device_token
         return pair
 
     async def signup(
@@ -125,7 +149,10 @@ class DiscoClient:
     async def login(self, email: str, password: str) -> dict[str, Any]:
         """The token pair; with two-factor on, ``{"mfaRequired": true, "mfaToken"}`` instead,
         to be finished with ``verify_mfa``."""
-        answer = await self.post("/v1/auth/login", {"email": email, "password": password})
+        body = {"email": email, "password": password}
+        if self.device_token:
+            body["deviceToken"] = self.device_token
+        answer = await self.post("/v1/auth/login", body)
         return answer if answer.get("mfaRequired") else self._keep(answer)
 
     async def verify_mfa(self, mfa_token: str, code: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """``disco simulate``: simulated people walking around a point, through the public API only.
 
-Each one signs up (or signs back in, so repeated runs reuse the same accounts), gets a profile
+Each one signs up (or, on a later run, signs back in to the same account), gets a profile
 drawn from a few common interests, switches discovery on, opens a WebSocket and walks about,
 sending a ``location_update`` every few seconds. Every ``nearby`` frame they receive is printed,
 so a person running ``disco up`` watches notifications happen, and can join in from the web
@@ -121,21 +121,24 @@ class Simulation:
         return Walker(name, lat, lon, self.rng.uniform(0, 2 * math.pi), interests)
 
     async def _sign_in(self, client: DiscoClient, name: str) -> None:
+        """Sign up; an account already there (an earlier run) is signed in to instead. Signing
+        up first means a fresh walker never costs a failed login, which the server's throttle
+        would count against the walkers' shared address."""
         email = f"{name}@simulated.example.com"
+        first = FIRST_NAMES[int(name.rsplit("-", 1)[1]) % len(FIRST_NAMES)]
         while True:
             try:
                 try:
-                    await client.login(email, PASSWORD)
-                except ApiError as error:
-                    if error.status != 401:
-                        raise
-                    first = FIRST_NAMES[int(name.rsplit("-", 1)[1]) % len(FIRST_NAMES)]
                     await client.signup(email, PASSWORD, first, "Walker")
+                except ApiError as error:
+                    if error.status != 409:
+                        raise
+                    await client.login(email, PASSWORD)
                 return
             except ApiError as error:
-                if error.status != 429:  # the anonymous rate limit: wait for the next minute
+                if error.status != 429:  # a rate limit: wait as long as the server asks
                     raise
-                await asyncio.sleep(5 + self.rng.random() * 5)
+                await asyncio.sleep(min(60, error.retry_after or 5) + self.rng.random())
 
     async def _set_up(self, client: DiscoClient, walker: Walker) -> None:
         for _ in range(50):  # the profile appears a moment after sign-up (an event)

@@ -39,7 +39,7 @@ async def docs() -> HTMLResponse:
 
 @router.websocket("/v1/ws")
 async def websocket(ws: WebSocket) -> None:
-    await SocketSession(ws, ws.app.state.gateway).run()
+    await SocketSession(ws, ws.app.state.gateway, ws.app.state.sockets).run()
 
 
 @router.api_route(

@@ -15,6 +15,7 @@ from disco.gateway import api
 from disco.gateway.handlers import on_realtime_push
 from disco.gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from disco.gateway.service import Gateway
+from disco.gateway.websocket import PersonSockets
 from disco.platform.api import create_service_app
 from disco.platform.context import ServiceContext
 from disco.platform.observability import keep_secrets_out_of_server_logs
@@ -59,6 +60,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         ],
     )
     app.state.gateway = gateway
+    app.state.sockets = PersonSockets(ctx.settings.ws_max_sockets_per_user)
     app.state.readiness = gateway.readiness_checks()
     app.state.token_verifier = ctx.tokens
     app.include_router(api.router)

@@ -23,6 +23,7 @@ from disco.gateway.hub import Connection
 from disco.gateway.service import Gateway
 from disco.platform.api import error_response
 from disco.platform.errors import DiscoError, Forbidden, Unauthorized, Unavailable
+from disco.platform.jsonlimits import deeper_than, too_deep_message
 from disco.platform.observability import WEBSOCKETS_OPEN, request_id_var
 from disco.platform.security import Principal
 
@@ -30,8 +31,10 @@ __all__ = [
     "CLOSE_IDLE",
     "CLOSE_POLICY",
     "CLOSE_TOO_BIG",
+    "CLOSE_TOO_MANY",
     "CLOSE_UNAUTHORIZED",
     "SUBPROTOCOL",
+    "PersonSockets",
     "SocketSession",
 ]
 
@@ -43,6 +46,7 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_IDLE = 4408
+CLOSE_TOO_MANY = 4008  # the person opened more sockets than they may hold: this, the oldest, goes
 AUTH_FRAME_SECONDS = 5.0  # at most; a shorter idle timeout is shorter still
 MAX_STRIKES = 20  # roughly: refused frames in a row before the socket is closed
 MAX_PONG_BYTES = 256
@@ -56,13 +60,42 @@ def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return _frame("error", {"code": code, "message": message, **extra})
 
 
+class PersonSockets:
+    """The authenticated sockets open on this gateway process, per person, oldest first: each
+    holds a queue and a writer, so one person may hold only ``limit`` of them. One more closes
+    that person's oldest (a phone that reconnects without closing its old socket is the honest
+    case). The limit is per gateway process; sockets spread over N gateways may number N times
+    it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_user: dict[str, dict[SocketSession, None]] = {}
+
+    def open(self, session: SocketSession, user_id: str) -> None:
+        sockets = self._by_user.setdefault(user_id, {})
+        sockets[session] = None
+        while len(sockets) > self.limit:
+            oldest = next(iter(sockets))
+            del sockets[oldest]
+            oldest.evict()
+
+    def close(self, session: SocketSession, user_id: str) -> None:
+        sockets = self._by_user.get(user_id)
+        if sockets is not None:
+            sockets.pop(session, None)
+            if not sockets:
+                del self._by_user[user_id]
+
+
 class SocketSession:
-    def __init__(self, websocket: WebSocket, gateway: Gateway) -> None:
+    def __init__(self, websocket: WebSocket, gateway: Gateway, sockets: PersonSockets) -> None:
         self.ws = websocket
         self.gateway = gateway
         self.settings = gateway.settings
         self.principal: Principal | None = None
         self._token = ""
+        self._sockets = sockets
+        self._evicted = asyncio.Event()
         client = websocket.client
         self._client_ip = client.host if client else "unknown"
 
@@ -116,7 +149,9 @@ class SocketSession:
         if self.principal is None and not await self._authenticate_by_frame():
             return
         assert self.principal is not None
-        connection = Connection(self.principal.user_id)
+        user_id = self.principal.user_id
+        connection = Connection(user_id)
+        self._sockets.open(self, user_id)
         self.gateway.connected(connection)
         WEBSOCKETS_OPEN.labels("gateway").inc()
         writer = asyncio.create_task(self._write(connection))
@@ -136,10 +171,15 @@ class SocketSession:
         finally:
             WEBSOCKETS_OPEN.labels("gateway").dec()
             self.gateway.disconnected(connection)
+            self._sockets.close(self, user_id)
             for task in (writer, watcher):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+
+    def evict(self) -> None:
+        """Close this socket: its person opened one more than they may hold."""
+        self._evicted.set()
 
     async def _watch_session(self) -> None:
         """Close the socket once its token is revoked: a logout ends live sockets too."""
@@ -157,6 +197,8 @@ class SocketSession:
         wait = min(AUTH_FRAME_SECONDS, self.settings.ws_idle_timeout_seconds)
         try:
             raw = await asyncio.wait_for(self.ws.receive_text(), wait)
+            if deeper_than(raw):
+                raise ValueError(too_deep_message())
             frame = json.loads(raw)
             token = frame["data"]["token"] if frame.get("type") == "auth" else None
             if not isinstance(token, str):
@@ -185,15 +227,27 @@ class SocketSession:
         return max(0.0, self.principal.expires_at - time.time())
 
     async def _read(self, connection: Connection) -> None:
+        # One waiter for the socket's whole life: eviction is rare, frames are not.
+        evicted = asyncio.ensure_future(self._evicted.wait())
+        try:
+            await self._read_frames(connection, evicted)
+        finally:
+            evicted.cancel()
+
+    async def _read_frames(self, connection: Connection, evicted: asyncio.Future[Any]) -> None:
         rate = FrameRate(self.settings.ws_frames_per_second, max_strikes=MAX_STRIKES)
         while True:
             timeout = min(self.settings.ws_idle_timeout_seconds, self._seconds_left())
             receive = asyncio.ensure_future(self.ws.receive())
             slow = asyncio.ensure_future(connection.closed.wait())
             done, _ = await asyncio.wait(
-                {receive, slow}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                {receive, slow, evicted}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
             slow.cancel()
+            if evicted in done:
+                receive.cancel()
+                await self._close(CLOSE_TOO_MANY, "too many sockets open; this was the oldest")
+                return
             if slow in done:
                 receive.cancel()
                 await self._close(CLOSE_POLICY, "client too slow to keep up")
@@ -226,6 +280,9 @@ class SocketSession:
                 connection.offer(reply)
 
     async def _dispatch(self, raw: str) -> dict[str, Any] | None:
+        if deeper_than(raw):
+            # Parsing it would recurse once per level: thousands of levels raise RecursionError.
+            return _error("VALIDATION_ERROR", too_deep_message())
         try:
             frame = json.loads(raw)
         except ValueError:

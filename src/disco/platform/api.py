@@ -11,10 +11,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disco.platform.db import Database, UnitOfWork
@@ -25,6 +26,7 @@ from disco.platform.errors import (
     ValidationFailed,
     error_body,
 )
+from disco.platform.jsonlimits import MAX_JSON_DEPTH, deeper_than, too_deep_message
 from disco.platform.observability import RequestContextMiddleware
 from disco.platform.security import Principal, TokenVerifier
 from disco.platform.service_auth import (
@@ -37,6 +39,7 @@ __all__ = [
     "ApiModel",
     "BodyLimitMiddleware",
     "CurrentPrincipal",
+    "InputGuardMiddleware",
     "RequestModel",
     "RequireServiceCaller",
     "Uow",
@@ -47,6 +50,7 @@ __all__ = [
     "error_response",
     "from_state",
     "install_error_handlers",
+    "not_nullable",
     "parse_request",
     "unit_of_work",
 ]
@@ -58,7 +62,7 @@ _STATUS_CODES = {
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
-    405: "VALIDATION_ERROR",
+    405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "VALIDATION_ERROR",
     415: "VALIDATION_ERROR",
@@ -73,6 +77,16 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
 class RequestModel(ApiModel):
     """A request body: unknown fields are an error, not silently dropped."""
 
@@ -80,8 +94,31 @@ class RequestModel(ApiModel):
         alias_generator=to_camel, populate_by_name=False, extra="forbid", str_strip_whitespace=True
     )
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # No text in the API carries a NUL, and PostgreSQL cannot store one: refused here, it
+        # is a 422 naming the field rather than a 500 from the database.
+        if _holds_nul(value):
+            raise ValueError("Text may not contain a NUL (\\u0000) character.")
+        return value
+
 
 RequestModelT = TypeVar("RequestModelT", bound=RequestModel)
+
+
+def not_nullable(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` for an optional field that may be left out but not sent as null
+    (its validator refuses the null): the API document then says what the server accepts, so
+    clients and fuzzers do not take ``null`` for a valid value."""
+    variants = schema.pop("anyOf", None)
+    if variants is not None:
+        kept = [v for v in variants if v.get("type") != "null"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    schema.pop("default", None)
 
 
 def _json_error(
@@ -123,6 +160,32 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def _not_json(reason: str) -> JSONResponse:
+    """400 for a body that is not JSON at all: no field is to blame, so none is named."""
+    message = f"The body is not valid JSON: {reason}."
+    details = [{"field": None, "message": message, "type": "json_invalid"}]
+    return _json_error(400, "VALIDATION_ERROR", message, details)
+
+
+def _where(document: Any, position: int) -> str:
+    """``line L, column C`` of a character offset, as an editor counts them."""
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method this app answers at the request's path. FastAPI makes one route per
+    method, so the router's own 405 names only the first route it found: ask them all."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DiscoError)
     async def _disco(_: Request, exc: DiscoError) -> JSONResponse:
@@ -130,21 +193,98 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        broken = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+        if broken is not None:
+            reason = str((broken.get("ctx") or {}).get("error") or "it cannot be parsed")
+            position = broken["loc"][-1] if broken.get("loc") else None
+            if isinstance(position, int) and exc.body is not None:
+                reason = f"{reason} at {_where(exc.body, position)}"
+            return _not_json(reason)
         details = _validation_details(exc)
-        if any(d["type"] == "json_invalid" for d in details):
-            return _json_error(400, "VALIDATION_ERROR", "The body is not valid JSON.", details)
         return _json_error(422, "VALIDATION_ERROR", "Some fields are missing or invalid.", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = _allowed_methods(request) or [
+                m.strip() for m in headers.get("Allow", "").split(",") if m.strip()
+            ]
+            headers["Allow"] = ", ".join(allowed)
+            message = (
+                f"{request.method} is not allowed here; this path accepts "
+                f"{', '.join(allowed) or 'no method'}."
+            )
+            return _json_error(405, "METHOD_NOT_ALLOWED", message, None, headers)
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # FastAPI's answer to a body its JSON parser could not even decode (not UTF-8).
+            return _not_json("it is not UTF-8 text")
         code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR")
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        return _json_error(exc.status_code, code, message, None, dict(exc.headers or {}))
+        return _json_error(exc.status_code, code, message, None, headers)
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return _json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+
+
+def _may_be_json(scope: Scope) -> bool:
+    """FastAPI reads a body as JSON when its type says JSON, and also when it names no type."""
+    content_type = dict(scope.get("headers") or []).get(b"content-type")
+    return content_type is None or b"json" in content_type.lower()
+
+
+def _refusal(message: str, kind: str) -> JSONResponse:
+    details = [{"field": None, "message": message, "type": kind}]
+    return _json_error(400, "VALIDATION_ERROR", message, details)
+
+
+class InputGuardMiddleware:
+    """Refuses (400), before any endpoint sees it, input that no endpoint could use and that
+    would otherwise fail deep inside one: a NUL character in the path or query (PostgreSQL
+    cannot compare text holding one), or a JSON body nested deeper than ``max_json_depth``.
+    Bodies that are not JSON (photo uploads) pass untouched."""
+
+    def __init__(self, app: ASGIApp, max_json_depth: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.max_json_depth = max_json_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            refusal = "The address may not contain a NUL (%00) character."
+            await _refusal(refusal, "nul_character")(scope, receive, send)
+            return
+        if not _may_be_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away mid-body: nobody is left to answer
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if deeper_than(body, self.max_json_depth):
+            too_deep = too_deep_message(self.max_json_depth)
+            await _refusal(too_deep, "json_too_deep")(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 class BodyLimitMiddleware:
@@ -238,6 +378,7 @@ def create_service_app(
     middleware: Sequence[Middleware] = (),
     body_limits: Mapping[str, int] | None = None,
     internal: APIRouter | None = None,
+    max_json_depth: int = MAX_JSON_DEPTH,
 ) -> FastAPI:
     """``middleware`` runs inside the request context (so it has a request id and its answers
     are counted) and outside the body limit (so it sees every request), first one outermost.
@@ -254,6 +395,8 @@ def create_service_app(
         openapi_url=openapi_url,
     )
     install_error_handlers(app)
+    # Added first, so it runs inside the body limit: a body is counted before it is buffered.
+    app.add_middleware(InputGuardMiddleware, max_json_depth=max_json_depth)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, path_limits=body_limits)
     for extra in reversed(middleware):
         app.add_middleware(extra.cls, *extra.args, **extra.kwargs)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from disco.contracts.events.users import ContactDetails
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.api import ApiModel, RequestModel, not_nullable
 from disco.users.interests import (
     ACTIVITIES,
     MAX_INTERESTS,
@@ -23,7 +23,8 @@ Mode = Literal["social", "professional"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal["nearby", "match"]
 Name = Field(min_length=1, max_length=100)
-OptionalName = Field(None, min_length=1, max_length=100)
+# A name in a PATCH: left out it stays as it is; null is refused (a name cannot be empty).
+OptionalName = Field(None, min_length=1, max_length=100, json_schema_extra=not_nullable)
 
 MIN_RADIUS_METERS, MAX_RADIUS_METERS = 30, 1609  # 100 ft to a mile
 MAX_TIME_WINDOWS = 21
@@ -86,16 +87,21 @@ def _activities(value: list[str]) -> list[str]:
 
 
 class ProfilePatch(RequestModel):
-    """Fields left out stay as they are."""
+    """Fields left out stay as they are. ``null`` clears the fields that may be empty (bio,
+    birth date) and is refused for the others, which the API document marks not nullable."""
 
     first_name: str | None = OptionalName
     last_name: str | None = OptionalName
     bio: str | None = Field(None, max_length=MAX_BIO_LENGTH)
     birth_date: date | None = None
-    interests: list[str] | None = Field(None, max_length=MAX_INTERESTS)
-    activities: list[str] | None = Field(None, max_length=len(ACTIVITIES) * 2)
-    mode: Mode | None = None
-    visibility: Visibility | None = None
+    interests: list[str] | None = Field(
+        None, max_length=MAX_INTERESTS, json_schema_extra=not_nullable
+    )
+    activities: list[str] | None = Field(
+        None, max_length=len(ACTIVITIES) * 2, json_schema_extra=not_nullable
+    )
+    mode: Mode | None = Field(None, json_schema_extra=not_nullable)
+    visibility: Visibility | None = Field(None, json_schema_extra=not_nullable)
 
     @field_validator("first_name", "last_name", "mode", "visibility", "interests", "activities")
     @classmethod
@@ -103,6 +109,11 @@ class ProfilePatch(RequestModel):
         if value is None:
             raise ValueError("may be left out, but not null")
         return value
+
+    @field_validator("bio")
+    @classmethod
+    def _null_bio_is_empty(cls, value: str | None) -> str:
+        return "" if value is None else value
 
     @field_validator("interests")
     @classmethod
@@ -290,8 +301,11 @@ class ContactIn(RequestModel):
 
 
 class ContactPatch(RequestModel):
+    """Fields left out stay as they are; a null phone removes it, a null name or email is
+    refused."""
+
     name: str | None = OptionalName
-    email: EmailStr | None = Field(None, max_length=320)
+    email: EmailStr | None = Field(None, max_length=320, json_schema_extra=not_nullable)
     phone: str | None = Field(None, max_length=25)
 
     @field_validator("phone")

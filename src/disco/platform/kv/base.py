@@ -26,6 +26,10 @@ class KeyValue(Protocol):
         """Count one hit in the fixed window that ``key`` names; returns the count so far and
         the seconds until the window ends."""
 
+    async def unhit(self, key: str) -> None:
+        """Take back one hit of ``key`` (a counted attempt that was refused after all); never
+        below zero, and the window keeps its end. Nothing happens to a key that is gone."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...

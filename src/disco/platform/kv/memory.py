@@ -70,6 +70,11 @@ class MemoryKV:
         self._data[key] = (str(count), expires)
         return count, max(0.0, expires - now)
 
+    async def unhit(self, key: str) -> None:
+        current = self._live(key)
+        if current is not None and int(current) > 0:
+            self._data[key] = (str(int(current) - 1), self._data[key][1])
+
     async def ping(self) -> None:
         return None
 

@@ -22,12 +22,22 @@ end
 return {n, left}
 """
 
+# DECR only a live counter above zero: a lapsed window stays lapsed, a count never goes negative.
+_UNHIT = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+if n and n > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
+"""
+
 
 class RedisKV:
     def __init__(self, url: str, namespace: str) -> None:
         self.redis: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
         self._prefix = f"{namespace}:"
         self._hit: Any = self.redis.register_script(_HIT)
+        self._unhit: Any = self.redis.register_script(_UNHIT)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -56,6 +66,9 @@ class RedisKV:
     async def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
         count, pttl = await self._hit(keys=[self._k(key)], args=[window_seconds * 1000])
         return int(count), max(0.0, int(pttl) / 1000)
+
+    async def unhit(self, key: str) -> None:
+        await self._unhit(keys=[self._k(key)])
 
     async def ping(self) -> None:
         await self.redis.ping()

@@ -1,6 +1,9 @@
 // The signed-in session: tokens live in sessionStorage, so they end with the tab.
 
 const KEY = "disco.session";
+// Device tokens outlive the tab (localStorage), one per account: a sign-in that presents this
+// browser's token is never held up by other people's failed attempts on the account.
+const DEVICE_KEY = "disco.device:";
 
 class Session extends EventTarget {
   /** Why the last session ended, if not by the user's choice; the sign-in screen shows it. */
@@ -30,8 +33,16 @@ class Session extends EventTarget {
     return Math.max(0, expiresAt - Date.now() - Math.min(60_000, lifetimeMs / 5));
   }
 
+  /** This browser's device token for an account, if it has signed in to it before. */
+  deviceToken(email) {
+    return localStorage.getItem(DEVICE_KEY + email.trim().toLowerCase());
+  }
+
   /** Keeps a token pair as the API returns it ({token, refreshToken, expiresIn, user}). */
   save(pair) {
+    if (pair.deviceToken && pair.user?.email) {
+      localStorage.setItem(DEVICE_KEY + pair.user.email.toLowerCase(), pair.deviceToken);
+    }
     const lifetimeMs = pair.expiresIn * 1000;
     this.#state = {
       token: pair.token,

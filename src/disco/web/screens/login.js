@@ -25,7 +25,9 @@ export function render() {
     h("button", { type: "submit", class: "primary" }, "Sign in"),
   );
   onSubmit(form, box, async ({ email, password }) => {
-    const answer = await call("/v1/auth/login", { method: "POST", body: { email, password } });
+    const deviceToken = session.deviceToken(email);
+    const body = deviceToken ? { email, password, deviceToken } : { email, password };
+    const answer = await call("/v1/auth/login", { method: "POST", body });
     if (answer.mfaRequired) {
       const second = secondFactor(answer.mfaToken);
       form.replaceWith(second);
