@@ -180,6 +180,7 @@ async def test_other_users_things_are_not_found(ada: DiscoClient, disco: Running
                 ("DELETE", f"/v1/users/me/privacy-zones/{zone['id']}", None),
                 ("DELETE", f"/v1/users/me/blocks/{carol.user['id']}", None),
                 ("GET", f"/v1/users/{ada.user['id']}/photo", None),
+                ("POST", f"/v1/users/me/emergency-contacts/{contact['id']}/resend", None),
                 ("GET", f"/internal/users/{ada.user['id']}/emergency-contacts", None),
                 ("GET", "/v1/users/00000000-0000-0000-0000-000000000000", None),
             ]
