@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
-from tests.support.users import make_moderator, profile_ready
+from tests.support.users import make_moderator, sign_up
 
 CONTACTS = "/v1/users/me/emergency-contacts"
 
@@ -24,8 +24,7 @@ CONTACTS = "/v1/users/me/emergency-contacts"
 @pytest.fixture
 async def ada(disco: Running) -> AsyncIterator[DiscoClient]:
     async with DiscoClient(disco.url) as c:
-        await c.signup(unique_email("ada"), PASSWORD, "Ada", "Lovelace")
-        await profile_ready(c)
+        await sign_up(disco.system, c, unique_email("ada"), "Ada", "Lovelace")
         yield c
 
 
@@ -51,8 +50,7 @@ async def test_a_contact_added_while_mail_is_down_is_mailed_once_it_is_back(
         DiscoClient(running.url) as ada,
         DiscoClient(running.url) as moderator,
     ):
-        ada_id = (await ada.signup(unique_email("ada"), PASSWORD, "Ada", "Lovelace"))["user"]["id"]
-        await profile_ready(ada)
+        ada_id = await sign_up(running.system, ada, unique_email("ada"), "Ada", "Lovelace")
         moderator_email = unique_email("moderator")
         await moderator.signup(moderator_email, PASSWORD, "Mo", "Derator")
         await make_moderator(running.system, moderator, moderator_email)

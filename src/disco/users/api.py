@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
+from disco.contracts.events.auth import UserRegistered
 from disco.platform.api import CurrentPrincipal, Uow, from_state
-from disco.users.contacts.schemas import Contacts
-from disco.users.contacts.service import ContactsService
 from disco.users.interests import ACTIVITIES, SYNONYMS, TAXONOMY
 from disco.users.schemas import (
     Export,
     Level,
+    NewProfile,
     Preferences,
     PreferencesIn,
     Profile,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 internal = APIRouter(prefix="/users", include_in_schema=False)
 
 Service = Annotated[UsersService, Depends(from_state("users"))]
-ContactsDependency = Annotated[ContactsService, Depends(from_state("contacts"))]
+UserId = Annotated[str, Path(min_length=1, max_length=36)]
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
@@ -102,10 +102,13 @@ async def profile(
 
 
 # --- internal: other services -------------------------------------------------------------------
-@internal.get("/{user_id}/emergency-contacts")
-async def confirmed_contacts(user_id: str, contacts: ContactsDependency, uow: Uow) -> Contacts:
-    """Who receives this user's alerts (confirmed contacts only)."""
-    return Contacts(contacts=await contacts.confirmed_contacts(uow, user_id))
+@internal.put("/{user_id}/profile", status_code=status.HTTP_201_CREATED)
+async def create_profile(user_id: UserId, body: NewProfile, users: Service, uow: Uow) -> Response:
+    """Auth, right after a sign-up commits: the new account's profile, so the user's very next
+    request finds it. 201 if made now, 200 if it existed (made by an earlier call or by
+    ``auth.user.registered``), and then it is left exactly as it is."""
+    made = await users.create_profile(uow, UserRegistered(user_id=user_id, **body.model_dump()))
+    return Response(status_code=status.HTTP_201_CREATED if made else status.HTTP_200_OK)
 
 
 @internal.get("/{user_id}/view")

@@ -20,5 +20,5 @@ class UsersHandlers:
         return {UserRegistered: self.on_user_registered}
 
     async def on_user_registered(self, uow: UnitOfWork, event: UserRegistered) -> None:
-        """Every new account gets its profile."""
+        """Every new account gets its profile, unless auth's call after the sign-up made it."""
         await self._users.create_profile(uow, event)

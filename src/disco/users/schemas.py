@@ -159,6 +159,16 @@ class Profile(ApiModel):
         )
 
 
+class NewProfile(RequestModel):
+    """A new account as auth announces it (``UserRegistered``), sent by auth as soon as the
+    sign-up commits, so that the user's first request already finds their profile."""
+
+    email: str = Field(min_length=3, max_length=320)
+    first_name: str = Name
+    last_name: str = Field(max_length=100)  # a sign-in provider may share none
+    registered_at: datetime
+
+
 class PublicProfile(ApiModel):
     """Another user as the caller may see them: only what that user chose to show."""
 

@@ -74,8 +74,9 @@ class UsersService:
 
     # --- profile --------------------------------------------------------------------------------
     async def create_profile(self, uow: UnitOfWork, registered: UserRegistered) -> bool:
-        """Every account gets a profile and default preferences when auth announces it; an
-        account that has them keeps them as they are. True if made."""
+        """A new account's profile and default preferences, unless it has them already: auth
+        asks right after the sign-up, and announces it (``auth.user.registered``); whichever
+        comes first makes the profile, and nothing that comes later changes it. True if made."""
         repo = UsersRepository(uow)
         now = self._clock.now()
         made = await repo.add_profile(

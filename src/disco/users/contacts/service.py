@@ -68,10 +68,6 @@ class ContactsService:
         await own_profile(uow, user_id)
         return [self._contact(c) for c in await ContactsRepository(uow).contacts(user_id)]
 
-    async def confirmed_contacts(self, uow: UnitOfWork, user_id: str) -> list[Contact]:
-        """Who receives this user's alerts."""
-        return [c for c in await self.contacts(uow, user_id) if c.status == "confirmed"]
-
     async def add_contact(self, uow: UnitOfWork, user_id: str, body: ContactIn) -> Contact:
         profile = await own_profile(uow, user_id)
         repo = ContactsRepository(uow)
