@@ -203,6 +203,18 @@ async def test_an_edited_profile_outlives_a_late_call_and_event(probe: Probe) ->
         )
 
 
+async def test_a_deleted_account_is_not_brought_back_by_a_late_call_or_event(
+    probe: Probe,
+) -> None:
+    async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
+        me = await sign_up(probe.system, ada, unique_email("gone"), "Ada", "Lovelace")
+        await ada.delete("/v1/users/me")
+    users = UsersClient(probe.system.directory)
+    assert await users.create_profile(registered(me, "Ada", "Lovelace")) is False
+    await deliver(probe, registered(me, "Ada", "Lovelace"))
+    assert await users.profile_view(me, me, "match") is None
+
+
 async def test_the_profile_call_refuses_bad_input_and_callers_without_a_credential(
     probe: Probe,
 ) -> None:

@@ -6,6 +6,7 @@ Emergency contacts, privacy zones and blocks have their own repositories beside 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,6 +46,10 @@ class PreferencesRow:
     professional_only: bool
 
 
+def _hash(user_id: str) -> str:
+    return hashlib.sha256(user_id.encode()).hexdigest()
+
+
 _PREFERENCES = [m.preferences.c[name] for name in PreferencesRow.__dataclass_fields__]
 # Every table with a column sealed by the field cipher, each keyed by ``id``.
 _SEALED = (m.emergency_contacts, m.privacy_zones)
@@ -69,6 +74,15 @@ class UsersRepository(Repository):
     async def delete_profile(self, user_id: str) -> None:
         """Everything else of the user's goes with it (foreign keys cascade)."""
         await self._s.execute(delete(m.profiles).where(m.profiles.c.user_id == user_id))
+
+    # --- erased accounts ------------------------------------------------------------------------
+    async def mark_erased(self, user_id: str, now: datetime) -> None:
+        await self.insert_new(m.erased_accounts, {"user_hash": _hash(user_id), "erased_at": now})
+
+    async def was_erased(self, user_id: str) -> bool:
+        e = m.erased_accounts
+        query = select(e.c.user_hash).where(e.c.user_hash == _hash(user_id))
+        return (await self._s.execute(query)).first() is not None
 
     # --- preferences ----------------------------------------------------------------------------
     async def preferences(self, user_id: str) -> PreferencesRow | None:

@@ -76,7 +76,8 @@ class UsersService:
     async def create_profile(self, uow: UnitOfWork, registered: UserRegistered) -> bool:
         """A new account's profile and default preferences, unless it has them already: auth
         asks right after the sign-up, and announces it (``auth.user.registered``); whichever
-        comes first makes the profile, and nothing that comes later changes it. True if made."""
+        comes first makes the profile, and nothing that comes later changes it (nor brings back
+        a deleted account). True if made."""
         repo = UsersRepository(uow)
         now = self._clock.now()
         made = await repo.add_profile(
@@ -92,6 +93,11 @@ class UsersService:
             updated_at=now,
         )
         if not made:
+            return False
+        # Asked after the insert, which waited for any deletion of this account in flight: an
+        # account deleted before its sign-up was announced (a delayed event) stays deleted.
+        if await repo.was_erased(registered.user_id):
+            await repo.delete_profile(registered.user_id)
             return False
         await repo.put_preferences(
             registered.user_id,
@@ -212,7 +218,9 @@ class UsersService:
     async def delete_account(self, uow: UnitOfWork, user_id: str) -> None:
         """Erases the user here; every other service erases them on ``users.user.deleted``."""
         profile = await own_profile(uow, user_id)
-        await UsersRepository(uow).delete_profile(user_id)
+        repo = UsersRepository(uow)
+        await repo.delete_profile(user_id)
+        await repo.mark_erased(user_id, self._clock.now())
         await uow.publish(UserDeleted(user_id=user_id))
         if profile.photo_key:
             self._photos.delete_after_commit(uow, profile.photo_key)
