@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(15 * 60, ge=1)
     # A device token (what a sign-in hands the device) is good for this long.
     login_device_token_ttl_days: int = Field(180, ge=1)
+    # Fresh confirmation links an emergency contact may be mailed, per contact and hour.
+    contact_link_resends_per_hour: int = Field(5, ge=1)
     ws_max_frame_bytes: int = Field(16 * 1024, ge=256)
     ws_frames_per_second: float = Field(20.0, gt=0)
     ws_idle_timeout_seconds: float = Field(75.0, gt=0)

@@ -11,10 +11,10 @@ from PIL import Image
 from disco.client import ApiError, DiscoClient
 from disco.platform.security import FieldCipher
 from tests.conftest import PASSWORD, unique_email
-from tests.support.backends import Running, backend_settings, serve
+from tests.support.backends import Running, backend_settings, new_namespace, serve
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
-from tests.support.users import profile_ready, rows_naming
+from tests.support.users import rows_naming, sign_up
 
 
 def _jpeg() -> bytes:
@@ -26,8 +26,7 @@ def _jpeg() -> bytes:
 async def _full_user(disco: Running, mailbox: Mailbox, email: str) -> DiscoClient:
     """A user who has set everything there is to set, and a confirmed contact."""
     client = DiscoClient(disco.url)
-    await client.signup(email, PASSWORD, "Grace", "Hopper")
-    await profile_ready(client)
+    await sign_up(disco.system, client, email, "Grace", "Hopper")
     await client.patch("/v1/users/me", {"bio": "Compilers", "interests": ["cobol"]})
     await client.put(
         "/v1/users/me/preferences",
@@ -83,8 +82,7 @@ async def test_deleting_an_account_leaves_no_row_that_names_the_user(
     user_id = grace.user["id"]
     photos = disco.system.settings.data_dir / "photos"
     async with DiscoClient(disco.url) as other:
-        await other.signup(unique_email("other"), PASSWORD, "Other", "O")
-        await profile_ready(other)
+        await sign_up(disco.system, other, unique_email("other"), "Other", "O")
         assert other.user is not None
         # Blocks in both directions name the user from someone else's side too.
         await other.post("/v1/users/me/blocks", {"userId": user_id})
@@ -126,8 +124,7 @@ async def test_contacts_and_zones_are_encrypted_under_a_rotatable_key(
         backend, tmp_path, smtp_url=mailbox.url, encryption_keys=[old_key]
     ) as settings:
         async with serve(settings) as running, DiscoClient(running.url) as grace:
-            await grace.signup(unique_email("sealed"), PASSWORD, "Grace", "Hopper")
-            await profile_ready(grace)
+            await sign_up(running.system, grace, unique_email("sealed"), "Grace", "Hopper")
             await grace.post(
                 "/v1/users/me/emergency-contacts",
                 {"name": "Navy", "email": contact_email, "phone": "+1 555 0199"},
@@ -148,13 +145,20 @@ async def test_contacts_and_zones_are_encrypted_under_a_rotatable_key(
             )
             assert answer.status_code == 200 and answer.json()["rotated"] == 2
 
-        # With the old key retired (here, in the users service alone), the contact still reads.
-        assert grace.user is not None
-        retired = settings.model_copy(update={"encryption_keys": [new_key]})
-        async with serve(retired, ["users"]) as running:
-            answer = await running.system.directory.client("users").get(
-                f"/internal/users/{grace.user['id']}/emergency-contacts"
+            # With the old key retired (here, in a users service of its own: auth's signing
+            # keys are still sealed under it), the contact still reads, through the public API
+            # with Grace's token (verified against the JWKS of the system still running).
+            retired = settings.model_copy(
+                update={
+                    "encryption_keys": [new_key],
+                    "service_urls": {"auth": running.url},
+                    "namespace": new_namespace(),
+                }
             )
-            assert answer.status_code == 200
-            (contact,) = answer.json()["contacts"]
-            assert contact["email"] == contact_email and contact["phone"] == "+15550199"
+            async with (
+                serve(retired, ["users"]) as users_alone,
+                DiscoClient(users_alone.url, token=grace.token) as reader,
+            ):
+                (contact,) = (await reader.get("/v1/users/me/emergency-contacts"))["contacts"]
+                assert contact["email"] == contact_email and contact["phone"] == "+15550199"
+                assert contact["status"] == "confirmed"

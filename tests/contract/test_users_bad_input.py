@@ -11,16 +11,15 @@ import pytest
 from PIL import Image
 
 from disco.client import DiscoClient
-from tests.conftest import PASSWORD, unique_email
+from tests.conftest import unique_email
 from tests.support.backends import Running
-from tests.support.users import profile_ready
+from tests.support.users import sign_up
 
 
 @pytest.fixture
 async def ada(disco: Running) -> AsyncIterator[DiscoClient]:
     async with DiscoClient(disco.url, timeout=60) as c:
-        await c.signup(unique_email("ada"), PASSWORD, "Ada", "Lovelace")
-        await profile_ready(c)
+        await sign_up(disco.system, c, unique_email("ada"), "Ada", "Lovelace")
         yield c
 
 
@@ -166,21 +165,19 @@ async def test_other_users_things_are_not_found(ada: DiscoClient, disco: Running
     )
     zone = await ada.post("/v1/users/me/privacy-zones", ZONE)
     async with DiscoClient(disco.url) as carol:
-        await carol.signup(unique_email("carol"), PASSWORD, "Carol", "C")
-        await profile_ready(carol)
+        await sign_up(disco.system, carol, unique_email("carol"), "Carol", "C")
         assert carol.user is not None
         await ada.post("/v1/users/me/blocks", {"userId": carol.user["id"]})
         before = await _state(ada)
         async with DiscoClient(disco.url) as mallory:
-            await mallory.signup(mallory_email, PASSWORD, "Mallory", "M")
-            await profile_ready(mallory)
+            await sign_up(disco.system, mallory, mallory_email, "Mallory", "M")
             attempts = [
                 ("PATCH", f"/v1/users/me/emergency-contacts/{contact['id']}", {"name": "Eve"}),
                 ("DELETE", f"/v1/users/me/emergency-contacts/{contact['id']}", None),
                 ("DELETE", f"/v1/users/me/privacy-zones/{zone['id']}", None),
                 ("DELETE", f"/v1/users/me/blocks/{carol.user['id']}", None),
                 ("GET", f"/v1/users/{ada.user['id']}/photo", None),
-                ("GET", f"/internal/users/{ada.user['id']}/emergency-contacts", None),
+                ("POST", f"/v1/users/me/emergency-contacts/{contact['id']}/resend", None),
                 ("GET", "/v1/users/00000000-0000-0000-0000-000000000000", None),
             ]
             for method, path, body in attempts:

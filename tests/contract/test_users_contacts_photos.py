@@ -13,14 +13,13 @@ from disco.client import ApiError, DiscoClient
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running
 from tests.support.mailbox import Mailbox
-from tests.support.users import profile_ready
+from tests.support.users import sign_up
 
 
 @pytest.fixture
 async def ada(disco: Running) -> AsyncIterator[DiscoClient]:
     async with DiscoClient(disco.url) as c:
-        await c.signup(unique_email("ada"), PASSWORD, "Ada", "Lovelace")
-        await profile_ready(c)
+        await sign_up(disco.system, c, unique_email("ada"), "Ada", "Lovelace")
         yield c
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,16 @@ import httpx
 import pytest
 
 from disco.client import DiscoClient
+from disco.clients.users import UsersClient
+from disco.contracts.events.auth import UserRegistered
 from disco.contracts.events.users import ContactConfirmed, PrivacyZoneAdded
 from disco.platform.bus import Envelope
 from disco.runtime import System
-from tests.conftest import PASSWORD, unique_email
+from tests.conftest import unique_email
 from tests.support.backends import backend_settings
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
-from tests.support.users import profile_ready
+from tests.support.users import rows_naming, sign_up
 
 
 @dataclass
@@ -64,10 +67,7 @@ async def probe(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncIterator
 
 async def test_every_change_is_published(probe: Probe, mailbox: Mailbox) -> None:
     async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
-        await ada.signup(unique_email("events"), PASSWORD, "Ada", "Lovelace")
-        assert ada.user is not None
-        me = ada.user["id"]
-        await profile_ready(ada)
+        me = await sign_up(probe.system, ada, unique_email("events"), "Ada", "Lovelace")
         created = await probe.wait("users.profile.updated", me)
         assert created["first_name"] == "Ada" and created["mode"] == "social"
         await probe.wait("users.preferences.updated", me)
@@ -98,13 +98,11 @@ async def test_every_change_is_published(probe: Probe, mailbox: Mailbox) -> None
         assert (await probe.wait("users.privacy_zone.removed", me))["zone_id"] == zone["id"]
 
         async with DiscoClient("http://disco.test", transport=probe.transport) as bob:
-            await bob.signup(unique_email("events"), PASSWORD, "Bob", "B")
-            await profile_ready(bob)
-            assert bob.user is not None
-            await ada.post("/v1/users/me/blocks", {"userId": bob.user["id"]})
+            bob_id = await sign_up(probe.system, bob, unique_email("events"), "Bob", "B")
+            await ada.post("/v1/users/me/blocks", {"userId": bob_id})
             blocked = await probe.wait("users.block.added", me)
-            assert blocked["blocked_user_id"] == bob.user["id"] and blocked["until"] is None
-            await ada.delete(f"/v1/users/me/blocks/{bob.user['id']}")
+            assert blocked["blocked_user_id"] == bob_id and blocked["until"] is None
+            await ada.delete(f"/v1/users/me/blocks/{bob_id}")
             await probe.wait("users.block.removed", me)
 
         contact_email = unique_email("contact")
@@ -131,22 +129,119 @@ async def test_every_change_is_published(probe: Probe, mailbox: Mailbox) -> None
         await probe.wait("users.user.deleted", me)
 
 
-async def test_a_redelivered_sign_up_changes_nothing(probe: Probe) -> None:
-    async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
-        await ada.signup(unique_email("again"), PASSWORD, "Ada", "Lovelace")
-        assert ada.user is not None
-        me = ada.user["id"]
-        await profile_ready(ada)
-        await ada.patch("/v1/users/me", {"bio": "kept"})
-        await probe.wait("users.profile.updated", me, count=2)
-        (registered,) = [
-            e for e in probe.seen if e.type == "auth.user.registered" and e.payload["user_id"] == me
-        ]
-        await probe.system.bus.publish(registered)  # at-least-once: the same event again
-        await eventually(
-            lambda: sum(e.id == registered.id for e in probe.seen) == 2,
-            what="the redelivery",
+def registered(user_id: str, first_name: str, last_name: str) -> UserRegistered:
+    return UserRegistered(
+        user_id=user_id,
+        email=unique_email(first_name.lower()),
+        first_name=first_name,
+        last_name=last_name,
+        registered_at=datetime.now(UTC),
+    )
+
+
+async def deliver(probe: Probe, event: UserRegistered) -> None:
+    """``event`` as auth announces it, once the users service has applied it (its inbox row,
+    written in the same transaction as whatever it changed, is there)."""
+    envelope = Envelope(
+        str(uuid.uuid4()),
+        event.event_type,
+        event.event_version,
+        datetime.now(UTC),
+        event.model_dump(mode="json"),
+    )
+    await probe.system.bus.publish(envelope)
+
+    async def applied() -> bool:
+        return any(
+            "users_inbox" in row for row in await rows_naming(probe.system.settings, [envelope.id])
         )
-        await asyncio.sleep(0.5)  # time for a wrong second profile.updated to show up
-        assert len(probe.of("users.profile.updated", me)) == 2
-        assert (await ada.get("/v1/users/me"))["bio"] == "kept"
+
+    await eventually(applied, what="the users service to apply auth.user.registered")
+
+
+async def names(probe: Probe, user_id: str) -> tuple[str, str]:
+    """First and last name as a match sees them (last names are shown to matches by default)."""
+    view = await UsersClient(probe.system.directory).profile_view(user_id, user_id, "match")
+    assert view is not None
+    return view["firstName"], view["lastName"]
+
+
+async def test_the_first_of_auths_calls_and_its_event_makes_the_profile(probe: Probe) -> None:
+    """Auth calls right after the sign-up and announces it too, in any order, each maybe
+    twice: the first makes the profile, and the rest change nothing."""
+    users = UsersClient(probe.system.directory)
+    user_id = str(uuid.uuid4())
+    assert await users.create_profile(registered(user_id, "Ada", "Lovelace")) is True
+    assert await users.create_profile(registered(user_id, "Eve", "Later")) is False
+    await deliver(probe, registered(user_id, "Mallory", "Late"))
+    assert await names(probe, user_id) == ("Ada", "Lovelace")
+    await probe.wait("users.profile.updated", user_id)
+    await probe.wait("users.preferences.updated", user_id)
+
+
+async def test_the_event_alone_makes_the_profile(probe: Probe) -> None:
+    """Until auth makes the call, and whenever the call fails, the event makes the profile."""
+    user_id = str(uuid.uuid4())
+    await deliver(probe, registered(user_id, "Ada", "Lovelace"))
+    assert await names(probe, user_id) == ("Ada", "Lovelace")
+    created = await probe.wait("users.profile.updated", user_id)
+    assert created["first_name"] == "Ada"
+
+
+async def test_an_edited_profile_outlives_a_late_call_and_event(probe: Probe) -> None:
+    async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
+        me = await sign_up(probe.system, ada, unique_email("late"), "Ada", "Lovelace")
+        await ada.patch("/v1/users/me", {"firstName": "Augusta", "bio": "kept"})
+        users = UsersClient(probe.system.directory)
+        assert await users.create_profile(registered(me, "Ada", "Lovelace")) is False
+        await deliver(probe, registered(me, "Ada", "Lovelace"))
+        profile = await ada.get("/v1/users/me")
+        assert (profile["firstName"], profile["lastName"], profile["bio"]) == (
+            "Augusta",
+            "Lovelace",
+            "kept",
+        )
+
+
+async def test_a_deleted_account_is_not_brought_back_by_a_late_call_or_event(
+    probe: Probe,
+) -> None:
+    async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
+        me = await sign_up(probe.system, ada, unique_email("gone"), "Ada", "Lovelace")
+        await ada.delete("/v1/users/me")
+    users = UsersClient(probe.system.directory)
+    assert await users.create_profile(registered(me, "Ada", "Lovelace")) is False
+    await deliver(probe, registered(me, "Ada", "Lovelace"))
+    assert await users.profile_view(me, me, "match") is None
+
+
+async def test_the_profile_call_refuses_bad_input_and_callers_without_a_credential(
+    probe: Probe,
+) -> None:
+    http = probe.system.directory.client("users")
+    user_id = str(uuid.uuid4())
+    path = f"/internal/users/{user_id}/profile"
+    body = {
+        "email": "ada@example.com",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "registeredAt": datetime.now(UTC).isoformat(),
+    }
+    for bad_path, bad in [
+        (path, dict(body, firstName="")),
+        (path, dict(body, firstName="x" * 101)),
+        (path, {k: v for k, v in body.items() if k != "email"}),
+        (path, dict(body, isAdmin=True)),
+        (f"/internal/users/{'x' * 37}/profile", body),
+    ]:
+        response = await http.put(bad_path, json=bad)
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    # Straight to the users app, past the gateway, but without a service credential.
+    users_app = httpx.ASGITransport(app=probe.system.apps["users"])
+    async with httpx.AsyncClient(transport=users_app, base_url="http://users.test") as anyone:
+        assert (await anyone.put(path, json=body)).status_code == 401
+    users = UsersClient(probe.system.directory)
+    assert await users.profile_view(user_id, user_id, "match") is None, "nothing was made"
+    # An empty last name is what some sign-in providers give.
+    assert await users.create_profile(registered(user_id, "Ada", "")) is True

@@ -9,16 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from disco.client import ApiError, DiscoClient
-from tests.conftest import PASSWORD, unique_email
+from tests.conftest import unique_email
 from tests.support.backends import Running
 from tests.support.poll import eventually
-from tests.support.users import profile_ready
+from tests.support.users import sign_up
 
 
 async def _signed_up(disco: Running, first: str, last: str) -> DiscoClient:
     client = DiscoClient(disco.url)
-    await client.signup(unique_email(first.lower()), PASSWORD, first, last)
-    await profile_ready(client)
+    await sign_up(disco.system, client, unique_email(first.lower()), first, last)
     return client
 
 

@@ -6,21 +6,44 @@ import itertools
 import sqlite3
 from collections.abc import Awaitable
 from contextlib import closing
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
 
 from disco.client import DiscoClient
+from disco.clients.users import UsersClient
 from disco.config import Settings
+from disco.contracts.events.auth import UserRegistered
 from disco.runtime import System
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running
 from tests.support.poll import eventually
 
 
+async def sign_up(
+    system: System, client: DiscoClient, email: str, first_name: str, last_name: str
+) -> str:
+    """Sign ``client`` up and make its profile at once, as auth is to do right after a sign-up
+    (``UsersClient.create_profile``), so that nothing waits for ``auth.user.registered``. The
+    user's id. Once auth makes that call itself, the one here changes nothing."""
+    pair = await client.signup(email, PASSWORD, first_name, last_name)
+    user_id: str = pair["user"]["id"]
+    registered = UserRegistered(
+        user_id=user_id,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        registered_at=datetime.now(UTC),
+    )
+    await UsersClient(system.directory).create_profile(registered)
+    return user_id
+
+
 async def profile_ready(client: DiscoClient) -> dict[str, Any]:
-    """The caller's profile, once the users service has made it from ``auth.user.registered``."""
+    """The caller's profile, once the users service has made it from ``auth.user.registered``
+    (until auth asks users for it right after the sign-up; see ``sign_up``)."""
 
     async def made() -> bool:
         return (await client.request("GET", "/v1/users/me")).status_code == 200

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from disco.users.photos import MAX_SIDE, InvalidPhoto, reencode
+from disco.users.photos.image import MAX_SIDE, InvalidPhoto, reencode
 
 
 def _encoded(image: Image.Image, fmt: str, **options: object) -> bytes:

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from disco.users.privacy.schemas import ZoneIn
 from disco.users.schemas import (
     DEFAULT_VISIBILITY,
     PreferencesIn,
     ProfilePatch,
     TimeWindowIn,
     Visibility,
-    ZoneIn,
 )
 
 WINDOW = {"days": ["mon", "wed"], "start": "09:00", "end": "17:30", "tz": "America/New_York"}

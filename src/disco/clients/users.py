@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from disco.contracts.events.users import ContactDetails
+from disco.contracts.events.auth import UserRegistered
 from disco.platform.http import ServiceDirectory
 
-__all__ = ["ConfirmedContact", "UsersClient"]
-
-
-class ConfirmedContact(ContactDetails):
-    id: str
+__all__ = ["UsersClient"]
 
 
 class UsersClient:
     def __init__(self, services: ServiceDirectory) -> None:
         self._services = services
 
-    async def emergency_contacts(self, user_id: str) -> list[ConfirmedContact]:
-        """The contacts that receive this user's alerts (confirmed ones only)."""
-        response = await self._services.client("users").get(
-            f"/internal/users/{user_id}/emergency-contacts"
+    async def create_profile(self, registered: UserRegistered) -> bool:
+        """For auth, right after a sign-up commits: the new account's profile, so that the
+        user's next request finds it (``auth.user.registered`` would make it too, later).
+        Idempotent: a profile that exists is left as it is. True if this call made it."""
+        response = await self._services.client("users").put(
+            f"/internal/users/{registered.user_id}/profile",
+            json={
+                "email": registered.email,
+                "firstName": registered.first_name,
+                "lastName": registered.last_name,
+                "registeredAt": registered.registered_at.isoformat(),
+            },
         )
         response.raise_for_status()
-        return [ConfirmedContact.model_validate(c) for c in response.json()["contacts"]]
+        return response.status_code == 201
 
     async def profile_view(
         self, user_id: str, viewer_id: str, level: Literal["nearby", "match"]

@@ -1,21 +1,24 @@
-"""Bus consumers of the users service, idempotent through its inbox."""
+"""What the users service does with the events it consumes: ``on_<event>(uow, event)``, routed
+once each through the inbox by the service host."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from disco.contracts.events.auth import UserRegistered
-from disco.platform.bus import Envelope, Handler
-from disco.platform.bus.inbox import idempotent
-from disco.platform.db import Database, UnitOfWork
-from disco.users import models
+from disco.platform.db import UnitOfWork
 from disco.users.service import UsersService
 
-__all__ = ["on_user_registered"]
+__all__ = ["UsersHandlers"]
 
 
-def on_user_registered(db: Database, service: UsersService) -> Handler:
-    """Every new account gets its profile."""
+class UsersHandlers:
+    def __init__(self, users: UsersService) -> None:
+        self._users = users
 
-    async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
-        await service.create_profile(uow, UserRegistered.model_validate(envelope.payload))
+    def table(self) -> dict[Any, Any]:
+        return {UserRegistered: self.on_user_registered}
 
-    return idempotent(db, models.inbox, "users.on_user_registered", apply)
+    async def on_user_registered(self, uow: UnitOfWork, event: UserRegistered) -> None:
+        """Every new account gets its profile, unless auth's call after the sign-up made it."""
+        await self._users.create_profile(uow, event)

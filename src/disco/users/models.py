@@ -114,5 +114,15 @@ blocks = Table(
     Index("ix_users_blocks_blocked", "blocked_id"),
 )
 
+# Accounts deleted here, by a SHA-256 of the user id (never the id itself), so that a sign-up
+# announced late (auth's call retried, or its auth.user.registered delayed) cannot bring a
+# deleted profile back.
+erased_accounts = Table(
+    "users_erased_accounts",
+    metadata,
+    Column("user_hash", String(64), primary_key=True),
+    Column("erased_at", UtcDateTime(), nullable=False),
+)
+
 outbox = outbox_table(metadata, "users")
 inbox = inbox_table(metadata, "users")

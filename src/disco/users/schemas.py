@@ -1,4 +1,6 @@
-"""Request and response models of the users API (camelCase on the wire)."""
+"""Request and response models of profiles, preferences and accounts (camelCase on the wire).
+
+Emergency contacts, privacy zones, blocks and photos have theirs beside their code."""
 
 from __future__ import annotations
 
@@ -7,9 +9,8 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from disco.contracts.events.users import ContactDetails
 from disco.platform.api import ApiModel, RequestModel, not_nullable
 from disco.users.interests import (
     ACTIVITIES,
@@ -17,7 +18,7 @@ from disco.users.interests import (
     InvalidInterest,
     normalise_interests,
 )
-from disco.users.repository import BlockRow, ContactRow, PreferencesRow, ProfileRow, ZoneRow
+from disco.users.repository import PreferencesRow, ProfileRow
 
 Mode = Literal["social", "professional"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -31,7 +32,6 @@ MAX_TIME_WINDOWS = 21
 MAX_BIO_LENGTH = 500
 MIN_AGE, MAX_AGE = 18, 120
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()./\-]{5,24}$")
 
 
 # --- profile ------------------------------------------------------------------------------------
@@ -170,6 +170,16 @@ class Profile(ApiModel):
         )
 
 
+class NewProfile(RequestModel):
+    """A new account as auth announces it (``UserRegistered``), sent by auth as soon as the
+    sign-up commits, so that the user's first request already finds their profile."""
+
+    email: str = Field(min_length=3, max_length=320)
+    first_name: str = Name
+    last_name: str = Field(max_length=100)  # a sign-in provider may share none
+    registered_at: datetime
+
+
 class PublicProfile(ApiModel):
     """Another user as the caller may see them: only what that user chose to show."""
 
@@ -278,153 +288,13 @@ class Preferences(ApiModel):
         )
 
 
-# --- emergency contacts -------------------------------------------------------------------------
-def _phone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not _PHONE.match(value):
-        raise ValueError("A phone number has digits, spaces and an optional leading +.")
-    return ("+" if value.startswith("+") else "") + re.sub(r"\D", "", value)
-
-
-class ContactIn(RequestModel):
-    """The confirmation link is mailed, so an email address is required."""
-
-    name: str = Name
-    email: EmailStr = Field(max_length=320)
-    phone: str | None = Field(None, max_length=25)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return _phone(value)
-
-
-class ContactPatch(RequestModel):
-    """Fields left out stay as they are; a null phone removes it, a null name or email is
-    refused."""
-
-    name: str | None = OptionalName
-    email: EmailStr | None = Field(None, max_length=320, json_schema_extra=not_nullable)
-    phone: str | None = Field(None, max_length=25)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return _phone(value)
-
-    @field_validator("name", "email")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
-
-
-class Contact(ApiModel):
-    id: str
-    name: str
-    email: str
-    phone: str | None
-    status: Literal["pending", "confirmed"]
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: ContactRow, details: ContactDetails) -> Contact:
-        return cls(
-            id=row.id,
-            name=details.name,
-            email=details.email,
-            phone=details.phone,
-            status="confirmed" if row.confirmed_at else "pending",
-            created_at=row.created_at,
-        )
-
-
-class Contacts(ApiModel):
-    contacts: list[Contact]
-
-
-class ContactConfirmation(ApiModel):
-    status: str = "confirmed"
-    message: str
-
-
-# --- privacy zones ------------------------------------------------------------------------------
-class ZoneIn(RequestModel):
-    name: str = Field(min_length=1, max_length=60)
-    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    radius_meters: int = Field(ge=100, le=1000)
-    expires_at: datetime | None = None
-
-    @field_validator("expires_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("Give a time zone (e.g. 2030-01-01T18:00:00Z).")
-        return value
-
-
-class Zone(ApiModel):
-    id: str
-    name: str
-    latitude: float
-    longitude: float
-    radius_meters: int
-    expires_at: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: ZoneRow, place: dict[str, Any]) -> Zone:
-        return cls(
-            id=row.id,
-            name=place["name"],
-            latitude=place["latitude"],
-            longitude=place["longitude"],
-            radius_meters=row.radius_meters,
-            expires_at=row.expires_at,
-            created_at=row.created_at,
-        )
-
-
-class Zones(ApiModel):
-    zones: list[Zone]
-
-
-# --- blocks -------------------------------------------------------------------------------------
-class BlockIn(RequestModel):
-    user_id: str = Field(min_length=1, max_length=36)
-    until: datetime | None = None
-
-    @field_validator("until")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("Give a time zone (e.g. 2030-01-01T18:00:00Z).")
-        return value
-
-
-class Block(ApiModel):
-    user_id: str
-    until: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: BlockRow) -> Block:
-        return cls(user_id=row.blocked_id, until=row.until, created_at=row.created_at)
-
-
-class Blocks(ApiModel):
-    blocks: list[Block]
-
-
-# --- photo and account --------------------------------------------------------------------------
-class Photo(ApiModel):
-    photo_url: str
-
-
+# --- account ------------------------------------------------------------------------------------
 class Export(ApiModel):
     user_id: str
     exported_at: datetime
     services: dict[str, Any]
+
+
+def exported(model: ApiModel) -> dict[str, Any]:
+    """A model as the data export holds it: JSON values, camelCase names, as the API shows it."""
+    return model.model_dump(mode="json", by_alias=True)

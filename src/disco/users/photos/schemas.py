@@ -1,0 +1,9 @@
+"""Response models of photos (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from disco.platform.api import ApiModel
+
+
+class Photo(ApiModel):
+    photo_url: str

@@ -1,0 +1,1 @@
+"""Privacy zones (discovery off inside them) and blocks (absolute, both ways)."""
