@@ -1,13 +1,12 @@
-"""Thin endpoints: resolve dependencies, open the unit of work, call one service method."""
+"""Thin endpoints: resolve dependencies (the unit of work among them), call one service method."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 
-from disco.platform.api import CurrentPrincipal
-from disco.platform.db import Database
+from disco.platform.api import CurrentPrincipal, Uow, from_state
 from disco.safety.schemas import (
     ID_PATTERN,
     ActionIn,
@@ -39,17 +38,7 @@ from disco.safety.service import SafetyService
 
 router = APIRouter(prefix="/v1/safety", tags=["safety"])
 
-
-def _service(request: Request) -> SafetyService:
-    return request.app.state.service
-
-
-def _db(request: Request) -> Database:
-    return request.app.state.db
-
-
-Service = Annotated[SafetyService, Depends(_service)]
-Db = Annotated[Database, Depends(_db)]
+Service = Annotated[SafetyService, Depends(from_state("service"))]
 # Path ids: anything else cannot name a row (and a NUL would upset PostgreSQL).
 ResourceId = Annotated[str, Path(pattern=ID_PATTERN)]
 CREATED = status.HTTP_201_CREATED
@@ -58,15 +47,13 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 # --- PIN ------------------------------------------------------------------------------------------
 @router.put("/pin", status_code=NO_CONTENT)
-async def set_pin(body: PinIn, principal: CurrentPrincipal, safety: Service, db: Db) -> None:
-    async with db.unit_of_work("safety.set_pin") as uow:
-        await safety.set_pin(uow, principal.user_id, body)
+async def set_pin(body: PinIn, principal: CurrentPrincipal, safety: Service, uow: Uow) -> None:
+    await safety.set_pin(uow, principal.user_id, body)
 
 
 @router.get("/contacts")
-async def contacts(principal: CurrentPrincipal, safety: Service, db: Db) -> SafetyContacts:
-    async with db.unit_of_work("safety.contacts") as uow:
-        return await safety.contacts(uow, principal.user_id)
+async def contacts(principal: CurrentPrincipal, safety: Service, uow: Uow) -> SafetyContacts:
+    return await safety.contacts(uow, principal.user_id)
 
 
 DeviceId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -74,53 +61,49 @@ DeviceId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-
 
 @router.put("/devices/{device_id}", status_code=NO_CONTENT)
 async def put_device(
-    device_id: DeviceId, body: DeviceIn, principal: CurrentPrincipal, safety: Service, db: Db
+    device_id: DeviceId, body: DeviceIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> None:
     """A phone's push token (the app picks a stable id per installation)."""
-    async with db.unit_of_work("safety.put_device") as uow:
-        await safety.put_device(uow, principal.user_id, device_id, body.push_token)
+    await safety.put_device(uow, principal.user_id, device_id, body.push_token)
 
 
 @router.delete("/devices/{device_id}", status_code=NO_CONTENT)
 async def remove_device(
-    device_id: DeviceId, principal: CurrentPrincipal, safety: Service, db: Db
+    device_id: DeviceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> None:
-    async with db.unit_of_work("safety.remove_device") as uow:
-        await safety.remove_device(uow, principal.user_id, device_id)
+    await safety.remove_device(uow, principal.user_id, device_id)
 
 
 # --- alerts ---------------------------------------------------------------------------------------
 @router.post("/alerts", status_code=CREATED)
-async def raise_alert(body: AlertIn, principal: CurrentPrincipal, safety: Service, db: Db) -> Alert:
-    async with db.unit_of_work("safety.raise_alert") as uow:
-        return await safety.raise_alert(uow, principal.user_id, body)
+async def raise_alert(
+    body: AlertIn, principal: CurrentPrincipal, safety: Service, uow: Uow
+) -> Alert:
+    return await safety.raise_alert(uow, principal.user_id, body)
 
 
 @router.get("/alerts")
 async def alerts(
     principal: CurrentPrincipal,
     safety: Service,
-    db: Db,
+    uow: Uow,
     scope: Annotated[Literal["mine", "moderation"], Query()] = "mine",
 ) -> Alerts:
-    async with db.unit_of_work("safety.alerts") as uow:
-        return Alerts(alerts=await safety.alerts(uow, principal, scope == "moderation"))
+    return Alerts(alerts=await safety.alerts(uow, principal, scope == "moderation"))
 
 
 @router.get("/alerts/{alert_id}")
 async def alert(
-    alert_id: ResourceId, principal: CurrentPrincipal, safety: Service, db: Db
+    alert_id: ResourceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Alert:
-    async with db.unit_of_work("safety.alert") as uow:
-        return await safety.alert(uow, principal, alert_id)
+    return await safety.alert(uow, principal, alert_id)
 
 
 @router.post("/alerts/{alert_id}/location")
 async def add_location(
-    alert_id: ResourceId, body: LocationIn, principal: CurrentPrincipal, safety: Service, db: Db
+    alert_id: ResourceId, body: LocationIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Alert:
-    async with db.unit_of_work("safety.alert_location") as uow:
-        return await safety.add_location(uow, principal.user_id, alert_id, body)
+    return await safety.add_location(uow, principal.user_id, alert_id, body)
 
 
 @router.post("/alerts/{alert_id}/resolve")
@@ -128,54 +111,48 @@ async def resolve(
     alert_id: ResourceId,
     principal: CurrentPrincipal,
     safety: Service,
-    db: Db,
+    uow: Uow,
     body: Annotated[ResolveIn | None, Body()] = None,
 ) -> Alert:
     """The owner resolves with their PIN (the duress PIN works as for cancel); a moderator
     needs none."""
     pin = body.pin if body else None
-    async with db.unit_of_work("safety.resolve_alert") as uow:
-        return await safety.end_alert(uow, principal, alert_id, "RESOLVED", pin)
+    return await safety.end_alert(uow, principal, alert_id, "RESOLVED", pin)
 
 
 @router.post("/alerts/{alert_id}/cancel")
 async def cancel(
-    alert_id: ResourceId, body: CancelIn, principal: CurrentPrincipal, safety: Service, db: Db
+    alert_id: ResourceId, body: CancelIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Alert:
-    async with db.unit_of_work("safety.cancel_alert") as uow:
-        return await safety.end_alert(uow, principal, alert_id, "CANCELLED", body.pin)
+    return await safety.end_alert(uow, principal, alert_id, "CANCELLED", body.pin)
 
 
 @router.get("/live/{token}")
 async def live(
-    token: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], safety: Service, db: Db
+    token: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")], safety: Service, uow: Uow
 ) -> LiveView:
     """No account needed: the long random token in the link is the permission."""
-    async with db.unit_of_work("safety.live") as uow:
-        return await safety.live_view(uow, token)
+    return await safety.live_view(uow, token)
 
 
 # --- check-ins ------------------------------------------------------------------------------------
 @router.post("/checkins", status_code=CREATED)
 async def schedule_checkin(
-    body: CheckinIn, principal: CurrentPrincipal, safety: Service, db: Db
+    body: CheckinIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Checkin:
-    async with db.unit_of_work("safety.schedule_checkin") as uow:
-        return await safety.schedule_checkin(uow, principal.user_id, body)
+    return await safety.schedule_checkin(uow, principal.user_id, body)
 
 
 @router.get("/checkins")
-async def checkins(principal: CurrentPrincipal, safety: Service, db: Db) -> Checkins:
-    async with db.unit_of_work("safety.checkins") as uow:
-        return Checkins(checkins=await safety.checkins(uow, principal.user_id))
+async def checkins(principal: CurrentPrincipal, safety: Service, uow: Uow) -> Checkins:
+    return Checkins(checkins=await safety.checkins(uow, principal.user_id))
 
 
 @router.post("/checkins/{checkin_id}/confirm")
 async def confirm_checkin(
-    checkin_id: ResourceId, principal: CurrentPrincipal, safety: Service, db: Db
+    checkin_id: ResourceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Checkin:
-    async with db.unit_of_work("safety.confirm_checkin") as uow:
-        return await safety.confirm_checkin(uow, principal.user_id, checkin_id)
+    return await safety.confirm_checkin(uow, principal.user_id, checkin_id)
 
 
 @router.post("/checkins/{checkin_id}/heartbeat")
@@ -183,89 +160,79 @@ async def heartbeat(
     checkin_id: ResourceId,
     principal: CurrentPrincipal,
     safety: Service,
-    db: Db,
+    uow: Uow,
     body: Annotated[HeartbeatIn | None, Body()] = None,
 ) -> Checkin:
     location = body.location if body else None
-    async with db.unit_of_work("safety.checkin_heartbeat") as uow:
-        return await safety.heartbeat(uow, principal.user_id, checkin_id, location)
+    return await safety.heartbeat(uow, principal.user_id, checkin_id, location)
 
 
 @router.post("/checkins/{checkin_id}/cancel")
 async def cancel_checkin(
-    checkin_id: ResourceId, principal: CurrentPrincipal, safety: Service, db: Db
+    checkin_id: ResourceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Checkin:
-    async with db.unit_of_work("safety.cancel_checkin") as uow:
-        return await safety.cancel_checkin(uow, principal.user_id, checkin_id)
+    return await safety.cancel_checkin(uow, principal.user_id, checkin_id)
 
 
 # --- reports and moderation -----------------------------------------------------------------------
 @router.post("/reports", status_code=CREATED)
 async def file_report(
-    body: ReportIn, principal: CurrentPrincipal, safety: Service, db: Db
+    body: ReportIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Report:
-    async with db.unit_of_work("safety.file_report") as uow:
-        return await safety.file_report(uow, principal.user_id, body)
+    return await safety.file_report(uow, principal.user_id, body)
 
 
 @router.get("/reports")
-async def my_reports(principal: CurrentPrincipal, safety: Service, db: Db) -> Reports:
-    async with db.unit_of_work("safety.my_reports") as uow:
-        return Reports(reports=await safety.my_reports(uow, principal.user_id))
+async def my_reports(principal: CurrentPrincipal, safety: Service, uow: Uow) -> Reports:
+    return Reports(reports=await safety.my_reports(uow, principal.user_id))
 
 
 @router.get("/reports/{report_id}")
 async def my_report(
-    report_id: ResourceId, principal: CurrentPrincipal, safety: Service, db: Db
+    report_id: ResourceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> Report:
-    async with db.unit_of_work("safety.my_report") as uow:
-        return await safety.my_report(uow, principal.user_id, report_id)
+    return await safety.my_report(uow, principal.user_id, report_id)
 
 
 @router.get("/moderation/reports")
 async def report_queue(
     principal: CurrentPrincipal,
     safety: Service,
-    db: Db,
+    uow: Uow,
     status: Annotated[Literal["OPEN", "ACTIONED"] | None, Query()] = "OPEN",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ModerationReports:
-    async with db.unit_of_work("safety.report_queue") as uow:
-        return ModerationReports(reports=await safety.report_queue(uow, principal, status, limit))
+    return ModerationReports(reports=await safety.report_queue(uow, principal, status, limit))
 
 
 @router.post("/moderation/reports/{report_id}/actions")
 async def act(
-    report_id: ResourceId, body: ActionIn, principal: CurrentPrincipal, safety: Service, db: Db
+    report_id: ResourceId, body: ActionIn, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> ModerationReport:
-    async with db.unit_of_work("safety.moderation_action") as uow:
-        return await safety.act(uow, principal, report_id, body)
+    return await safety.act(uow, principal, report_id, body)
 
 
 @router.get("/moderation/users/{user_id}/trust")
 async def trust(
-    user_id: ResourceId, principal: CurrentPrincipal, safety: Service, db: Db
+    user_id: ResourceId, principal: CurrentPrincipal, safety: Service, uow: Uow
 ) -> TrustScore:
-    async with db.unit_of_work("safety.trust") as uow:
-        return await safety.trust(uow, principal, user_id)
+    return await safety.trust(uow, principal, user_id)
 
 
 # --- ratings and meeting spots --------------------------------------------------------------------
 @router.post("/ratings", status_code=CREATED)
-async def rate(body: RatingIn, principal: CurrentPrincipal, safety: Service, db: Db) -> Rating:
-    async with db.unit_of_work("safety.rate") as uow:
-        return await safety.rate(uow, principal.user_id, body)
+async def rate(body: RatingIn, principal: CurrentPrincipal, safety: Service, uow: Uow) -> Rating:
+    return await safety.rate(uow, principal.user_id, body)
 
 
 @router.get("/meeting-spots")
 async def meeting_spots(
     principal: CurrentPrincipal,
     safety: Service,
-    db: Db,
+    uow: Uow,
     match_id: Annotated[str, Query(alias="matchId", pattern=ID_PATTERN)],
     latitude: Annotated[float, Query(ge=-90, le=90)],
     longitude: Annotated[float, Query(ge=-180, le=180)],
 ) -> MeetingSpots:
     """The caller's own position, which only its ~500 m cell is kept of (see the service)."""
-    async with db.unit_of_work("safety.meeting_spots") as uow:
-        return await safety.meeting_spots(uow, principal.user_id, match_id, latitude, longitude)
+    return await safety.meeting_spots(uow, principal.user_id, match_id, latitude, longitude)
