@@ -8,11 +8,25 @@ from fastapi import FastAPI
 
 from disco.platform.context import ServiceContext
 from disco.platform.host import ServiceHost
-from disco.safety import api, models
-from disco.safety.handlers import SafetyHandlers
+from disco.safety import models
+from disco.safety.alerts import api as alerts_api
+from disco.safety.alerts.pins import Pins
+from disco.safety.alerts.service import AlertsService
+from disco.safety.checkins import api as checkins_api
+from disco.safety.checkins.scheduler import CheckinScheduler
+from disco.safety.checkins.service import CheckinsService
+from disco.safety.handlers import Erases, SafetyHandlers
+from disco.safety.moderation import api as moderation_api
+from disco.safety.moderation.service import ModerationService
 from disco.safety.notify import NotificationDispatch
 from disco.safety.notify import api as notify_api
-from disco.safety.service import CheckinScheduler, SafetyService
+from disco.safety.people import api as people_api
+from disco.safety.people.service import PeopleService
+from disco.safety.people.tell import Teller
+from disco.safety.ratings import api as ratings_api
+from disco.safety.ratings.service import RatingsService
+from disco.safety.spots import api as spots_api
+from disco.safety.spots.service import SpotsService
 
 __all__ = ["MIGRATIONS", "NAME", "create_app", "metadata"]
 
@@ -24,9 +38,32 @@ metadata = models.metadata
 def create_app(ctx: ServiceContext) -> FastAPI:
     host = ServiceHost(ctx, NAME, outbox=models.outbox, inbox=models.inbox)
     notifications = NotificationDispatch(ctx, host.db)
-    service = SafetyService(ctx, notifications.queue)
-    host.consume(SafetyHandlers(service).table())
+    teller = Teller(ctx.cipher, notifications.queue)
+    people, pins = PeopleService(ctx), Pins(ctx)
+    alerts = AlertsService(ctx, teller, pins)
+    checkins = CheckinsService(ctx, teller)
+    ratings = RatingsService(ctx)
+    moderation = ModerationService(ctx, ratings)
+    erasers: list[Erases] = [people, alerts, checkins, moderation, ratings, notifications.queue]
+    host.consume(SafetyHandlers(people, teller, erasers).table())
     host.worker(notifications)  # after the outbox relay; stopped before it
-    host.worker(CheckinScheduler(host.db, service))
-    host.provide(notifications=notifications, service=service)
-    return host.app(api.router, notify_api.router)
+    host.worker(CheckinScheduler(host.db, ctx, teller, alerts))
+    host.provide(
+        notifications=notifications,
+        people=people,
+        pins=pins,
+        alerts=alerts,
+        checkins=checkins,
+        moderation=moderation,
+        ratings=ratings,
+        spots=SpotsService(ctx),
+    )
+    return host.app(
+        people_api.router,
+        alerts_api.router,
+        checkins_api.router,
+        moderation_api.router,
+        ratings_api.router,
+        spots_api.router,
+        notify_api.router,
+    )
