@@ -33,13 +33,23 @@ from tests.support.providers import Provider
 pytestmark = pytest.mark.real
 
 
-@pytest.fixture
-def provider() -> Iterator[Provider]:
-    """An SMS provider of the test's own (its failure switches and records are per test)."""
+def _provider() -> Iterator[Provider]:
     server = Provider()
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """An SMS provider of the test's own (its failure switches and records are per test)."""
+    yield from _provider()
+
+
+@pytest.fixture
+def second_provider() -> Iterator[Provider]:
+    """Another, for a second safety process to send through: each one's share shows."""
+    yield from _provider()
 
 
 def dispatch_of(running: Running) -> NotificationDispatch:
@@ -98,50 +108,48 @@ async def all_sent_on_first_attempt(settings: Settings, count: int) -> None:
 
 
 async def test_two_safety_processes_send_every_notification_exactly_once(
-    tmp_path: Path, mailbox: Mailbox, provider: Provider
+    tmp_path: Path, mailbox: Mailbox, provider: Provider, second_provider: Provider
 ) -> None:
-    # Each process sends its SMS through a provider of its own, so each one's share shows.
-    other = Provider()
-    other.start()
-    try:
-        provider.delay_seconds = other.delay_seconds = 0.01  # so both workers are busy at once
-        run = uuid.uuid4().hex[:8]
-        numbers = [f"+1555{n:07d}" for n in range(150)]
-        addresses = [f"c{n}-{run}@example.com" for n in range(150)]
-        async with backend_settings(
-            "real",
-            tmp_path,
-            smtp_url=mailbox.url,
-            sms_url=provider.url,
-            sms_key=provider.key,
-            notify_poll_seconds=0.05,
-        ) as settings:
-            async with (
-                serve(settings, services=["safety"]) as first,
-                serve(settings.model_copy(update={"sms_url": other.url}), ["safety"]) as second,
-            ):
-                # Each process queues half of every channel; both drain the one table.
-                notifications = [sms(n, run) for n in numbers] + [email(a, run) for a in addresses]
-                await enqueue_all(first, notifications[0::2])
-                await enqueue_all(second, notifications[1::2])
+    providers = (provider, second_provider)
+    for each in providers:
+        each.delay_seconds = 0.01  # so both workers are busy at once
+    run = uuid.uuid4().hex[:8]
+    numbers = [f"+1555{n:07d}" for n in range(150)]
+    addresses = [f"c{n}-{run}@example.com" for n in range(150)]
+    async with backend_settings(
+        "real",
+        tmp_path,
+        smtp_url=mailbox.url,
+        sms_url=provider.url,
+        sms_key=provider.key,
+        notify_poll_seconds=0.05,
+    ) as settings:
+        # Each process sends its SMS through a provider of its own.
+        second_settings = settings.model_copy(update={"sms_url": second_provider.url})
+        async with (
+            serve(settings, services=["safety"]) as first,
+            serve(second_settings, services=["safety"]) as second,
+        ):
+            # Each process queues half of every channel; both drain the one table.
+            notifications = [sms(n, run) for n in numbers] + [email(a, run) for a in addresses]
+            await enqueue_all(first, notifications[0::2])
+            await enqueue_all(second, notifications[1::2])
 
-                await eventually(
-                    lambda: len(provider.accepted()) + len(other.accepted()) >= len(numbers),
-                    timeout=60,
-                    what="every SMS",
-                )
-                for address in addresses:
-                    await mailbox.wait_for(address, timeout=60)
-                # Every row claimed once, whichever process claimed it.
-                await all_sent_on_first_attempt(settings, 300)
-        shares = [len(provider.accepted()), len(other.accepted())]
+            await eventually(
+                lambda: sum(len(p.accepted()) for p in providers) >= len(numbers),
+                timeout=60,
+                what="every SMS",
+            )
+            for address in addresses:
+                await mailbox.wait_for(address, timeout=60)
+            # Every row claimed once, whichever process claimed it.
+            await all_sent_on_first_attempt(settings, 300)
+        shares = [len(p.accepted()) for p in providers]
         assert all(share > 0 for share in shares), shares
-        assert provider.accepted_twice() == [] and other.accepted_twice() == []
-        sent = [r.body["to"] for r in provider.accepted() + other.accepted()]
+        assert all(p.accepted_twice() == [] for p in providers), [p.refused() for p in providers]
+        sent = [r.body["to"] for p in providers for r in p.accepted()]
         assert sorted(sent) == sorted(numbers)
         assert all(len(mailbox.to(a)) == 1 for a in addresses)
-    finally:
-        other.stop()
 
 
 async def test_a_process_stopped_mid_queue_leaves_the_rest_to_the_next(
