@@ -15,28 +15,13 @@ import pytest
 from disco.client import DiscoClient
 from disco.client.sdk import Socket
 from disco.match.engine.geo import BUCKETS
-from disco.match.models import encounters
 from disco.platform.bus import Envelope
 from disco.runtime import System
 from tests.support.backends import Running, backend_settings
+from tests.support.encounters import record_encounter
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
 from tests.support.users import discoverable, fresh_spot, north_of, person, rows_naming
-
-
-async def record_encounter(
-    system: System, a: DiscoClient, b: DiscoClient, ago_s: float = 0
-) -> None:
-    """Test helper: writes the ``match_encounters`` row discovery writes when it tells a pair
-    about each other, ``ago_s`` seconds ago, without moving anyone around."""
-    low, high = sorted((uid(a), uid(b)))
-    met_at = datetime.now(UTC) - timedelta(seconds=ago_s)
-    async with system.apps["match"].state.db.unit_of_work("test.record_encounter") as uow:
-        e = encounters.c
-        await uow.session.execute(encounters.delete().where(e.user_low == low, e.user_high == high))
-        await uow.session.execute(
-            encounters.insert().values(user_low=low, user_high=high, met_at=met_at)
-        )
 
 
 def uid(client: DiscoClient) -> str:

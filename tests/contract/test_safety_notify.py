@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from disco.client import DiscoClient
 from disco.platform.clock import FrozenClock
@@ -114,6 +115,12 @@ def note(
     )
 
 
+def claims(channel: str) -> float:
+    """Sends this process's dispatchers have claimed on ``channel``: their Prometheus counter."""
+    value = REGISTRY.get_sample_value("disco_notifications_claimed_total", {"channel": channel})
+    return value or 0.0
+
+
 def phone() -> str:
     return f"+1555{next(_numbers):07d}"
 
@@ -185,6 +192,7 @@ async def test_sms_and_push_reach_their_providers_with_key_and_idempotency_key(e
     alert_id = str(uuid.uuid4())
     number, token = phone(), f"push-token-{uuid.uuid4().hex}"
     sms, push = note("sms", number, alert_id=alert_id), note("push", token, alert_id=alert_id)
+    claimed_before = {"sms": claims("sms"), "push": claims("push")}
     assert await env.enqueue(sms, push) == [True, True]
 
     async def both() -> bool:
@@ -203,6 +211,9 @@ async def test_sms_and_push_reach_their_providers_with_key_and_idempotency_key(e
     # The row id is the idempotency key: a provider can drop a repeat of what it took.
     assert sms_request.idempotency_key == ids["sms"]
     assert push_request.idempotency_key == ids["push"]
+    # Counted for the operators (other tests' dispatchers may add to it, never take away).
+    for channel, before in claimed_before.items():
+        assert claims(channel) >= before + 1, channel
 
 
 async def test_in_app_notification_reaches_the_users_socket(env: Env) -> None:
@@ -387,8 +398,8 @@ async def test_a_claim_left_by_a_dead_worker_is_sent_after_its_lease(env: Env) -
     async with env.dispatch.db.unit_of_work("test.dead_worker") as uow:
         assert await env.dispatch.queue.enqueue(uow, n)
         now = env.clock.now()
-        claimed = await NotificationsRepository().claim(
-            uow, now, now + timedelta(seconds=LEASE_SECONDS), 100, lock=False
+        claimed = await NotificationsRepository(uow).claim(
+            now, now + timedelta(seconds=LEASE_SECONDS), 100
         )
         assert [row.alert_id for row in claimed] == [n.alert_id]
     await asyncio.sleep(0.3)

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from disco.config import Settings
-from disco.safety.repository import SafetyRepository
-from disco.safety.venues import VenueFileError, parse_venues
+from disco.safety.spots.repository import SpotsRepository
+from disco.safety.spots.venues import VenueFileError, parse_venues
 from tests.support.backends import Running
 from tests.support.poll import eventually
 from tests.support.safety import matched
@@ -133,7 +133,7 @@ async def test_the_import_waits_for_the_running_systems_writes(
     (row,) = parse_venues(file.read_text())
     now = datetime.now(UTC)
     async with disco.system.apps["safety"].state.db.unit_of_work("test.busy_writer") as uow:
-        await SafetyRepository(uow).upsert_venues([{**row, "name": "Held"}], now)
+        await SpotsRepository(uow).upsert_venues([{**row, "name": "Held"}], now)
         importing = asyncio.create_task(venues_import(disco.system.settings, file))
         await asyncio.sleep(2)
         assert not importing.done(), (await importing).stderr  # waiting, not refused

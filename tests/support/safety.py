@@ -10,6 +10,7 @@ import httpx
 from disco.client import DiscoClient
 from disco.runtime import System
 from tests.conftest import unique_email
+from tests.support.encounters import record_encounter
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
 from tests.support.users import make_moderator, person
@@ -71,8 +72,6 @@ async def moderator(system: System, url: str) -> DiscoClient:
 async def matched(system: System, a: DiscoClient, b: DiscoClient) -> str:
     """The two meet and both express interest, through the match service; the match id once
     safety has heard of it."""
-    from tests.contract.test_match_connections import record_encounter
-
     await record_encounter(system, a, b)
     await a.post("/v1/connections", {"userId": uid(b)})
     answer = await b.post("/v1/connections", {"userId": uid(a)})

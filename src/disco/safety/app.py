@@ -1,22 +1,32 @@
-"""create_app(ctx): the safety service as an ASGI app, with its start-up and shut-down."""
+"""create_app(ctx): the safety service as an ASGI app, wired by the service host."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from disco.platform.api import create_service_app
-from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.context import ServiceContext
-from disco.platform.db import Database
-from disco.safety import api, models
-from disco.safety.handlers import consumer
+from disco.platform.host import ServiceHost
+from disco.safety import models
+from disco.safety.alerts import api as alerts_api
+from disco.safety.alerts.pins import Pins
+from disco.safety.alerts.service import AlertsService
+from disco.safety.checkins import api as checkins_api
+from disco.safety.checkins.scheduler import CheckinScheduler
+from disco.safety.checkins.service import CheckinsService
+from disco.safety.handlers import Erases, SafetyHandlers
+from disco.safety.moderation import api as moderation_api
+from disco.safety.moderation.service import ModerationService
 from disco.safety.notify import NotificationDispatch
 from disco.safety.notify import api as notify_api
-from disco.safety.service import CheckinScheduler, SafetyService
+from disco.safety.people import api as people_api
+from disco.safety.people.service import PeopleService
+from disco.safety.people.tell import Teller
+from disco.safety.ratings import api as ratings_api
+from disco.safety.ratings.service import RatingsService
+from disco.safety.spots import api as spots_api
+from disco.safety.spots.service import SpotsService
 
 __all__ = ["MIGRATIONS", "NAME", "create_app", "metadata"]
 
@@ -26,40 +36,34 @@ metadata = models.metadata
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
-    settings = ctx.settings
-    db = Database(settings.database_url_for(NAME), service=NAME, outbox=models.outbox)
-    relay = OutboxRelay(db, ctx.bus)
-    notifications = NotificationDispatch(ctx, db)
-    service = SafetyService(ctx, notifications.queue)
-    scheduler = CheckinScheduler(db, service)
-    ctx.bus.subscribe(NAME, *consumer(db, service))
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if settings.outbox_relay:
-            relay.start()
-        notifications.start()
-        scheduler.start()
-        try:
-            yield
-        finally:
-            await scheduler.stop()
-            await notifications.stop()
-            await relay.stop()
-            await db.dispose()
-
-    app = create_service_app(
-        NAME,
-        credentials=ctx.credentials,
-        max_body_bytes=settings.max_body_bytes,
-        body_limits=settings.body_limits,
-        lifespan=lifespan,
+    host = ServiceHost(ctx, NAME, outbox=models.outbox, inbox=models.inbox)
+    notifications = NotificationDispatch(ctx, host.db)
+    teller = Teller(ctx.cipher, notifications.queue)
+    people, pins = PeopleService(ctx), Pins(ctx)
+    alerts = AlertsService(ctx, teller, pins)
+    checkins = CheckinsService(ctx, teller)
+    ratings = RatingsService(ctx)
+    moderation = ModerationService(ctx, ratings)
+    erasers: list[Erases] = [people, alerts, checkins, moderation, ratings, notifications.queue]
+    host.consume(SafetyHandlers(people, teller, erasers).table())
+    host.worker(notifications)  # after the outbox relay; stopped before it
+    host.worker(CheckinScheduler(host.db, ctx, teller, alerts))
+    host.provide(
+        notifications=notifications,
+        people=people,
+        pins=pins,
+        alerts=alerts,
+        checkins=checkins,
+        moderation=moderation,
+        ratings=ratings,
+        spots=SpotsService(ctx),
     )
-    app.state.db = db
-    app.state.notifications = notifications
-    app.state.service = service
-    app.state.token_verifier = ctx.tokens
-    app.state.readiness["database"] = db.ping
-    app.include_router(api.router)
-    app.include_router(notify_api.router)
-    return app
+    return host.app(
+        people_api.router,
+        alerts_api.router,
+        checkins_api.router,
+        moderation_api.router,
+        ratings_api.router,
+        spots_api.router,
+        notify_api.router,
+    )

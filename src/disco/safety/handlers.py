@@ -1,13 +1,17 @@
-"""Bus consumers of the safety service, idempotent through its inbox.
+"""What the safety service does with the events it consumes: ``on_<event>(uow, event)``, each
+routed once through the inbox by the service host.
 
 Safety keeps its own copies of what it must act on without asking anyone: each user's confirmed
-emergency contacts (still sealed), first name and matches. An alert then depends on nothing but
-the safety service being up.
+emergency contacts (still sealed), first name and matches (``people/``). An alert then depends
+on nothing but the safety service being up. Other services' ``*.notification.requested`` are
+queued like safety's own notifications. A deleted user's every safety row goes, notifications
+included: each part of the service erases its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from disco.contracts.events.match import MatchCreated, MatchEnded
 from disco.contracts.events.notifications import (
@@ -22,73 +26,56 @@ from disco.contracts.events.users import (
     ProfileUpdated,
     UserDeleted,
 )
-from disco.platform.bus import Envelope, Handler
-from disco.platform.bus.inbox import idempotent
-from disco.platform.db import Database, UnitOfWork
-from disco.safety import models
-from disco.safety.service import SafetyService
+from disco.platform.db import UnitOfWork
+from disco.safety.people.service import PeopleService
+from disco.safety.people.tell import Teller
 
-__all__ = ["consumer", "handlers"]
-
-Apply = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+__all__ = ["Erases", "SafetyHandlers"]
 
 
-def handlers(service: SafetyService) -> dict[str, Apply]:
-    """What to do with each event type the service consumes."""
+class Erases(Protocol):
+    """A part of the service that keeps rows naming users."""
 
-    async def contact_confirmed(uow: UnitOfWork, envelope: Envelope) -> None:
-        event = ContactConfirmed.model_validate(envelope.payload)
-        await service.put_contact(uow, event.user_id, event.contact_id, event.sealed_details)
-
-    async def contact_removed(uow: UnitOfWork, envelope: Envelope) -> None:
-        await service.remove_contact(
-            uow, ContactRemoved.model_validate(envelope.payload).contact_id
-        )
-
-    async def profile_updated(uow: UnitOfWork, envelope: Envelope) -> None:
-        event = ProfileUpdated.model_validate(envelope.payload)
-        await service.put_first_name(uow, event.user_id, event.first_name)
-
-    async def user_deleted(uow: UnitOfWork, envelope: Envelope) -> None:
-        await service.erase_user(uow, UserDeleted.model_validate(envelope.payload).user_id)
-
-    async def match_created(uow: UnitOfWork, envelope: Envelope) -> None:
-        event = MatchCreated.model_validate(envelope.payload)
-        await service.match_created(uow, event.match_id, event.user_ids)
-
-    async def match_ended(uow: UnitOfWork, envelope: Envelope) -> None:
-        await service.match_ended(uow, MatchEnded.model_validate(envelope.payload).match_id)
-
-    async def notification_requested(uow: UnitOfWork, envelope: Envelope) -> None:
-        request = NotificationRequest.model_validate(envelope.payload)
-        await service.deliver_request(uow, request)
-
-    return {
-        **{
-            kind.event_type: notification_requested
-            for kind in (
-                AuthNotificationRequested,
-                ChatNotificationRequested,
-                UsersNotificationRequested,
-            )
-        },
-        ContactConfirmed.event_type: contact_confirmed,
-        ContactRemoved.event_type: contact_removed,
-        ProfileUpdated.event_type: profile_updated,
-        UserDeleted.event_type: user_deleted,
-        MatchCreated.event_type: match_created,
-        MatchEnded.event_type: match_ended,
-    }
+    async def erase_user(self, uow: UnitOfWork, user_id: str) -> object: ...
 
 
-def consumer(db: Database, service: SafetyService) -> tuple[list[str], Handler]:
-    """The event types to subscribe to, and one consumer for them all: each event goes to its
-    handler, once per event id."""
-    table = handlers(service)
+class SafetyHandlers:
+    def __init__(self, people: PeopleService, teller: Teller, erasers: Sequence[Erases]) -> None:
+        self._people = people
+        self._tell = teller
+        self._erasers = erasers
 
-    async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
-        handler = table.get(envelope.type)
-        if handler is not None:
-            await handler(uow, envelope)
+    def table(self) -> dict[Any, Any]:
+        return {
+            ContactConfirmed: self.on_contact_confirmed,
+            ContactRemoved: self.on_contact_removed,
+            ProfileUpdated: self.on_profile_updated,
+            UserDeleted: self.on_user_deleted,
+            MatchCreated: self.on_match_created,
+            MatchEnded: self.on_match_ended,
+            AuthNotificationRequested: self.on_notification_requested,
+            ChatNotificationRequested: self.on_notification_requested,
+            UsersNotificationRequested: self.on_notification_requested,
+        }
 
-    return list(table), idempotent(db, models.inbox, "safety.consumer", apply)
+    async def on_contact_confirmed(self, uow: UnitOfWork, event: ContactConfirmed) -> None:
+        await self._people.put_contact(uow, event.user_id, event.contact_id, event.sealed_details)
+
+    async def on_contact_removed(self, uow: UnitOfWork, event: ContactRemoved) -> None:
+        await self._people.remove_contact(uow, event.contact_id)
+
+    async def on_profile_updated(self, uow: UnitOfWork, event: ProfileUpdated) -> None:
+        await self._people.put_first_name(uow, event.user_id, event.first_name)
+
+    async def on_user_deleted(self, uow: UnitOfWork, event: UserDeleted) -> None:
+        for part in self._erasers:
+            await part.erase_user(uow, event.user_id)
+
+    async def on_match_created(self, uow: UnitOfWork, event: MatchCreated) -> None:
+        await self._people.match_created(uow, event.match_id, event.user_ids)
+
+    async def on_match_ended(self, uow: UnitOfWork, event: MatchEnded) -> None:
+        await self._people.match_ended(uow, event.match_id)
+
+    async def on_notification_requested(self, uow: UnitOfWork, event: NotificationRequest) -> None:
+        await self._tell.deliver_request(uow, event)

@@ -93,7 +93,7 @@ alert_points = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
-# Durable schedule: the scheduler claims due rows by moving their status (see scheduler.py).
+# Durable schedule: the scheduler claims due rows by moving their status (checkins/scheduler.py).
 checkins = Table(
     "safety_checkins",
     metadata,

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
-from disco.platform.api import CurrentPrincipal
+from disco.platform.api import CurrentPrincipal, Uow, from_state
 from disco.platform.errors import NotFound
 from disco.platform.security import Principal
 from disco.safety.notify.schemas import NotificationList, NotificationView
 from disco.safety.notify.service import NotificationDispatch
 
 router = APIRouter(prefix="/v1/safety/notifications", tags=["safety"])
-
-
-def _dispatch(request: Request) -> NotificationDispatch:
-    dispatch: NotificationDispatch = request.app.state.notifications
-    return dispatch
 
 
 def _moderator(principal: CurrentPrincipal) -> Principal:
@@ -27,7 +22,7 @@ def _moderator(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
-Dispatch = Annotated[NotificationDispatch, Depends(_dispatch)]
+Dispatch = Annotated[NotificationDispatch, Depends(from_state("notifications"))]
 Moderator = Annotated[Principal, Depends(_moderator)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
@@ -39,31 +34,31 @@ AlertId = Annotated[str | None, Query(alias="alertId", min_length=1, max_length=
 async def notifications(
     _: Moderator,
     dispatch: Dispatch,
+    uow: Uow,
     user_id: UserId = None,
     alert_id: AlertId = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> NotificationList:
     """Notifications and their audit trails, newest first, by the user or alert they concern."""
-    async with dispatch.db.unit_of_work("notify.list") as uow:
-        return await dispatch.queue.find(
-            uow, user_id=user_id, alert_id=alert_id, dead_only=False, limit=limit, offset=offset
-        )
+    return await dispatch.queue.find(
+        uow, user_id=user_id, alert_id=alert_id, dead_only=False, limit=limit, offset=offset
+    )
 
 
 @router.get("/dead")
 async def dead_letters(
-    _: Moderator, dispatch: Dispatch, limit: Limit = 50, offset: Offset = 0
+    _: Moderator, dispatch: Dispatch, uow: Uow, limit: Limit = 50, offset: Offset = 0
 ) -> NotificationList:
     """Dead-lettered notifications not delivered since (emergency ones still retrying too)."""
-    async with dispatch.db.unit_of_work("notify.dead") as uow:
-        return await dispatch.queue.find(
-            uow, user_id=None, alert_id=None, dead_only=True, limit=limit, offset=offset
-        )
+    return await dispatch.queue.find(
+        uow, user_id=None, alert_id=None, dead_only=True, limit=limit, offset=offset
+    )
 
 
 @router.post("/{notification_id}/requeue")
-async def requeue(notification_id: str, _: Moderator, dispatch: Dispatch) -> NotificationView:
+async def requeue(
+    notification_id: str, _: Moderator, dispatch: Dispatch, uow: Uow
+) -> NotificationView:
     """Back in line with a fresh set of attempts (after the provider or address was fixed)."""
-    async with dispatch.db.unit_of_work("notify.requeue") as uow:
-        return await dispatch.queue.requeue(uow, notification_id)
+    return await dispatch.queue.requeue(uow, notification_id)

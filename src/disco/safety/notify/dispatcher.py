@@ -30,6 +30,8 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
+from prometheus_client import Counter
+
 from disco.config import Settings
 from disco.platform.clock import Clock
 from disco.platform.db import Database
@@ -38,12 +40,18 @@ from disco.safety.notify.channels import DeliveryFailed, Notifier
 from disco.safety.notify.message import Channel, Outgoing, Priority
 from disco.safety.notify.repository import NotificationRow, NotificationsRepository
 
-__all__ = ["Dispatcher"]
+__all__ = ["NOTIFICATIONS_CLAIMED", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
 _STOP_GRACE_SECONDS = 15.0
 _MIN_IDLE_SECONDS = 0.02
+
+NOTIFICATIONS_CLAIMED = Counter(
+    "disco_notifications_claimed_total",
+    "Notifications a dispatcher claimed for a send attempt (a retry is claimed again)",
+    ["channel"],
+)
 
 
 class Dispatcher:
@@ -56,14 +64,12 @@ class Dispatcher:
         cipher: FieldCipher,
         clock: Clock,
         random: Random,
-        repository: NotificationsRepository | None = None,
     ) -> None:
         self._db = db
         self._notifiers = notifiers
         self._cipher = cipher
         self._clock = clock
         self._random = random
-        self._repo = repository or NotificationsRepository()
         self._concurrency = settings.notify_concurrency
         self._max_attempts = settings.notify_max_attempts
         self._retry_base = settings.notify_retry_base_seconds
@@ -75,8 +81,6 @@ class Dispatcher:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
-        # This worker's share of the queue so far: with several processes, each has its own.
-        self.claimed = 0
 
     def wake(self) -> None:
         """Something was queued (or came due): look now rather than at the next poll."""
@@ -137,7 +141,7 @@ class Dispatcher:
 
     async def _seconds_to_next_due(self) -> float:
         async with self._db.unit_of_work("notify.next_due") as uow:
-            due = await self._repo.next_due(uow)
+            due = await NotificationsRepository(uow).next_due()
         if due is None:
             return self._poll
         # The clock may be a test's, standing still: never wait past one poll in real time.
@@ -148,18 +152,15 @@ class Dispatcher:
         """Claim up to ``limit`` due notifications and start sending each; returns how many."""
         now = self._clock.now()
         async with self._db.unit_of_work("notify.claim") as uow:
-            rows = await self._repo.claim(
-                uow, now, now + self._lease, limit, lock=not self._db.is_sqlite
-            )
+            repo = NotificationsRepository(uow)
+            rows = await repo.claim(now, now + self._lease, limit)
             for row in rows:
                 # A row still "sending" was claimed by a worker that died: we cannot know
                 # whether the provider took it.
                 note = "previous attempt's outcome unknown" if row.status == "sending" else None
-                await self._repo.record(
-                    uow, row.id, "attempt", now, row.attempts + 1, self._seal(note)
-                )
-        self.claimed += len(rows)
+                await repo.record(row.id, "attempt", now, row.attempts + 1, self._seal(note))
         for row in rows:
+            NOTIFICATIONS_CLAIMED.labels(row.channel).inc()
             send = asyncio.create_task(self._deliver_logged(row), name=f"notify-{row.id}")
             self._in_flight.add(send)
             send.add_done_callback(self._sent_one)
@@ -226,7 +227,9 @@ class Dispatcher:
             await asyncio.sleep(every)
             try:
                 async with self._db.unit_of_work("notify.renew_lease") as uow:
-                    await self._repo.renew_lease(uow, row.id, attempt, self._now() + self._lease)
+                    await NotificationsRepository(uow).renew_lease(
+                        row.id, attempt, self._now() + self._lease
+                    )
             except Exception:
                 # The next renewal may succeed; if none does, the send outlives its lease and
                 # may be repeated, which is the documented window.
@@ -285,10 +288,11 @@ class Dispatcher:
     ) -> None:
         now = self._now()
         async with self._db.unit_of_work("notify.settle") as uow:
-            if not await self._repo.settle(uow, row.id, attempt, **values):
+            repo = NotificationsRepository(uow)
+            if not await repo.settle(row.id, attempt, **values):
                 return  # erased meanwhile (account deletion): nothing left to audit
             for kind, detail in trail:
-                await self._repo.record(uow, row.id, kind, now, attempt, self._seal(detail))
+                await repo.record(row.id, kind, now, attempt, self._seal(detail))
 
     def _seal(self, text: str | None) -> str | None:
         return None if text is None else self._cipher.encrypt(text)

@@ -26,12 +26,10 @@ class NotificationQueue:
         cipher: FieldCipher,
         clock: Clock,
         wake: Callable[[], None],
-        repository: NotificationsRepository | None = None,
     ) -> None:
         self._cipher = cipher
         self._clock = clock
         self._wake = wake
-        self._repo = repository or NotificationsRepository()
 
     async def enqueue(self, uow: UnitOfWork, notification: Notification) -> bool:
         """Queue ``notification`` in the caller's unit of work; False if its dedupe key is
@@ -49,8 +47,8 @@ class NotificationQueue:
             "data": notification.data,
             "frame_type": notification.frame_type,
         }
-        inserted = await self._repo.insert(
-            uow,
+        repo = NotificationsRepository(uow)
+        inserted = await repo.add(
             {
                 "id": notification_id,
                 "dedupe_key": notification.dedupe_key,
@@ -69,13 +67,13 @@ class NotificationQueue:
         )
         if not inserted:
             return False
-        await self._repo.record(uow, notification_id, "queued", now, 0)
+        await repo.record(notification_id, "queued", now, 0)
         uow.after_commit(self._after_commit)
         return True
 
     async def erase_user(self, uow: UnitOfWork, user_id: str) -> int:
         """For ``users.user.deleted``: every notification naming the user, and its trail."""
-        return await self._repo.erase_user(uow, user_id)
+        return await NotificationsRepository(uow).erase_user(user_id)
 
     async def find(
         self,
@@ -88,10 +86,11 @@ class NotificationQueue:
         offset: int = 0,
     ) -> NotificationList:
         """For moderators: notifications newest first, with their audit trails."""
-        rows, total = await self._repo.find(
-            uow, user_id=user_id, alert_id=alert_id, dead_only=dead_only, limit=limit, offset=offset
+        repo = NotificationsRepository(uow)
+        rows, total = await repo.find(
+            user_id=user_id, alert_id=alert_id, dead_only=dead_only, limit=limit, offset=offset
         )
-        trails = await self._repo.trail(uow, [r.id for r in rows])
+        trails = await repo.trail([r.id for r in rows])
         return NotificationList(
             notifications=[notification_view(self._cipher, r, trails[r.id]) for r in rows],
             total=total,
@@ -100,18 +99,19 @@ class NotificationQueue:
 
     async def requeue(self, uow: UnitOfWork, notification_id: str) -> NotificationView:
         """For moderators: a dead letter back in line, with a fresh set of attempts."""
-        if await self._repo.get(uow, notification_id) is None:
+        repo = NotificationsRepository(uow)
+        if await repo.get(notification_id) is None:
             raise NotFound("No such notification.")
         now = self._clock.now()
-        if not await self._repo.requeue(uow, notification_id, now):
+        if not await repo.requeue(notification_id, now):
             raise Conflict(
                 "Only a dead-lettered notification that is not being sent can be requeued."
             )
-        await self._repo.record(uow, notification_id, "requeued", now, 0)
+        await repo.record(notification_id, "requeued", now, 0)
         uow.after_commit(self._after_commit)
-        row = await self._repo.get(uow, notification_id)
+        row = await repo.get(notification_id)
         assert row is not None  # updated in this very transaction
-        trail = await self._repo.trail(uow, [notification_id])
+        trail = await repo.trail([notification_id])
         return notification_view(self._cipher, row, trail[notification_id])
 
     async def _after_commit(self) -> None:

@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from disco.platform.db import UnitOfWork
+from disco.platform.repository import Repository
 from disco.safety.notify.models import notification_events as events
 from disco.safety.notify.models import notifications as queue
 
@@ -53,33 +52,24 @@ def _row(mapping: Any) -> NotificationRow:
     return NotificationRow(**{k: mapping[k] for k in NotificationRow.__slots__})
 
 
-class NotificationsRepository:
-    async def insert(self, uow: UnitOfWork, values: dict[str, Any]) -> bool:
+class NotificationsRepository(Repository):
+    async def add(self, values: dict[str, Any]) -> bool:
         """False (and nothing written) when the dedupe key is already queued.
 
         ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL that
         error would abort the caller's whole transaction, the alert with it.
         """
-        dialect = uow.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(queue)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[queue.c.dedupe_key])
-            .returning(queue.c.id)
-        )
-        return (await uow.session.execute(statement)).first() is not None
+        return await self.insert_new(queue, values)
 
     async def record(
         self,
-        uow: UnitOfWork,
         notification_id: str,
         kind: str,
         at: datetime,
         attempt: int,
         detail_sealed: str | None = None,
     ) -> None:
-        await uow.session.execute(
+        await self._s.execute(
             events.insert().values(
                 notification_id=notification_id,
                 kind=kind,
@@ -90,7 +80,7 @@ class NotificationsRepository:
         )
 
     async def claim(
-        self, uow: UnitOfWork, now: datetime, lease_until: datetime, limit: int, *, lock: bool
+        self, now: datetime, lease_until: datetime, limit: int
     ) -> list[NotificationRow]:
         """Take up to ``limit`` due rows, most urgent then oldest first, for one attempt each."""
         query = (
@@ -99,15 +89,15 @@ class NotificationsRepository:
             .order_by(queue.c.priority, queue.c.seq)
             .limit(limit)
         )
-        if lock:
+        if self.is_postgres:
             # Another process's claim is skipped, not waited for, and never taken twice.
             query = query.with_for_update(skip_locked=True)
-        rows = [_row(m) for m in (await uow.session.execute(query)).mappings().all()]
+        rows = [_row(m) for m in (await self._s.execute(query)).mappings().all()]
         if not rows:
             return rows
         # Still takeable when updated: without row locks (SQLite), another process may have
         # claimed some between the select and here, and only the rows this update took are ours.
-        taken = await uow.session.execute(
+        taken = await self._s.execute(
             update(queue)
             .where(
                 queue.c.id.in_([r.id for r in rows]),
@@ -120,35 +110,31 @@ class NotificationsRepository:
         ours = set(taken.scalars().all())
         return [r for r in rows if r.id in ours]
 
-    async def settle(
-        self, uow: UnitOfWork, notification_id: str, attempt: int, **values: Any
-    ) -> bool:
+    async def settle(self, notification_id: str, attempt: int, **values: Any) -> bool:
         """Record an attempt's outcome; False if the row is gone (erased) or was re-claimed."""
-        result = await uow.session.execute(
-            update(queue)
-            .where(
-                queue.c.id == notification_id,
-                queue.c.status == "sending",
-                queue.c.attempts == attempt,
+        return bool(
+            await self.rowcount(
+                update(queue)
+                .where(
+                    queue.c.id == notification_id,
+                    queue.c.status == "sending",
+                    queue.c.attempts == attempt,
+                )
+                .values(**values)
             )
-            .values(**values)
         )
-        return bool(getattr(result, "rowcount", 0))
 
-    async def renew_lease(
-        self, uow: UnitOfWork, notification_id: str, attempt: int, until: datetime
-    ) -> bool:
+    async def renew_lease(self, notification_id: str, attempt: int, until: datetime) -> bool:
         """Extend a send's lease while it is in flight; False if the row is no longer ours."""
-        return await self.settle(uow, notification_id, attempt, due_at=until)
+        return await self.settle(notification_id, attempt, due_at=until)
 
-    async def next_due(self, uow: UnitOfWork) -> datetime | None:
+    async def next_due(self) -> datetime | None:
         query = select(func.min(queue.c.due_at)).where(queue.c.status.in_(_TAKEABLE))
-        value: datetime | None = (await uow.session.execute(query)).scalar()
+        value: datetime | None = (await self._s.execute(query)).scalar()
         return value
 
     async def find(
         self,
-        uow: UnitOfWork,
         *,
         user_id: str | None = None,
         alert_id: str | None = None,
@@ -165,7 +151,7 @@ class NotificationsRepository:
             conditions.append(queue.c.dead_lettered_at.is_not(None))
             conditions.append(queue.c.status != "sent")
         total = (
-            await uow.session.execute(select(func.count()).select_from(queue).where(*conditions))
+            await self._s.execute(select(func.count()).select_from(queue).where(*conditions))
         ).scalar_one()
         query = (
             select(queue)
@@ -174,45 +160,42 @@ class NotificationsRepository:
             .limit(limit)
             .offset(offset)
         )
-        rows = [_row(m) for m in (await uow.session.execute(query)).mappings().all()]
+        rows = [_row(m) for m in (await self._s.execute(query)).mappings().all()]
         return rows, int(total)
 
-    async def get(self, uow: UnitOfWork, notification_id: str) -> NotificationRow | None:
-        mapping = (
-            (await uow.session.execute(select(queue).where(queue.c.id == notification_id)))
-            .mappings()
-            .first()
-        )
+    async def get(self, notification_id: str) -> NotificationRow | None:
+        query = select(queue).where(queue.c.id == notification_id)
+        mapping = (await self._s.execute(query)).mappings().first()
         return None if mapping is None else _row(mapping)
 
-    async def trail(self, uow: UnitOfWork, ids: Sequence[str]) -> dict[str, list[EventRow]]:
+    async def trail(self, ids: Sequence[str]) -> dict[str, list[EventRow]]:
         found: dict[str, list[EventRow]] = {i: [] for i in ids}
         if not ids:
             return found
         query = select(events).where(events.c.notification_id.in_(ids)).order_by(events.c.seq)
-        for m in (await uow.session.execute(query)).mappings():
+        for m in (await self._s.execute(query)).mappings():
             found[m["notification_id"]].append(
                 EventRow(m["notification_id"], m["kind"], m["at"], m["attempt"], m["detail_sealed"])
             )
         return found
 
-    async def requeue(self, uow: UnitOfWork, notification_id: str, now: datetime) -> bool:
+    async def requeue(self, notification_id: str, now: datetime) -> bool:
         """A dead-lettered notification goes back in line with a fresh set of attempts."""
-        result = await uow.session.execute(
-            update(queue)
-            .where(
-                queue.c.id == notification_id,
-                queue.c.dead_lettered_at.is_not(None),
-                # Not while an attempt is in flight: its outcome must still find its row.
-                queue.c.status.in_(("queued", "dead")),
+        return bool(
+            await self.rowcount(
+                update(queue)
+                .where(
+                    queue.c.id == notification_id,
+                    queue.c.dead_lettered_at.is_not(None),
+                    # Not while an attempt is in flight: its outcome must still find its row.
+                    queue.c.status.in_(("queued", "dead")),
+                )
+                .values(status="queued", attempts=0, due_at=now, dead_lettered_at=None)
             )
-            .values(status="queued", attempts=0, due_at=now, dead_lettered_at=None)
         )
-        return bool(getattr(result, "rowcount", 0))
 
-    async def erase_user(self, uow: UnitOfWork, user_id: str) -> int:
+    async def erase_user(self, user_id: str) -> int:
         naming = or_(queue.c.user_id == user_id, queue.c.recipient_user_id == user_id)
         ids = select(queue.c.id).where(naming)
-        await uow.session.execute(delete(events).where(events.c.notification_id.in_(ids)))
-        result = await uow.session.execute(delete(queue).where(naming))
-        return int(getattr(result, "rowcount", 0))
+        await self._s.execute(delete(events).where(events.c.notification_id.in_(ids)))
+        return await self.rowcount(delete(queue).where(naming))
