@@ -165,8 +165,9 @@ def cmd_roles(args: argparse.Namespace) -> int:
 def cmd_venues(args: argparse.Namespace) -> int:
     """Exit 0 when imported; 2 when the file is unusable (nothing is imported, every problem
     is listed)."""
+    from disco.platform.clock import SystemClock
     from disco.runtime.system import migrate
-    from disco.safety.venues import VenueFileError, read_venues, store_venues
+    from disco.safety.spots.venues import VenueFileError, read_venues, store_venues
 
     try:
         venues = read_venues(args.file)
@@ -181,7 +182,7 @@ def cmd_venues(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         await migrate(settings, ["safety"])
-        await store_venues(settings, venues)
+        await store_venues(settings, venues, clock=SystemClock())
 
     asyncio.run(run())
     print(f"disco: imported {len(venues)} venues from {args.file}", file=sys.stderr)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from disco.config import Settings
-from disco.platform.clock import Clock, SystemClock
+from disco.platform.clock import Clock
 from disco.platform.db import Database
 from disco.safety import models
 from disco.safety.spots.repository import SpotsRepository
@@ -116,12 +116,10 @@ def read_venues(path: Path) -> list[dict[str, Any]]:
     return parse_venues(text)
 
 
-async def store_venues(
-    settings: Settings, venues: list[dict[str, Any]], *, clock: Clock | None = None
-) -> None:
+async def store_venues(settings: Settings, venues: list[dict[str, Any]], *, clock: Clock) -> None:
     """Upsert into the safety database (which must be migrated), in one transaction, stamped
-    by ``clock`` (the system's, unless the caller injects one)."""
-    now = (clock or SystemClock()).now()
+    by ``clock``."""
+    now = clock.now()
     db = Database(settings.database_url_for("safety"), service="safety", outbox=models.outbox)
     try:
         async with db.unit_of_work("safety.import_venues") as uow:
