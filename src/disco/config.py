@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     chat_unsent_media_ttl_seconds: int = Field(3600, ge=60)
     # Expiry: how often the job runs (deleting what expired, dropping past partitions).
     chat_expiry_every_seconds: float = Field(60.0, gt=0)
+    # Key bundles one person may fetch of another per hour (each spends a one-time prekey).
+    chat_key_fetches_per_hour: int = Field(30, ge=1)
     # Pushes for messages to someone offline: at most one per room in this window.
     chat_push_collapse_seconds: int = Field(120, ge=1)
     # A gateway renews the presence of every user it holds a socket for this often; a presence

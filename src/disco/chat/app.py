@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from disco.chat import api, models
 from disco.chat.expiry import ChatExpiry
 from disco.chat.handlers import ChatHandlers
+from disco.chat.keys import api as keys_api
+from disco.chat.keys.service import KeysService
 from disco.chat.media import api as media_api
 from disco.chat.media.service import MediaService
 from disco.chat.messages import api as messages_api
@@ -48,6 +50,9 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         chat=chat,
         messages=MessagesService(ctx, presence),
         media=MediaService(ctx, host.db, blobs),
+        keys=KeysService(ctx),
         expiry=expiry,
     )
-    return host.app(api.router, messages_api.router, media_api.router, internal=api.internal)
+    return host.app(
+        api.router, messages_api.router, media_api.router, keys_api.router, internal=api.internal
+    )

@@ -23,6 +23,7 @@ from disco.platform.db import UtcDateTime, inbox_table, outbox_table
 
 __all__ = [
     "client_ids",
+    "devices",
     "inbox",
     "media",
     "members",
@@ -30,6 +31,7 @@ __all__ = [
     "metadata",
     "outbox",
     "people",
+    "prekeys",
     "privacy",
     "rooms",
 ]
@@ -84,7 +86,8 @@ messages = Table(
     Column("sender_device_id", String(64)),
     Column("client_message_id", String(64)),
     Column("ciphertext", Text, nullable=False),  # base64, as the client sent it
-    Column("franking_tag", String(100)),
+    Column("franking_tag", String(44)),  # the sender's commitment, base64 of 32 bytes
+    Column("server_tag", String(44)),  # our binding of it to sender, room, id and time
     Column("media_ids", Text),  # JSON list of attachment ids, or null
     Column("sent_at", UtcDateTime(), nullable=False),
     Index("ix_chat_messages_room_seq", "room_id", "seq"),
@@ -119,6 +122,30 @@ media = Table(
     Column("content_type", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# The public-key directory of end-to-end encryption: each device's long-term identity key
+# (Ed25519, also used for X25519 the way libsodium converts it) and its current signed prekey.
+devices = Table(
+    "chat_devices",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("identity_key", String(44), nullable=False),
+    Column("signed_prekey_id", BigInteger, nullable=False),
+    Column("signed_prekey", String(44), nullable=False),
+    Column("signed_prekey_signature", String(88), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# One-time prekeys: each handed out once, to the first peer who asks, then gone.
+prekeys = Table(
+    "chat_prekeys",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("key_id", BigInteger, primary_key=True),
+    Column("public_key", String(44), nullable=False),
 )
 
 # First names for the room list, from users.profile.updated.

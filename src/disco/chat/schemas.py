@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from disco.platform.api import ApiModel, RequestModel
 
@@ -24,9 +24,22 @@ __all__ = [
     "SeqIn",
     "TimerIn",
     "TypingIn",
+    "base64_of",
+    "decoded_size",
 ]
 
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def base64_of(size: int) -> AfterValidator:
+    """A validator: base64 (RFC 4648, padded) of exactly ``size`` bytes."""
+
+    def check(value: str) -> str:
+        if decoded_size(value) != size:
+            raise ValueError(f"must be {size} bytes, base64")
+        return value
+
+    return AfterValidator(check)
 
 
 def decoded_size(text: str) -> int:
@@ -41,7 +54,8 @@ class MessageIn(RequestModel):
     ciphertext: str = Field(min_length=4, description="base64 of the client's opaque envelope")
     client_message_id: str | None = Field(None, pattern=_ID)
     sender_device_id: str | None = Field(None, pattern=_ID)
-    franking_tag: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9+/=_-]+$")
+    # HMAC-SHA256(franking key, plaintext), base64: see platform/franking.py.
+    franking_tag: Annotated[str, base64_of(32)] | None = None
     media_ids: list[str] = Field(default_factory=list, max_length=10)
 
     @field_validator("ciphertext")
@@ -67,6 +81,7 @@ class Message(ApiModel):
     client_message_id: str | None
     ciphertext: str
     franking_tag: str | None
+    server_tag: str | None  # the server's binding of the franking tag (what a report opens)
     media_ids: list[str]
     sent_at: datetime
     expires_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from disco.chat.keys.repository import KeysRepository
 from disco.chat.media.repository import MediaRepository
 from disco.chat.messages.repository import MessagesRepository
 from disco.chat.messages.service import readable_member
@@ -60,6 +61,7 @@ class ChatService:
             await self._close(uow, room, "deleted")
         await MessagesRepository(uow).delete_sent_by(user_id)
         await MediaRepository(uow).expire_uploaded_by(user_id, self._clock.now())
+        await KeysRepository(uow).erase_user(user_id)
         await repo.erase_member(user_id)
         await repo.erase_person(user_id)
 

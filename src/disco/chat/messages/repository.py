@@ -24,6 +24,7 @@ class MessageRow:
     client_message_id: str | None
     ciphertext: str
     franking_tag: str | None
+    server_tag: str | None
     media_ids: list[str]
     sent_at: datetime
     expires_at: datetime

@@ -20,6 +20,7 @@ from disco.platform.bus.ephemeral import publish_now
 from disco.platform.context import ServiceContext
 from disco.platform.db import UnitOfWork, new_id
 from disco.platform.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from disco.platform.franking import server_tag
 
 __all__ = ["MessagesService", "as_message", "readable_member"]
 
@@ -47,6 +48,7 @@ class MessagesService:
         self._bus = ctx.bus
         self._presence = presence
         self._cipher = ctx.cipher
+        self._franking_key = ctx.cipher.derive_secret("franking")
 
     # --- sending ----------------------------------------------------------------------------
     async def send(self, uow: UnitOfWork, user_id: str, room_id: str, body: MessageIn) -> Message:
@@ -96,6 +98,16 @@ class MessagesService:
             client_message_id=body.client_message_id,
             ciphertext=body.ciphertext,
             franking_tag=body.franking_tag,
+            server_tag=None
+            if body.franking_tag is None
+            else server_tag(
+                self._franking_key,
+                franking_tag=body.franking_tag,
+                sender_id=user_id,
+                room_id=room_id,
+                message_id=message_id,
+                sent_at=now,
+            ),
             media_ids=body.media_ids,
             sent_at=now,
             expires_at=expires_at,

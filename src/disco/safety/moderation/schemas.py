@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from disco.contracts.events.safety import ModerationAction
 from disco.platform.api import ApiModel, RequestModel
@@ -28,13 +28,43 @@ ReportReason = Literal[
 ]
 
 
+_BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+
+
 class ReportedMessage(RequestModel):
-    """A chat message the reporter decrypted on their device and chose to submit."""
+    """A chat message the reporter decrypted on their device and chose to submit.
+
+    With its franking opening (``roomId``, ``frankingTag``, ``serverTag``, ``frankingKey`` and
+    the exact ``plaintext`` committed to, base64; see ``platform/franking.py``) the report proves
+    what the sender sent, and moderators see it verified; an opening that does not verify is
+    refused. Without one, ``text`` is the reporter's word.
+    """
 
     id: str | None = Field(None, max_length=64)
     sender_id: str | None = Field(None, max_length=36)
     sent_at: AwareDatetime | None = None
     text: str = Field(min_length=1, max_length=4000)
+    room_id: str | None = Field(None, max_length=36)
+    franking_tag: str | None = Field(None, max_length=44, pattern=_BASE64)
+    server_tag: str | None = Field(None, max_length=44, pattern=_BASE64)
+    franking_key: str | None = Field(None, max_length=44, pattern=_BASE64)
+    plaintext: str | None = Field(None, max_length=90_000, pattern=_BASE64)
+
+    @model_validator(mode="after")
+    def _whole_opening(self) -> ReportedMessage:
+        opening = (self.room_id, self.franking_tag, self.server_tag, self.franking_key)
+        if any(v is not None for v in (*opening, self.plaintext)) and (
+            None in opening or self.plaintext is None or self.id is None or self.sent_at is None
+        ):
+            raise ValueError(
+                "a franking opening needs id, sentAt, roomId, frankingTag, serverTag,"
+                " frankingKey and plaintext"
+            )
+        return self
+
+    @property
+    def has_opening(self) -> bool:
+        return self.franking_tag is not None
 
 
 class ReportIn(RequestModel):

@@ -3,14 +3,23 @@ moderators see the queue, act on it and read trust scores. Never commits."""
 
 from __future__ import annotations
 
+import base64
+
 from disco.contracts.events.realtime import RealtimePushed
 from disco.contracts.events.safety import ModerationActionTaken, ReportFiled
 from disco.platform.context import ServiceContext
 from disco.platform.db import UnitOfWork, new_id
 from disco.platform.errors import Forbidden, NotFound, ValidationFailed
+from disco.platform.franking import verify_opening
 from disco.platform.security import Principal
 from disco.safety.moderation.repository import ModerationRepository, ReportRow
-from disco.safety.moderation.schemas import ActionIn, ModerationReport, Report, ReportIn
+from disco.safety.moderation.schemas import (
+    ActionIn,
+    ModerationReport,
+    Report,
+    ReportedMessage,
+    ReportIn,
+)
 from disco.safety.ratings.schemas import TrustScore
 from disco.safety.ratings.service import RatingsService
 
@@ -40,6 +49,7 @@ class ModerationService:
         self._clock = ctx.clock
         self._cipher = ctx.cipher
         self._ratings = ratings
+        self._franking_keys = ctx.cipher.derive_secrets("franking")
 
     # --- reporters ------------------------------------------------------------------------------
     async def file_report(self, uow: UnitOfWork, reporter_id: str, body: ReportIn) -> Report:
@@ -51,7 +61,13 @@ class ModerationService:
         evidence = {
             "details": body.details,
             "message_ids": body.message_ids,
-            "messages": [m.model_dump(mode="json", by_alias=True) for m in body.messages],
+            "messages": [
+                {
+                    **m.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    "verified": self._verify(body.user_id, index, m),
+                }
+                for index, m in enumerate(body.messages)
+            ],
         }
         row = ReportRow(
             id=new_id(),
@@ -75,6 +91,31 @@ class ModerationService:
             )
         )
         return _view(row)
+
+    def _verify(self, reported_id: str, index: int, message: ReportedMessage) -> bool:
+        """True if the message's franking opening proves ``reported_id`` sent it; False if it
+        has none; ValidationFailed if it has one that does not verify (a forgery)."""
+        if not message.has_opening:
+            return False
+        assert message.id and message.sent_at and message.room_id and message.server_tag
+        assert message.franking_tag and message.franking_key and message.plaintext
+        problem = verify_opening(
+            self._franking_keys,
+            franking_tag=message.franking_tag,
+            server_tag_b64=message.server_tag,
+            sender_id=reported_id,
+            room_id=message.room_id,
+            message_id=message.id,
+            sent_at=message.sent_at,
+            plaintext=base64.b64decode(message.plaintext),
+            franking_key=base64.b64decode(message.franking_key),
+        )
+        if problem is not None:
+            raise ValidationFailed(
+                f"Message {index + 1} does not verify: {problem}.",
+                details=[{"field": f"messages.{index}", "message": problem}],
+            )
+        return True
 
     async def my_reports(self, uow: UnitOfWork, reporter_id: str) -> list[Report]:
         return [_view(r) for r in await ModerationRepository(uow).reports_by(reporter_id)]

@@ -83,7 +83,8 @@ def upgrade() -> None:
         sa.Column("sender_device_id", sa.String(length=64), nullable=True),
         sa.Column("client_message_id", sa.String(length=64), nullable=True),
         sa.Column("ciphertext", sa.Text(), nullable=False),
-        sa.Column("franking_tag", sa.String(length=100), nullable=True),
+        sa.Column("franking_tag", sa.String(length=44), nullable=True),
+        sa.Column("server_tag", sa.String(length=44), nullable=True),
         sa.Column("media_ids", sa.Text(), nullable=True),
         sa.Column("sent_at", disco.platform.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", "expires_at"),
@@ -113,6 +114,25 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
         sa.UniqueConstraint("event_id"),
+    )
+    op.create_table(
+        "chat_devices",
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("identity_key", sa.String(length=44), nullable=False),
+        sa.Column("signed_prekey_id", sa.BigInteger(), nullable=False),
+        sa.Column("signed_prekey", sa.String(length=44), nullable=False),
+        sa.Column("signed_prekey_signature", sa.String(length=88), nullable=False),
+        sa.Column("updated_at", disco.platform.db.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "device_id"),
+    )
+    op.create_table(
+        "chat_prekeys",
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.BigInteger(), nullable=False),
+        sa.Column("public_key", sa.String(length=44), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "device_id", "key_id"),
     )
     op.create_table(
         "chat_people",
@@ -155,6 +175,8 @@ def downgrade() -> None:
     op.drop_table("chat_rooms")
     op.drop_table("chat_privacy")
     op.drop_table("chat_people")
+    op.drop_table("chat_prekeys")
+    op.drop_table("chat_devices")
     op.drop_table("chat_outbox")
     with op.batch_alter_table("chat_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_chat_messages_sender")
