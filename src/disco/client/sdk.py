@@ -179,12 +179,19 @@ class DiscoClient:
         *,
         client_message_id: str | None = None,
         media_ids: list[str] | None = None,
+        sender_device_id: str | None = None,
+        franking_tag: str | None = None,
     ) -> dict[str, Any]:
-        """Send ``body`` (the client's envelope: ciphertext once chat is end-to-end encrypted;
-        the server never reads it). A ``client_message_id`` makes a retry safe."""
+        """Send ``body`` as it is (the server never reads it): ``SecureChat.send`` in
+        ``disco.client.e2ee`` sends an end-to-end encrypted envelope through here, with its
+        device and franking tag. A ``client_message_id`` makes a retry safe."""
         payload: dict[str, Any] = {"ciphertext": base64.b64encode(body).decode()}
         if client_message_id is not None:
             payload["clientMessageId"] = client_message_id
+        if sender_device_id is not None:
+            payload["senderDeviceId"] = sender_device_id
+        if franking_tag is not None:
+            payload["frankingTag"] = franking_tag
         if media_ids:
             payload["mediaIds"] = media_ids
         sent: dict[str, Any] = await self.post(f"/v1/chats/rooms/{room_id}/messages", payload)

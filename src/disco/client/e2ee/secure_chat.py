@@ -1,0 +1,399 @@
+"""End-to-end encrypted chat for an SDK client: ``SecureChat`` keeps this device's keys and
+sessions in a ``KeyStore``, publishes its public keys, encrypts each message for every device
+of the peer and of its own person, and decrypts what arrives.
+
+    chat = SecureChat(client, "phone", JsonFileKeyStore("~/.disco/phone-keys.json"))
+    await chat.setup()                          # keys made once, published, topped up
+    sent = await chat.send(room_id, "hello")    # one envelope for every device
+    async with client.socket() as ws:
+        async for message in chat.incoming(ws):  # decrypted, checked, reportable
+            print(message.sender_id, message.text)
+
+The server sees the envelope (base64), the franking tag and which device sent it; never a
+key it could decrypt with. ``DiscoClient.send_message`` still sends bodies as they are, for
+clients not yet encrypting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from disco.client.e2ee.device import Device, Recipient
+from disco.client.e2ee.directory import KeyChange, KeyDirectory
+from disco.client.e2ee.errors import (
+    E2eeError,
+    FrankingMismatch,
+    MessageTooLarge,
+    NoDevices,
+    NotForThisDevice,
+)
+from disco.client.e2ee.fingerprint import SafetyNumber, safety_number
+from disco.client.e2ee.messages import DecryptedMessage, Undecryptable, report_body
+from disco.client.e2ee.prekeys import DeviceKeys
+from disco.client.e2ee.primitives import Random, b64, system_random, unb64
+from disco.client.e2ee.sessions import SessionBook
+from disco.client.e2ee.store import KeyStore
+from disco.client.e2ee.wire import CONTENT_BYTES, CONTENT_TEXT, Envelope
+
+if TYPE_CHECKING:
+    from disco.client.sdk import DiscoClient, Socket
+
+__all__ = ["MAX_ENVELOPE_BYTES", "ONE_TIME_PREKEY_TARGET", "SIGNED_PREKEY_LIFETIME", "SecureChat"]
+
+MAX_ENVELOPE_BYTES = 64 * 1024  # what the server accepts, decoded
+ONE_TIME_PREKEY_TARGET = 100  # topped up to this when the directory says "low"
+SIGNED_PREKEY_LIFETIME = 7 * 24 * 3600.0  # rotated after a week, as Signal does
+RECENT_MESSAGES = 1000  # decrypted messages remembered, so a frame and a catch-up agree
+STATE_VERSION = 1
+
+
+class SecureChat:
+    def __init__(
+        self,
+        client: DiscoClient,
+        device_id: str,
+        store: KeyStore,
+        *,
+        random: Random = system_random,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self.device_id = device_id
+        self._store = store
+        self._random = random
+        self._clock = clock
+        self._lock = asyncio.Lock()  # one change of keys and sessions at a time
+        self._state: tuple[Device, KeyDirectory] | None = None
+        self._peers: dict[str, str] = {}  # room id -> the other member's user id
+        # Read and sent messages by id: a message seen twice (its frame, then a catch-up) is
+        # answered from here, since its key is gone. In memory only: plaintext is the app's.
+        self._recent: OrderedDict[str, DecryptedMessage] = OrderedDict()
+
+    # --- keys -----------------------------------------------------------------------------------
+    async def setup(self) -> None:
+        """Load this device's keys (or make them), and publish and top them up."""
+        if self._client.user is None:
+            self._client.user = await self._client.get("/v1/auth/me")
+        user_id = self.user_id
+        document = self._store.load()
+        if document is None:
+            keys, sessions, known = (
+                DeviceKeys.create(self._random, self._clock()),
+                SessionBook(),
+                {},
+            )
+        else:
+            if (document.get("userId"), document.get("deviceId")) != (user_id, self.device_id):
+                raise E2eeError("this key store belongs to another person or device")
+            keys = DeviceKeys.from_json(document["keys"])
+            sessions = SessionBook.from_json(document["sessions"])
+            known = document["identities"]
+        device = Device(user_id, self.device_id, keys, sessions, self._random)
+        self._state = (device, KeyDirectory(self._client, known))
+        self._save()
+        await self.maintain()
+
+    @property
+    def user_id(self) -> str:
+        if self._client.user is None:
+            raise E2eeError("sign in first")
+        return str(self._client.user["id"])
+
+    @property
+    def identity_key(self) -> bytes:
+        return self._device.keys.identity.public
+
+    @property
+    def key_changes(self) -> list[KeyChange]:
+        """Devices added, changed or removed since start-up, as frames and fetches told."""
+        return self._directory.changes
+
+    async def maintain(self) -> int:
+        """Publish this device's keys if the directory lacks them, rotate the signed prekey
+        once it is a week old, and top one-time prekeys up when the directory says they are
+        low. The number the directory holds now."""
+        async with self._lock:
+            keys = self._device.keys
+            mine = await self._client.get("/v1/keys")
+            listed = next((d for d in mine["devices"] if d["deviceId"] == self.device_id), None)
+            if listed is not None and listed["identityKey"] != b64(keys.identity.public):
+                listed = None  # another identity under this id: the directory forgot its keys
+            left = 0 if listed is None else int(listed["oneTimePreKeysLeft"])
+            outdated = listed is None or listed["signedPreKeyId"] != keys.signed_prekey.key_id
+            if self._clock() - keys.signed_prekey.created_at > SIGNED_PREKEY_LIFETIME:
+                keys.rotate_signed_prekey(self._random, self._clock())
+                outdated = True
+            fresh = {}
+            if listed is None or listed["low"]:
+                fresh = keys.new_one_time_prekeys(ONE_TIME_PREKEY_TARGET - left, self._random)
+            if not outdated and not fresh:
+                return left
+            return await self._publish(fresh)
+
+    async def rotate_signed_prekey(self) -> None:
+        """A new signed prekey now (the older ones stay for sessions started from them)."""
+        async with self._lock:
+            self._device.keys.rotate_signed_prekey(self._random, self._clock())
+            await self._publish({})
+
+    async def _publish(self, fresh: dict[int, Any]) -> int:
+        self._save()  # the private halves first: never publish a key this device could lose
+        body = self._device.keys.upload(self.device_id, fresh)
+        answer = await self._client.put("/v1/keys", body)
+        (listed,) = [d for d in answer["devices"] if d["deviceId"] == self.device_id]
+        return int(listed["oneTimePreKeysLeft"])
+
+    # --- sending --------------------------------------------------------------------------------
+    async def send(
+        self, room_id: str, content: str | bytes, *, client_message_id: str | None = None
+    ) -> DecryptedMessage:
+        """Encrypt ``content`` for every device of the room's peer and this person's other
+        devices, and send it as one envelope. The message as sent, as ``decrypt`` would give
+        it (a text is sent as text, bytes as bytes)."""
+        content_type, body = (
+            (CONTENT_TEXT, content.encode())
+            if isinstance(content, str)
+            else (CONTENT_BYTES, content)
+        )
+        async with self._lock:
+            peer_id = await self._peer_of(room_id)
+            recipients = await self._recipients(peer_id)
+            sealed = self._device.seal(room_id, content_type, body, recipients)
+            if len(sealed.envelope) > MAX_ENVELOPE_BYTES:
+                raise MessageTooLarge(
+                    f"{len(sealed.envelope)} bytes encrypted for {len(recipients)} devices;"
+                    f" the server takes {MAX_ENVELOPE_BYTES}"
+                )
+            sealed.commit()
+            self._save()  # before it leaves: a message key is never used twice
+            sent = await self._client.send_message(
+                room_id,
+                sealed.envelope,
+                client_message_id=client_message_id or self._random(16).hex(),
+                sender_device_id=self.device_id,
+                franking_tag=b64(sealed.franking_tag),
+            )
+        message = self._as_message(
+            sent, self.device_id, content_type, body, sealed.payload.franking_key
+        )
+        self._remember(message)
+        return message
+
+    send_text = send
+
+    async def _peer_of(self, room_id: str) -> str:
+        if room_id not in self._peers:
+            room = await self._client.get(f"/v1/chats/rooms/{room_id}")
+            self._peers[room_id] = str(room["peer"]["userId"])
+        return self._peers[room_id]
+
+    async def _recipients(self, peer_id: str) -> list[Recipient]:
+        theirs = await self._directory.devices(peer_id)
+        if not theirs:
+            raise NoDevices("the peer has not set up encrypted chat on any device yet")
+        mine = {
+            d: b
+            for d, b in (await self._directory.devices(self.user_id)).items()
+            if d != self.device_id
+        }
+        recipients = []
+        for user_id, devices in ((peer_id, theirs), (self.user_id, mine)):
+            for device_id, bundle in devices.items():
+                address = (user_id, device_id)
+                session = self._device.sessions.current(address)
+                if session is not None and session.peer_identity != bundle.identity_key:
+                    self._device.sessions.forget(address)  # a reinstall: its old session is dead
+                    session = None
+                bundle_needed = session is None
+                recipients.append(
+                    Recipient(
+                        user_id,
+                        device_id,
+                        self._directory.take_bundle(user_id, device_id) if bundle_needed else None,
+                    )
+                )
+        return recipients
+
+    # --- receiving ------------------------------------------------------------------------------
+    async def decrypt(self, message: dict[str, Any]) -> DecryptedMessage:
+        """A ``message`` frame (or its ``data``, or an item of the history), decrypted and
+        checked: from the device and person the server names, sent to this room, and opening
+        its franking tag. ``E2eeError`` (never garbage) if it is not all of that."""
+        data = message["data"] if message.get("type") == "message" else message
+        if (known := self._recent.get(str(data["id"]))) is not None:
+            return known
+        envelope = Envelope.decode(unb64(data["ciphertext"]))
+        sender_id = str(data["senderId"])
+        if sender_id == self.user_id and envelope.sender_device_id == self.device_id:
+            raise NotForThisDevice("sent from this device, which keeps no copy of its own")
+        if not data.get("frankingTag"):
+            raise FrankingMismatch("the message carries no franking tag: it could not be proven")
+        franking_tag = unb64(data["frankingTag"], 32)
+        part = envelope.part_for(self.user_id, self.device_id)
+        async with self._lock:
+            if (known := self._recent.get(str(data["id"]))) is not None:
+                return known  # decrypted while this call waited (its frame and a catch-up)
+            identity = None
+            if part is not None and part.preamble is not None:
+                identity = await self._directory.identity_of(
+                    sender_id, envelope.sender_device_id, part.preamble.identity_key
+                )
+            opened = self._device.open(
+                sender_id, str(data["roomId"]), envelope, franking_tag, identity
+            )
+            opened.commit()
+            self._save()
+            payload = opened.payload
+            decrypted = self._as_message(
+                data,
+                opened.sender_device_id,
+                payload.content_type,
+                payload.body,
+                payload.franking_key,
+            )
+            self._remember(decrypted)
+        if opened.started_session:
+            await self.maintain()  # a one-time prekey may have been used: top up if low
+        return decrypted
+
+    async def handle(self, frame: dict[str, Any]) -> DecryptedMessage | None:
+        """A WebSocket frame: a ``message`` is decrypted, a ``key_changed`` noted (the
+        person's keys are fetched again before the next message to them; a changed or
+        removed device's sessions end). Other frames: None."""
+        kind, data = frame.get("type"), frame.get("data") or {}
+        if kind == "message":
+            return await self.decrypt(frame)
+        if kind == "key_changed":
+            change = KeyChange(str(data["userId"]), str(data["deviceId"]), data["change"])
+            async with self._lock:
+                self._directory.noted(change)
+                own = change.user_id == self.user_id and change.device_id == self.device_id
+                if change.change != "added" and not own:
+                    self._device.sessions.forget((change.user_id, change.device_id))
+                self._save()
+        return None
+
+    async def incoming(self, socket: Socket) -> AsyncIterator[DecryptedMessage | Undecryptable]:
+        """Every message arriving on ``socket``, decrypted (or marked undecryptable), with
+        ``key_changed`` frames handled on the way; ends when the socket closes."""
+        while (frame := await _next_frame(socket)) is not None:
+            try:
+                message = await self.handle(frame)
+            except E2eeError as error:
+                data = frame["data"]
+                yield Undecryptable(str(data["id"]), int(data["seq"]), data["senderId"], error)
+                continue
+            if message is not None:
+                yield message
+
+    async def history(
+        self, room_id: str, *, after: int = 0
+    ) -> AsyncIterator[DecryptedMessage | Undecryptable]:
+        """Every live message of the room after ``after``, oldest first, decrypted."""
+        async for item in self._client.iter_messages(room_id, after=after):
+            try:
+                yield await self.decrypt(item)
+            except E2eeError as error:
+                yield Undecryptable(str(item["id"]), int(item["seq"]), item["senderId"], error)
+
+    # --- verifying and reporting ----------------------------------------------------------------
+    async def safety_number(self, peer_id: str) -> SafetyNumber:
+        """The number both people see, over all their devices' identity keys as the directory
+        lists them now."""
+        mine = await self._directory.devices(self.user_id, refresh=True)
+        theirs = await self._directory.devices(peer_id, refresh=True)
+        return safety_number(
+            self.user_id,
+            [b.identity_key for b in mine.values()],
+            peer_id,
+            [b.identity_key for b in theirs.values()],
+        )
+
+    async def report(
+        self,
+        user_id: str,
+        reason: str,
+        messages: list[DecryptedMessage],
+        details: str | None = None,
+    ) -> dict[str, Any]:
+        """Report ``user_id`` with ``messages`` they sent as proof moderators can verify."""
+        answer: dict[str, Any] = await self._client.post(
+            "/v1/safety/reports", report_body(user_id, reason, messages, details)
+        )
+        return answer
+
+    # --- state ----------------------------------------------------------------------------------
+    @property
+    def _device(self) -> Device:
+        if self._state is None:
+            raise E2eeError("call setup() first")
+        return self._state[0]
+
+    @property
+    def _directory(self) -> KeyDirectory:
+        if self._state is None:
+            raise E2eeError("call setup() first")
+        return self._state[1]
+
+    def _save(self) -> None:
+        device = self._device
+        self._store.save(
+            {
+                "version": STATE_VERSION,
+                "userId": device.user_id,
+                "deviceId": device.device_id,
+                "keys": device.keys.to_json(),
+                "sessions": device.sessions.to_json(),
+                "identities": self._directory.known,
+            }
+        )
+
+    @staticmethod
+    def _as_message(
+        data: dict[str, Any],
+        sender_device_id: str,
+        content_type: int,
+        body: bytes,
+        franking_key: bytes,
+    ) -> DecryptedMessage:
+        # The sending device is the envelope's (authenticated by the session), not the
+        # server's senderDeviceId.
+        return DecryptedMessage(
+            id=str(data["id"]),
+            room_id=str(data["roomId"]),
+            seq=int(data["seq"]),
+            sender_id=str(data["senderId"]),
+            sender_device_id=sender_device_id,
+            sent_at=str(data["sentAt"]),
+            content_type=content_type,
+            body=body,
+            franking_key=franking_key,
+            franking_tag=str(data["frankingTag"]),
+            server_tag=data.get("serverTag"),
+        )
+
+    def _remember(self, message: DecryptedMessage) -> None:
+        self._recent[message.id] = message
+        while len(self._recent) > RECENT_MESSAGES:
+            self._recent.popitem(last=False)
+
+
+async def _next_frame(socket: Socket) -> dict[str, Any] | None:
+    """The socket's next frame, or None once it is closed and every frame was read."""
+    if not socket.frames.empty():
+        return socket.frames.get_nowait()
+    frame = asyncio.ensure_future(socket.frames.get())
+    closed = asyncio.ensure_future(socket.closed.wait())
+    try:
+        await asyncio.wait({frame, closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.cancel()
+        if not frame.done():
+            frame.cancel()
+    if frame.done() and not frame.cancelled():
+        return frame.result()
+    return None if socket.frames.empty() else socket.frames.get_nowait()
