@@ -60,12 +60,14 @@ class SecureChat:
         *,
         random: Random = system_random,
         clock: Callable[[], float] = time.time,
+        one_time_prekeys: int = ONE_TIME_PREKEY_TARGET,
     ) -> None:
         self._client = client
         self.device_id = device_id
         self._store = store
         self._random = random
         self._clock = clock
+        self._one_time_target = one_time_prekeys
         self._lock = asyncio.Lock()  # one change of keys and sessions at a time
         self._state: tuple[Device, KeyDirectory] | None = None
         self._peers: dict[str, str] = {}  # room id -> the other member's user id
@@ -76,6 +78,11 @@ class SecureChat:
     # --- keys -----------------------------------------------------------------------------------
     async def setup(self) -> None:
         """Load this device's keys (or make them), and publish and top them up."""
+        await self.load()
+        await self.maintain()
+
+    async def load(self) -> None:
+        """Load this device's keys and sessions (or make new keys), without publishing."""
         if self._client.user is None:
             self._client.user = await self._client.get("/v1/auth/me")
         user_id = self.user_id
@@ -95,7 +102,6 @@ class SecureChat:
         device = Device(user_id, self.device_id, keys, sessions, self._random)
         self._state = (device, KeyDirectory(self._client, known))
         self._save()
-        await self.maintain()
 
     @property
     def user_id(self) -> str:
@@ -129,7 +135,7 @@ class SecureChat:
                 outdated = True
             fresh = {}
             if listed is None or listed["low"]:
-                fresh = keys.new_one_time_prekeys(ONE_TIME_PREKEY_TARGET - left, self._random)
+                fresh = keys.new_one_time_prekeys(self._one_time_target - left, self._random)
             if not outdated and not fresh:
                 return left
             return await self._publish(fresh)
@@ -303,9 +309,10 @@ class SecureChat:
     # --- verifying and reporting ----------------------------------------------------------------
     async def safety_number(self, peer_id: str) -> SafetyNumber:
         """The number both people see, over all their devices' identity keys as the directory
-        lists them now."""
-        mine = await self._directory.devices(self.user_id, refresh=True)
-        theirs = await self._directory.devices(peer_id, refresh=True)
+        lists them (fetched again after a ``key_changed`` frame: a fetch of a peer's keys
+        spends their one-time prekeys, so it is not done on every look)."""
+        mine = await self._directory.devices(self.user_id)
+        theirs = await self._directory.devices(peer_id)
         return safety_number(
             self.user_id,
             [b.identity_key for b in mine.values()],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from disco.client.e2ee.errors import DecryptionFailed, DuplicateMessage
+from disco.client.e2ee.errors import DecryptionFailed, DuplicateMessage, TooManySkippedMessages
 from disco.client.e2ee.primitives import Random, b64, unb64
 from disco.client.e2ee.ratchet import RatchetState, decrypt, encrypt
 from disco.client.e2ee.wire import Part, Preamble
@@ -111,18 +111,19 @@ class SessionBook:
         """The plaintext of a part without a preamble, and the commit that keeps the session's
         new state (the caller commits once it accepts the message). Tries the current session,
         then the older ones."""
-        duplicate = False
+        failures: list[DecryptionFailed] = []
         for session in self._sessions.get(address, []):
             try:
                 after, plaintext = session.decrypt(part, random)
-            except DuplicateMessage:
-                duplicate = True
-                continue
-            except DecryptionFailed:
+            except DecryptionFailed as failure:
+                failures.append(failure)
                 continue
             return plaintext, partial(self.promote, address, after, session)
-        if duplicate:
-            raise DuplicateMessage("this message was decrypted already")
+        # The most telling reason: a replay, then a counter too far ahead, then any.
+        for kind in (DuplicateMessage, TooManySkippedMessages):
+            for failure in failures:
+                if isinstance(failure, kind):
+                    raise failure
         raise DecryptionFailed("no session with this device decrypts the message")
 
     def to_json(self) -> list[dict[str, Any]]:
