@@ -8,9 +8,9 @@ result: a message too large to send, or a received one that fails a check after 
 changes nothing.
 
 Randomness is drawn in a fixed order (the test vectors rely on it): sealing draws the franking
-key (32 bytes), then for each recipient in (user id, device id) order, if it has no session yet,
-an X3DH ephemeral key (32) and a first ratchet key (32), then the part's nonce (24). Opening
-draws one ratchet key (32) when the message turns the DH ratchet.
+key (32 bytes), then for each recipient in (user id, device id) order, if it comes with a bundle
+(a new session), an X3DH ephemeral key (32) and a first ratchet key (32), then the part's
+nonce (24). Opening draws one ratchet key (32) when the message turns the DH ratchet.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = ["Device", "Opened", "Recipient", "Sealed"]
 class Recipient:
     user_id: str
     device_id: str
-    bundle: x3dh.DeviceBundle | None  # needed only if there is no session with the device yet
+    bundle: x3dh.DeviceBundle | None  # given: start a new session; None: use the current one
 
     @property
     def address(self) -> DeviceAddress:
@@ -88,10 +88,15 @@ class Device:
         parts: list[Part] = []
         updates: list[tuple[DeviceAddress, Session, Session | None]] = []
         for recipient in sorted(recipients, key=lambda r: r.address):
-            current = self.sessions.current(recipient.address)
-            session = self._start(recipient) if current is None else current.copy()
+            if recipient.bundle is not None:
+                session, replacing = self._start(recipient.bundle), None
+            else:
+                replacing = self.sessions.current(recipient.address)
+                if replacing is None:
+                    raise ValueError(f"no session with {recipient.address} and no bundle")
+                session = replacing.copy()
             parts.append(session.encrypt(recipient.address, plaintext, self._random(NONCE_BYTES)))
-            updates.append((recipient.address, session, current))
+            updates.append((recipient.address, session, replacing))
 
         def keep() -> None:
             for address, session, replacing in updates:
@@ -100,20 +105,16 @@ class Device:
         envelope = Envelope(self.device_id, tuple(parts)).encode()
         return Sealed(envelope, commit(payload.franking_key, body), payload, keep)
 
-    def _start(self, recipient: Recipient) -> Session:
-        """A new session as X3DH's initiator, from the recipient's (checked) bundle."""
-        if recipient.bundle is None:
-            raise ValueError(f"no session with {recipient.address} and no bundle to start one")
+    def _start(self, bundle: x3dh.DeviceBundle) -> Session:
+        """A new session as X3DH's initiator, from the device's bundle (checked first)."""
         ephemeral = DhKeyPair.generate(self._random)
-        agreement, preamble = x3dh.initiate(self.keys.identity, recipient.bundle, ephemeral)
+        agreement, preamble = x3dh.initiate(self.keys.identity, bundle, ephemeral)
         ratchet = RatchetState.initiator(
-            agreement.shared_secret,
-            recipient.bundle.signed_prekey,
-            DhKeyPair.generate(self._random),
+            agreement.shared_secret, bundle.signed_prekey, DhKeyPair.generate(self._random)
         )
         return Session(
             agreement.associated_data,
-            recipient.bundle.identity_key,
+            bundle.identity_key,
             ephemeral.public,
             preamble,
             ratchet,

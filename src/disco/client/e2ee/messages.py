@@ -30,6 +30,30 @@ class DecryptedMessage:
     franking_tag: str
     server_tag: str | None
 
+    @classmethod
+    def of(
+        cls,
+        data: dict[str, Any],
+        sender_device_id: str,
+        content_type: int,
+        body: bytes,
+        franking_key: bytes,
+    ) -> DecryptedMessage:
+        """A stored message (``data`` as the API shows it) with what its envelope held."""
+        return cls(
+            id=str(data["id"]),
+            room_id=str(data["roomId"]),
+            seq=int(data["seq"]),
+            sender_id=str(data["senderId"]),
+            sender_device_id=sender_device_id,
+            sent_at=str(data["sentAt"]),
+            content_type=content_type,
+            body=body,
+            franking_key=franking_key,
+            franking_tag=str(data["frankingTag"]),
+            server_tag=data.get("serverTag"),
+        )
+
     @property
     def text(self) -> str | None:
         """The text of a text message; None for bytes."""

@@ -32,23 +32,19 @@ from disco.client.e2ee.errors import (
     NotForThisDevice,
 )
 from disco.client.e2ee.fingerprint import SafetyNumber, safety_number
+from disco.client.e2ee.local import ONE_TIME_PREKEY_TARGET, LocalDevice
 from disco.client.e2ee.messages import DecryptedMessage, Undecryptable, report_body
-from disco.client.e2ee.prekeys import DeviceKeys
 from disco.client.e2ee.primitives import Random, b64, system_random, unb64
-from disco.client.e2ee.sessions import SessionBook
 from disco.client.e2ee.store import KeyStore
 from disco.client.e2ee.wire import CONTENT_BYTES, CONTENT_TEXT, Envelope
 
 if TYPE_CHECKING:
     from disco.client.sdk import DiscoClient, Socket
 
-__all__ = ["MAX_ENVELOPE_BYTES", "ONE_TIME_PREKEY_TARGET", "SIGNED_PREKEY_LIFETIME", "SecureChat"]
+__all__ = ["MAX_ENVELOPE_BYTES", "SecureChat"]
 
 MAX_ENVELOPE_BYTES = 64 * 1024  # what the server accepts, decoded
-ONE_TIME_PREKEY_TARGET = 100  # topped up to this when the directory says "low"
-SIGNED_PREKEY_LIFETIME = 7 * 24 * 3600.0  # rotated after a week, as Signal does
 RECENT_MESSAGES = 1000  # decrypted messages remembered, so a frame and a catch-up agree
-STATE_VERSION = 1
 
 
 class SecureChat:
@@ -68,8 +64,7 @@ class SecureChat:
         self._random = random
         self._clock = clock
         self._one_time_target = one_time_prekeys
-        self._lock = asyncio.Lock()  # one change of keys and sessions at a time
-        self._state: tuple[Device, KeyDirectory] | None = None
+        self._local: LocalDevice | None = None
         self._peers: dict[str, str] = {}  # room id -> the other member's user id
         # Read and sent messages by id: a message seen twice (its frame, then a catch-up) is
         # answered from here, since its key is gone. In memory only: plaintext is the app's.
@@ -85,23 +80,14 @@ class SecureChat:
         """Load this device's keys and sessions (or make new keys), without publishing."""
         if self._client.user is None:
             self._client.user = await self._client.get("/v1/auth/me")
-        user_id = self.user_id
-        document = self._store.load()
-        if document is None:
-            keys, sessions, known = (
-                DeviceKeys.create(self._random, self._clock()),
-                SessionBook(),
-                {},
-            )
-        else:
-            if (document.get("userId"), document.get("deviceId")) != (user_id, self.device_id):
-                raise E2eeError("this key store belongs to another person or device")
-            keys = DeviceKeys.from_json(document["keys"])
-            sessions = SessionBook.from_json(document["sessions"])
-            known = document["identities"]
-        device = Device(user_id, self.device_id, keys, sessions, self._random)
-        self._state = (device, KeyDirectory(self._client, known))
-        self._save()
+        self._local = LocalDevice.load(
+            self._client,
+            self.user_id,
+            self.device_id,
+            self._store,
+            random=self._random,
+            clock=self._clock,
+        )
 
     @property
     def user_id(self) -> str:
@@ -121,37 +107,14 @@ class SecureChat:
     async def maintain(self) -> int:
         """Publish this device's keys if the directory lacks them, rotate the signed prekey
         once it is a week old, and top one-time prekeys up when the directory says they are
-        low. The number the directory holds now."""
-        async with self._lock:
-            keys = self._device.keys
-            mine = await self._client.get("/v1/keys")
-            listed = next((d for d in mine["devices"] if d["deviceId"] == self.device_id), None)
-            if listed is not None and listed["identityKey"] != b64(keys.identity.public):
-                listed = None  # another identity under this id: the directory forgot its keys
-            left = 0 if listed is None else int(listed["oneTimePreKeysLeft"])
-            outdated = listed is None or listed["signedPreKeyId"] != keys.signed_prekey.key_id
-            if self._clock() - keys.signed_prekey.created_at > SIGNED_PREKEY_LIFETIME:
-                keys.rotate_signed_prekey(self._random, self._clock())
-                outdated = True
-            fresh = {}
-            if listed is None or listed["low"]:
-                fresh = keys.new_one_time_prekeys(self._one_time_target - left, self._random)
-            if not outdated and not fresh:
-                return left
-            return await self._publish(fresh)
+        low. The number the directory holds now. Call it at start-up and now and then."""
+        async with self._state.lock:
+            return await self._state.maintain(self._one_time_target)
 
     async def rotate_signed_prekey(self) -> None:
         """A new signed prekey now (the older ones stay for sessions started from them)."""
-        async with self._lock:
-            self._device.keys.rotate_signed_prekey(self._random, self._clock())
-            await self._publish({})
-
-    async def _publish(self, fresh: dict[int, Any]) -> int:
-        self._save()  # the private halves first: never publish a key this device could lose
-        body = self._device.keys.upload(self.device_id, fresh)
-        answer = await self._client.put("/v1/keys", body)
-        (listed,) = [d for d in answer["devices"] if d["deviceId"] == self.device_id]
-        return int(listed["oneTimePreKeysLeft"])
+        async with self._state.lock:
+            await self._state.rotate_signed_prekey()
 
     # --- sending --------------------------------------------------------------------------------
     async def send(
@@ -165,7 +128,7 @@ class SecureChat:
             if isinstance(content, str)
             else (CONTENT_BYTES, content)
         )
-        async with self._lock:
+        async with self._state.lock:
             peer_id = await self._peer_of(room_id)
             recipients = await self._recipients(peer_id)
             sealed = self._device.seal(room_id, content_type, body, recipients)
@@ -175,7 +138,7 @@ class SecureChat:
                     f" the server takes {MAX_ENVELOPE_BYTES}"
                 )
             sealed.commit()
-            self._save()  # before it leaves: a message key is never used twice
+            self._state.save()  # before it leaves: a message key is never used twice
             sent = await self._client.send_message(
                 room_id,
                 sealed.envelope,
@@ -183,7 +146,7 @@ class SecureChat:
                 sender_device_id=self.device_id,
                 franking_tag=b64(sealed.franking_tag),
             )
-        message = self._as_message(
+        message = DecryptedMessage.of(
             sent, self.device_id, content_type, body, sealed.payload.franking_key
         )
         self._remember(message)
@@ -211,15 +174,14 @@ class SecureChat:
             for device_id, bundle in devices.items():
                 address = (user_id, device_id)
                 session = self._device.sessions.current(address)
-                if session is not None and session.peer_identity != bundle.identity_key:
-                    self._device.sessions.forget(address)  # a reinstall: its old session is dead
-                    session = None
-                bundle_needed = session is None
+                # No session yet, or one with an identity the device no longer has (a
+                # reinstall): start one from the bundle. The old one stays for late messages.
+                fresh = session is None or session.peer_identity != bundle.identity_key
                 recipients.append(
                     Recipient(
                         user_id,
                         device_id,
-                        self._directory.take_bundle(user_id, device_id) if bundle_needed else None,
+                        self._directory.take_bundle(user_id, device_id) if fresh else None,
                     )
                 )
         return recipients
@@ -240,7 +202,7 @@ class SecureChat:
             raise FrankingMismatch("the message carries no franking tag: it could not be proven")
         franking_tag = unb64(data["frankingTag"], 32)
         part = envelope.part_for(self.user_id, self.device_id)
-        async with self._lock:
+        async with self._state.lock:
             if (known := self._recent.get(str(data["id"]))) is not None:
                 return known  # decrypted while this call waited (its frame and a catch-up)
             identity = None
@@ -252,9 +214,11 @@ class SecureChat:
                 sender_id, str(data["roomId"]), envelope, franking_tag, identity
             )
             opened.commit()
-            self._save()
+            self._state.save()
             payload = opened.payload
-            decrypted = self._as_message(
+            # The sending device named by the envelope, which the session authenticates (the
+            # server's senderDeviceId is only a hint).
+            decrypted = DecryptedMessage.of(
                 data,
                 opened.sender_device_id,
                 payload.content_type,
@@ -268,19 +232,18 @@ class SecureChat:
 
     async def handle(self, frame: dict[str, Any]) -> DecryptedMessage | None:
         """A WebSocket frame: a ``message`` is decrypted, a ``key_changed`` noted (the
-        person's keys are fetched again before the next message to them; a changed or
-        removed device's sessions end). Other frames: None."""
+        person's keys are fetched again before the next message to them; a removed device's
+        sessions end). Other frames: None."""
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "message":
             return await self.decrypt(frame)
         if kind == "key_changed":
             change = KeyChange(str(data["userId"]), str(data["deviceId"]), data["change"])
-            async with self._lock:
+            async with self._state.lock:
                 self._directory.noted(change)
-                own = change.user_id == self.user_id and change.device_id == self.device_id
-                if change.change != "added" and not own:
+                if change.change == "removed":
                     self._device.sessions.forget((change.user_id, change.device_id))
-                self._save()
+                self._state.save()
         return None
 
     async def incoming(self, socket: Socket) -> AsyncIterator[DecryptedMessage | Undecryptable]:
@@ -335,53 +298,18 @@ class SecureChat:
 
     # --- state ----------------------------------------------------------------------------------
     @property
-    def _device(self) -> Device:
-        if self._state is None:
+    def _state(self) -> LocalDevice:
+        if self._local is None:
             raise E2eeError("call setup() first")
-        return self._state[0]
+        return self._local
+
+    @property
+    def _device(self) -> Device:
+        return self._state.device
 
     @property
     def _directory(self) -> KeyDirectory:
-        if self._state is None:
-            raise E2eeError("call setup() first")
-        return self._state[1]
-
-    def _save(self) -> None:
-        device = self._device
-        self._store.save(
-            {
-                "version": STATE_VERSION,
-                "userId": device.user_id,
-                "deviceId": device.device_id,
-                "keys": device.keys.to_json(),
-                "sessions": device.sessions.to_json(),
-                "identities": self._directory.known,
-            }
-        )
-
-    @staticmethod
-    def _as_message(
-        data: dict[str, Any],
-        sender_device_id: str,
-        content_type: int,
-        body: bytes,
-        franking_key: bytes,
-    ) -> DecryptedMessage:
-        # The sending device is the envelope's (authenticated by the session), not the
-        # server's senderDeviceId.
-        return DecryptedMessage(
-            id=str(data["id"]),
-            room_id=str(data["roomId"]),
-            seq=int(data["seq"]),
-            sender_id=str(data["senderId"]),
-            sender_device_id=sender_device_id,
-            sent_at=str(data["sentAt"]),
-            content_type=content_type,
-            body=body,
-            franking_key=franking_key,
-            franking_tag=str(data["frankingTag"]),
-            server_tag=data.get("serverTag"),
-        )
+        return self._state.directory
 
     def _remember(self, message: DecryptedMessage) -> None:
         self._recent[message.id] = message

@@ -115,8 +115,8 @@ class SessionBook:
         for session in self._sessions.get(address, []):
             try:
                 after, plaintext = session.decrypt(part, random)
-            except DecryptionFailed as failure:
-                failures.append(failure)
+            except DecryptionFailed as error:
+                failures.append(error)
                 continue
             return plaintext, partial(self.promote, address, after, session)
         # The most telling reason: a replay, then a counter too far ahead, then any.
