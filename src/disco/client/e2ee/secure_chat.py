@@ -17,10 +17,13 @@ clients not yet encrypting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from disco.client.e2ee.device import Device, Recipient
 from disco.client.e2ee.directory import KeyChange, KeyDirectory
@@ -37,6 +40,7 @@ from disco.client.e2ee.messages import DecryptedMessage, Undecryptable, report_b
 from disco.client.e2ee.primitives import Random, b64, system_random, unb64
 from disco.client.e2ee.store import KeyStore
 from disco.client.e2ee.wire import CONTENT_BYTES, CONTENT_TEXT, Envelope
+from disco.client.sdk import ApiError
 
 if TYPE_CHECKING:
     from disco.client.sdk import DiscoClient, Socket
@@ -227,7 +231,11 @@ class SecureChat:
             )
             self._remember(decrypted)
         if opened.started_session:
-            await self.maintain()  # a one-time prekey may have been used: top up if low
+            # A one-time prekey may have been used: top up if low. Best effort: the message
+            # is decrypted and its key gone, so a failed upload must not lose it (the next
+            # maintain() catches up).
+            with contextlib.suppress(ApiError, httpx.HTTPError):
+                await self.maintain()
         return decrypted
 
     async def handle(self, frame: dict[str, Any]) -> DecryptedMessage | None:
