@@ -13,16 +13,17 @@ from fastapi import FastAPI
 
 from disco.config import Settings
 from disco.contracts.events.match import CandidateChanged
-from disco.match import api, models
+from disco.match import models
 from disco.match.connections import api as connections_api
 from disco.match.connections.service import ConnectionsService
+from disco.match.discovery import api
+from disco.match.discovery.service import DiscoveryService
 from disco.match.engine.geo import Displacement
 from disco.match.handlers import USERS_EVENTS, on_candidate_changed, on_users_event
 from disco.match.local_events import api as local_events_api
 from disco.match.local_events.service import LocalEventsService
 from disco.match.presence import MemoryPresence, Presence
 from disco.match.presence_redis import RedisPresence
-from disco.match.service import DiscoveryService
 from disco.platform.api import create_service_app
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.context import ServiceContext

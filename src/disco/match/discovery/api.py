@@ -6,10 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 
-from disco.match.schemas import DiscoveryIn, DiscoveryState, LocationAck, LocationIn, NearbyList
-from disco.match.service import DiscoveryService
+from disco.match.deps import Db
+from disco.match.discovery.schemas import (
+    DiscoveryIn,
+    DiscoveryState,
+    LocationAck,
+    LocationIn,
+    NearbyList,
+)
+from disco.match.discovery.service import DiscoveryService
 from disco.platform.api import CurrentPrincipal, parse_request
-from disco.platform.db import Database
 from disco.platform.http import DirectCall
 from disco.platform.security import TokenVerifier
 
@@ -20,12 +26,7 @@ def _service(request: Request) -> DiscoveryService:
     return request.app.state.discovery
 
 
-def _db(request: Request) -> Database:
-    return request.app.state.db
-
-
 Service = Annotated[DiscoveryService, Depends(_service)]
-Db = Annotated[Database, Depends(_db)]
 
 
 @router.get("/v1/discovery")
