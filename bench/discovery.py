@@ -166,7 +166,7 @@ def compatible(a: str, b: str) -> bool:
 
 
 def run_engine(city: City, moves: Sequence[Update]) -> Result:
-    index = PresenceIndex(*ORIGIN, ttl_s=1e9, cooldown_s=1800, pair_filter=compatible)
+    index = PresenceIndex(ttl_s=1e9, cooldown_s=1800, pair_filter=compatible)
     names = [f"u{i}" for i in range(len(city.radius))]
     began = time.perf_counter()
     for i, name in enumerate(names):

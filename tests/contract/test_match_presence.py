@@ -252,6 +252,27 @@ async def test_last_fix_is_the_latest_accepted_position(presence: Presence) -> N
 
 
 @pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((85.05, 13.4), (85.0472, 13.4)),  # next to the latitude limit, 311 m apart
+        ((-17.7, 179.9995), (-17.7, -179.9995)),  # across the antimeridian, 106 m apart
+        ((0.0, 180.0), (0.0, -179.999)),  # 180 and -180 are one meridian
+        ((0.0, 179.999), (0.0, 180.0)),
+        ((-85.05, -70.0), (-85.05, -69.99)),  # the far south, 96 m apart
+    ],
+)
+async def test_any_place_discovery_reaches(
+    presence: Presence, a: tuple[float, float], b: tuple[float, float]
+) -> None:
+    assert await presence.move("x", *place(0, 0), 1609, at=0) == []  # first, far away
+    assert await presence.move("a", *a, 500, at=1) == []
+    assert await presence.move("b", *b, 500, at=2) == ["a"]
+    assert [s.user_id for s in await presence.nearby("a")] == ["b"]
+    assert await presence.move("b", *b, haversine_m(*a, *b) - 2, at=3) == []
+    assert await presence.nearby("a") == []
+
+
+@pytest.mark.parametrize(
     ("latitude", "longitude", "radius"),
     [
         (40.7, -74.0, 0),
@@ -260,6 +281,7 @@ async def test_last_fix_is_the_latest_accepted_position(presence: Presence) -> N
         (40.7, -74.0, math.nan),
         (math.nan, -74.0, 100),
         (89.0, -74.0, 100),
+        (85.06, -74.0, 100),
         (40.7, 181.0, 100),
         (40.7, math.inf, 100),
     ],

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from disco.match.engine.geo import Bucket, Displacement
+from disco.match.engine.geo import MAX_ABS_LATITUDE, Bucket, Displacement, wrap_lon
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER, PresenceIndex
 
 __all__ = [
@@ -30,13 +30,13 @@ __all__ = [
 ]
 
 MAX_RADIUS_M = DEFAULT_RADIUS_LADDER[-1]
-# Redis GEO indexes nothing nearer the poles (Web Mercator's limit); both adapters refuse the
-# same positions so that switching backend changes no answer.
-MAX_ABS_LATITUDE = 85.05112878
 
 
-def check_fix(latitude: float, longitude: float, radius_m: float) -> None:
-    """ValueError unless the fix can be placed: checked before anything changes."""
+def check_fix(latitude: float, longitude: float, radius_m: float) -> float:
+    """ValueError unless the fix can be placed: checked before anything changes. Both adapters
+    refuse the same positions (Redis GEO indexes nothing nearer the poles than
+    ``MAX_ABS_LATITUDE``), so switching backend changes no answer. Returns the longitude to
+    store: 180 as -180, the same meridian."""
     if not (
         math.isfinite(latitude)
         and math.isfinite(longitude)
@@ -48,6 +48,7 @@ def check_fix(latitude: float, longitude: float, radius_m: float) -> None:
         )
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise ValueError(f"radius must be in (0, {MAX_RADIUS_M}] metres")
+    return wrap_lon(longitude)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,7 @@ class Presence(Protocol):
 
 
 class MemoryPresence:
-    """The engine's index behind the port. One process, one region: the planar projection is
-    centred on the first position seen, accurate to 1% within 50 km of it (engine/geo.py)."""
+    """The engine's index behind the port: one process, anywhere on Earth (engine/sphere.py)."""
 
     def __init__(
         self,
@@ -120,22 +120,16 @@ class MemoryPresence:
         self._fixes: dict[str, Fix] = {}
         self._shown: dict[str, tuple[float, float]] = {}
 
-    def _engine(self, latitude: float, longitude: float) -> PresenceIndex:
+    def _engine(self) -> PresenceIndex:
         if self._index is None:
-            self._index = PresenceIndex(
-                latitude,
-                longitude,
-                ttl_s=self._ttl_s,
-                cooldown_s=self._cooldown_s,
-                snap_m=self._displacement.cell_m,
-            )
+            self._index = PresenceIndex(ttl_s=self._ttl_s, cooldown_s=self._cooldown_s)
         return self._index
 
     async def move(
         self, user_id: str, latitude: float, longitude: float, radius_m: float, at: float
     ) -> list[str]:
-        check_fix(latitude, longitude, radius_m)
-        index = self._engine(latitude, longitude)
+        longitude = check_fix(latitude, longitude, radius_m)
+        index = self._engine()
         met = index.upsert(user_id, latitude, longitude, radius_m, at)
         self._fixes[user_id] = Fix(latitude, longitude, at)
         self._shown[user_id] = self._displacement.shown(user_id, latitude, longitude, at)

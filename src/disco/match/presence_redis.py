@@ -275,7 +275,7 @@ class RedisPresence:
     async def move(
         self, user_id: str, latitude: float, longitude: float, radius_m: float, at: float
     ) -> list[str]:
-        check_fix(latitude, longitude, radius_m)
+        longitude = check_fix(latitude, longitude, radius_m)
         shown = self._displacement.shown(user_id, latitude, longitude, at)
         fix = _pack(latitude, longitude, radius_m, at, shown)
         return await self._run(self._move, user_id, fix, repr(float(at)))
