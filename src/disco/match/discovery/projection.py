@@ -90,19 +90,27 @@ class UsersProjection:
 
     async def apply_deleted(self, uow: UnitOfWork, user_id: str) -> None:
         await self._tables.erase(uow, user_id)
-        await self.changed(uow, user_id, leaves_presence=True)
+        await self.changed(uow, user_id, forget=True)
 
     async def changed(
-        self, uow: UnitOfWork, user_id: str, *, leaves_presence: bool = False
+        self,
+        uow: UnitOfWork,
+        user_id: str,
+        *,
+        leaves_presence: bool = False,
+        forget: bool = False,
     ) -> None:
         """Tell every match process to drop its copy, once the change is committed; this one
         drops it at once (its next request must not wait for the bus). ``leaves_presence``
-        takes the user out of presence then."""
+        takes the user out of presence then (their last fix is still remembered, for the speed
+        check); ``forget`` forgets that too (the account is gone)."""
         await uow.publish(CandidateChanged(user_id=user_id))
 
         async def committed() -> None:
             self._members.drop(user_id)
-            if leaves_presence:
+            if forget:
+                await self._presence.forget(user_id, self._clock.timestamp())
+            elif leaves_presence:
                 await self._presence.remove(user_id, self._clock.timestamp())
 
         uow.after_commit(committed)

@@ -4,8 +4,11 @@ buckets, and where other users are *shown*.
 Nothing here depends on a region: the snapping grid is keyed by latitude and longitude alone,
 so every process, every presence backend and every place on Earth snaps alike.
 
-What other users see is never a distance but a **bucket** computed between grid-snapped
-positions, the other's also displaced by a secret offset (DESIGN.md section 6).
+What other users see is computed from **shown** positions only (DESIGN.md section 6): the true
+position moved by a secret per-user, per-day offset, then snapped to the grid. Whether two
+people are listed, told, ordered or bucketed is a function of their two shown positions, so an
+attacker who probes from chosen points learns, at best, the shown cell: never within two cells
+of the truth (see ``Displacement``).
 """
 
 from __future__ import annotations
@@ -62,9 +65,9 @@ class Bucket:
 
 # For discovery radii of 30 m (100 ft) to 1609 m (a mile). The finest bucket is 500 ft, far
 # coarser than the 30 m snapping cell, so a bucket never narrows anyone down below a block.
-# The last bucket also takes pairs whose snapped distance overshoots a mile (snapping moves
-# each end by up to half a cell diagonal): membership is decided on true positions, buckets
-# only describe it.
+# Membership and buckets come from the same shown positions, so a listed pair (within both
+# radii, at most 1609 m) always gets one of these; the last one also labels the matches list's
+# farther pairs.
 BUCKETS: tuple[Bucket, ...] = (
     Bucket("within 500 ft", 500 * FOOT_M),
     Bucket("within ¼ mile", MILE_M / 4),
@@ -108,7 +111,9 @@ def wrap_lon(lon: float) -> float:
 
 
 # A displaced position lies this many snapping cells from the true one (a ring, never nearer).
-DISPLACEMENT_CELLS = (1.85, 2.15)
+# Even an attacker who recovers a target's shown cell exactly (and knew its own offset, which
+# the API never shows) is off by the offset less half a cell diagonal: 2.75 - 0.71 > 2 cells.
+DISPLACEMENT_CELLS = (2.75, 3.25)
 
 
 class Displacement:
@@ -117,8 +122,10 @@ class Displacement:
     Snapping alone lets an attacker who probes from chosen points recover the target's cell
     (the bucket edges outline it), which places the target within half a cell diagonal. The
     offset makes the recovered cell a wrong one, at least ``DISPLACEMENT_CELLS[0]`` cells
-    minus half a diagonal away (more than a cell). It is keyed by a server secret, the user and
-    the day, so it is the same for every query of a day: averaging many answers gains nothing.
+    minus half a diagonal away (more than two cells). It is keyed by a server secret, the user
+    and the UTC day, so it is the same for every query of a day: averaging many answers gains
+    nothing. Both people of a pair are shown displaced, so what one sees of the other also
+    carries the viewer's own unknown offset.
     """
 
     def __init__(
@@ -153,12 +160,6 @@ class Displacement:
             moved_lat = lat - north / METRES_PER_DEGREE_LAT
         moved_lon = wrap_lon(lon + east / max(metres_per_degree_lon(lat), 1.0))
         return snap_latlon(moved_lat, moved_lon, self.cell_m)
-
-    def bucket(self, viewer: tuple[float, float], other: tuple[float, float]) -> Bucket:
-        """What the viewer sees: from the viewer's own snapped position to the other's shown
-        one (the viewer knows where they are; only the other needs hiding)."""
-        here = snap_latlon(viewer[0], viewer[1], self.cell_m)
-        return bucket_for(haversine_m(here[0], here[1], other[0], other[1]))
 
 
 def shown_bucket(a: tuple[float, float], b: tuple[float, float]) -> Bucket:
