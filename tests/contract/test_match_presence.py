@@ -22,6 +22,7 @@ from disco.match.engine.geo import (
     haversine_m,
     metres_per_degree_lon,
     shown_bucket,
+    snap_latlon,
 )
 from disco.match.presence import Fix, MemoryPresence, Presence, Sighting
 from disco.match.presence_redis import RedisPresence
@@ -309,6 +310,21 @@ async def test_any_place_discovery_reaches(
     assert [s.user_id for s in await presence.nearby("a")] == ["b"]
     assert await presence.move("b", *b, haversine_m(*a, *b) - 2, at=3) == []
     assert await presence.nearby("a") == []
+
+
+async def test_exactly_a_radius_apart_is_within_on_every_adapter(presence: Presence) -> None:
+    """Shown positions are cell centres: near the equator consecutive rows line up, so people
+    can be exactly 30 m (or 150 m) apart. "Within" takes the radius itself, whatever the
+    rounding of either adapter's distance."""
+    step = 30.0 / METRES_PER_DEGREE_LAT
+    here = snap_latlon(0.2, 20.0, 30.0)
+    for cells, radius in ((1, 30), (5, 150)):
+        there = snap_latlon(here[0] + cells * step, here[1], 30.0)
+        assert there[1] == here[1]  # the same column: exactly cells * 30 m apart
+        assert haversine_m(*here, *there) == pytest.approx(30 * cells, abs=1e-6)
+        await presence.move(f"a{cells}", *here, radius, at=cells)
+        assert await presence.move(f"b{cells}", *there, radius, at=cells) == [f"a{cells}"]
+        await presence.remove(f"a{cells}", at=cells)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from typing import cast
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from disco.match.engine.geo import EARTH_RADIUS_M, Bucket, shown_bucket
+from disco.match.engine.geo import EARTH_RADIUS_M, WITHIN_TOLERANCE_M, Bucket, shown_bucket
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER
 from disco.match.presence import Fix, Sighting, check_fix
 
@@ -58,6 +58,7 @@ _LIBRARY = (
     f"""
 local EARTH_RADIUS_M = {EARTH_RADIUS_M!r}
 local SEARCH_SLACK_M = {SEARCH_SLACK_M!r}
+local WITHIN_TOLERANCE_M = {WITHIN_TOLERANCE_M!r}
 local HMGET_CHUNK = {HMGET_CHUNK}
 local LADDER = {{{", ".join(map(str, DEFAULT_RADIUS_LADDER))}}}
 local k = {{seen = KEYS[1], state = KEYS[2], gone = KEYS[3], clock = KEYS[4], fixed = KEYS[5]}}
@@ -99,7 +100,7 @@ local function in_range(user, lat, lon, radius)
         local other, fix = ids[i], fixes[i - first + 1]
         if fix and other ~= user then
           local olat, olon, oradius = parse(fix)
-          if distance_m(lat, lon, olat, olon) <= math.min(radius, oradius) then
+          if distance_m(lat, lon, olat, olon) <= math.min(radius, oradius) + WITHIN_TOLERANCE_M then
             found[other] = fix
           end
         end

@@ -25,6 +25,7 @@ __all__ = [
     "EARTH_RADIUS_M",
     "MAX_ABS_LATITUDE",
     "METRES_PER_DEGREE_LAT",
+    "WITHIN_TOLERANCE_M",
     "Bucket",
     "Displacement",
     "bucket_for",
@@ -42,6 +43,11 @@ MILE_M = 1609.344
 # Redis GEO indexes nothing nearer the poles (Web Mercator's limit): discovery stops there, in
 # both presence backends alike, and no shown position lies beyond it.
 MAX_ABS_LATITUDE = 85.05112878
+# Positions are compared as shown, at cell centres, so two can lie exactly a radius apart (rows
+# whose columns line up, near the equator): "within r" takes r itself with a millimetre to
+# spare, so rounding never decides, and the two presence backends (chords in 3-D, haversine in
+# Lua) always agree.
+WITHIN_TOLERANCE_M = 0.001
 
 
 def metres_per_degree_lon(latitude: float) -> float:

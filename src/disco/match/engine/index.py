@@ -36,6 +36,7 @@ import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 
+from disco.match.engine.geo import WITHIN_TOLERANCE_M
 from disco.match.engine.sphere import BandGrid, chord_m, to_xyz
 
 __all__ = ["DEFAULT_RADIUS_LADDER", "PairFilter", "PresenceIndex"]
@@ -109,7 +110,8 @@ class _Presence:
     def place(
         self, lat: float, lon: float, r: float, grid: _ClassGrid, key: tuple[int, int], seen: float
     ) -> None:
-        self.lat, self.lon, self.r, self.c = lat, lon, r, chord_m(r)
+        self.lat, self.lon, self.r = lat, lon, r
+        self.c = chord_m(r + WITHIN_TOLERANCE_M)
         self.x, self.y, self.z = to_xyz(lat, lon)
         self.grid, self.key, self.seen = grid, key, seen
 
@@ -214,7 +216,8 @@ class PresenceIndex:
             if not grid.radius_counts:
                 continue
             cells = grid.cells
-            spans = grid.grid.spans(me.lat, me.lon, min(r, grid.hi), min(r, grid.lo))
+            reach = min(r, grid.hi) + WITHIN_TOLERANCE_M
+            spans = grid.grid.spans(me.lat, me.lon, reach, min(r, grid.lo))
             for band, j0, j1, w0, w1, _, _, n in spans:
                 for j in range(j0, j1 + 1):
                     cell = cells.get((band, j % n))
@@ -264,8 +267,9 @@ class PresenceIndex:
             cells = grid.cells
             # Cells wholly inside both the new and the old circle cannot hold a newcomer.
             old = (olat, olon, min(orad, grid.lo)) if before is not None else None
+            reach = min(r, grid.hi) + WITHIN_TOLERANCE_M
             for band, j0, j1, _, _, skip_from, skip_to, n in grid.grid.spans(
-                me.lat, me.lon, min(r, grid.hi), min(r, grid.lo), old
+                me.lat, me.lon, reach, min(r, grid.lo), old
             ):
                 for j in range(j0, j1 + 1):
                     if skip_from <= j <= skip_to:
