@@ -84,19 +84,6 @@ class _Cap:
         ratio = sin_delta / self.cos_phi
         return peak, degrees(asin(ratio)) if ratio < 1 else 180.0
 
-    def whole_columns(
-        self, edges: tuple[float, float, float, float, float, float], width: float
-    ) -> tuple[int, int]:
-        """Columns of a band (its south and north latitudes, sines, cosines) wholly inside:
-        both edges inside, and every corner within the half-width at its edge."""
-        south, north, sin_s, cos_s, sin_n, cos_n = edges
-        if self.polar or not (self.south < south and north < self.north):
-            return _NONE
-        hw = min(self.half_width(sin_s, cos_s), self.half_width(sin_n, cos_n)) - _MARGIN_DEG
-        if hw <= 0:
-            return _NONE
-        return ceil((self.lon - hw + 180.0) / width), floor((self.lon + hw + 180.0) / width) - 1
-
 
 class BandGrid:
     """Cells of about ``cell_m`` by ``cell_m``, anywhere on the sphere."""
@@ -156,30 +143,59 @@ class BandGrid:
                 yield band, 0, n - 1, 0, -1, 0, -1, n
             return
         inner = _Cap(lat, lon, whole_m) if whole_m > 0 else None
+        if inner is not None and inner.polar:
+            inner = None
         before = _Cap(old[0], old[1], old[2]) if old is not None and old[2] > 0 else None
+        if before is not None and before.polar:
+            before = None
         turns = 0 if before is None else round((lon - before.lon) / 360.0)
         peak, peak_hw = cap.widest()
-        edge_hw = 0.0  # the cap's half-width at the current band's south edge, if inside
+        # Half-widths at the current band's south edge (0 outside the cap), carried to the next
+        # band, whose south edge is this one's north: each edge is computed once.
+        south_hw = south_in = south_old = 0.0
         for band in range(first, last + 1):
             n, edges = self._band(band)
-            south, north, _, _, sin_n, cos_n = edges
+            south, north, sin_s, cos_s, sin_n, cos_n = edges
             if band == first:
-                edge_hw = cap.half_width(edges[2], edges[3]) if south > cap.south else 0.0
+                south_hw = _edge(cap, south, sin_s, cos_s)
+                south_in = _edge(inner, south, sin_s, cos_s)
+                south_old = _edge(before, south, sin_s, cos_s)
+            # (_edge, inlined: this is the index's hottest loop)
             north_hw = cap.half_width(sin_n, cos_n) if north < cap.north else 0.0
+            north_in = north_old = 0.0
+            if inner is not None and inner.south < north < inner.north:
+                north_in = inner.half_width(sin_n, cos_n)
+            if before is not None and before.south < north < before.north:
+                north_old = before.half_width(sin_n, cos_n)
             if max(south, cap.south) <= peak <= min(north, cap.north):
-                hw = peak_hw
+                hw = peak_hw + _MARGIN_DEG
             else:
-                hw = max(edge_hw, north_hw)
-            edge_hw = north_hw
-            hw += _MARGIN_DEG
+                hw = max(south_hw, north_hw) + _MARGIN_DEG
             width = 360.0 / n
             j0, j1 = floor((lon - hw + 180.0) / width), floor((lon + hw + 180.0) / width)
             if j1 - j0 + 1 >= n:
                 yield band, 0, n - 1, 0, -1, 0, -1, n
-                continue
-            w0, w1 = _NONE if inner is None else inner.whole_columns(edges, width)
-            k0, k1 = _NONE
-            if before is not None and w0 <= w1:
-                k0, k1 = before.whole_columns(edges, width)
-                k0, k1 = max(w0, k0 + turns * n), min(w1, k1 + turns * n)
-            yield band, j0, j1, w0, w1, k0, k1, n
+            else:
+                # Whole: every corner inside, so both edges inside the cap (half-width > 0).
+                w0, w1 = _whole(lon, min(south_in, north_in), width)
+                k0, k1 = _NONE
+                if w0 <= w1:
+                    k0, k1 = _whole(before.lon if before else 0.0, min(south_old, north_old), width)
+                    k0, k1 = max(w0, k0 + turns * n), min(w1, k1 + turns * n)
+                yield band, j0, j1, w0, w1, k0, k1, n
+            south_hw, south_in, south_old = north_hw, north_in, north_old
+
+
+def _edge(cap: _Cap | None, lat: float, sin_lat: float, cos_lat: float) -> float:
+    """The cap's half-width at a band edge strictly inside its latitudes, else 0."""
+    if cap is None or not cap.south < lat < cap.north:
+        return 0.0
+    return cap.half_width(sin_lat, cos_lat)
+
+
+def _whole(lon: float, hw: float, width: float) -> tuple[int, int]:
+    """Columns whose both longitude edges lie within ``hw`` of ``lon`` (none if hw <= 0)."""
+    hw -= _MARGIN_DEG
+    if hw <= 0:
+        return _NONE
+    return ceil((lon - hw + 180.0) / width), floor((lon + hw + 180.0) / width) - 1
