@@ -3,9 +3,9 @@
 The hot path is ``ingest`` (one call per location update, ~1,000/s): it reads the user's
 matching state from an in-memory cache (``members.py``), checks the fix against the last one
 presence remembers (``placement.py``), asks presence for the pairs that just met, and opens a
-database transaction only when one of them is to be announced (``announce.py``). Blocks are
-the exception to the cache: they are absolute, so they are read from SQL at the moment of
-telling.
+database transaction only when one of them is to be announced (``announce.py``). Blocks
+travel with the cached members, and a block drops both sides' copies in every process once
+it commits.
 
 Everything other users are shown comes from **shown** positions (DESIGN.md section 6): each
 fix is displaced by the user's secret offset of the day and snapped before presence ever sees
