@@ -45,7 +45,7 @@ import asyncpg
 import redis
 
 from bench.support import REDIS_URL, fresh_database, machine, write_json
-from disco.match.engine.geo import METRES_PER_DEGREE_LAT, Displacement, metres_per_degree_lon
+from disco.match.engine.geo import METRES_PER_DEGREE_LAT, metres_per_degree_lon
 from disco.match.engine.index import PresenceIndex
 from disco.match.presence_redis import RedisPresence
 
@@ -166,7 +166,7 @@ def compatible(a: str, b: str) -> bool:
 
 
 def run_engine(city: City, moves: Sequence[Update]) -> Result:
-    index = PresenceIndex(*ORIGIN, ttl_s=1e9, cooldown_s=1800, pair_filter=compatible)
+    index = PresenceIndex(ttl_s=1e9, cooldown_s=1800, pair_filter=compatible)
     names = [f"u{i}" for i in range(len(city.radius))]
     began = time.perf_counter()
     for i, name in enumerate(names):
@@ -220,9 +220,7 @@ def run_presence(city: City, moves: Sequence[Update], url: str) -> Result:
 
 async def _presence(city: City, moves: Sequence[Update], url: str) -> Result:
     namespace = f"disco:bench:presence:{uuid.uuid4().hex}"
-    presence = RedisPresence(
-        url, namespace, ttl_s=1e6, cooldown_s=1800, displacement=Displacement(b"bench", 30.0)
-    )
+    presence = RedisPresence(url, namespace, ttl_s=1e6, cooldown_s=1800, memory_s=3600)
     names = [f"u{i}" for i in range(len(city.radius))]
     try:
         began = time.perf_counter()

@@ -15,11 +15,15 @@ two ``nearby`` frames (one to each). Which update that was comes from the oracle
 every update sent, so a backlog cannot hide behind a later update. A pair told to only one
 side counts as a failure.
 
-The oracle: every update sent is logged and replayed, brute force. The server sees updates in
-the order they arrive, which differs from the order sent by milliseconds between people, so a
-pair within a step or two of the edge may fall either way. The run passes when every pair in
-range by more than two steps (plus ``EDGE_M``) at some update, so in range whatever the order,
-was told (``missed_certain``), every pair told was in range give or take
+The oracle: every update sent is logged and replayed, brute force, at the position the server
+shows it at (displaced and snapped: who is told is decided between shown positions, DESIGN.md
+section 6), computed with the same secret (the benchmark hands the server its encryption key,
+from which the displacement secret is derived) and measured as the server does (great circles,
+a radius itself within). The server sees updates in the order they arrive, which differs from
+the order sent by milliseconds between people, so a pair within a step or two of the edge may
+fall either way; a step moves a shown position by up to the step and a cell's diagonal. The
+run passes when every pair in range by more than two such steps at some update, so in range
+whatever the order, was told (``missed_certain``), every pair told was in range give or take
 two steps (``extra_beyond_slack``), and no pair was told on one side only. ``missed`` and
 ``extra`` count the boundary cases against the strict replay.
 """
@@ -53,11 +57,15 @@ from bench.support import (
     write_json,
 )
 from disco.client import DiscoClient
+from disco.match.engine.geo import WITHIN_TOLERANCE_M, Displacement, haversine_m
+from disco.platform.security import FieldCipher
 
 ORIGIN = (51.5007, -0.1246)
 RADII = (30, 150, 500, 1609)
 STEP_M = 50.0
-EDGE_M = 10.0  # how far the server's plane may differ from this one at a mile
+SNAP_M = 30.0  # DISCO_LOCATION_SNAP_METERS, the default
+# A step moves a shown position by up to the step and a cell's diagonal.
+SHOWN_STEP_M = STEP_M + math.sqrt(2) * SNAP_M
 M_PER_DEG_LAT = 111_195.0
 M_PER_DEG_LON = M_PER_DEG_LAT * math.cos(math.radians(ORIGIN[0]))
 INTERESTS = ["coffee", "hiking", "live music"]
@@ -79,13 +87,20 @@ class Person:
 @dataclass
 class Run:
     people: list[Person]
-    updates: list[tuple[float, int, float, float]] = field(default_factory=list)  # t, who, x, y
+    displacement: Displacement
+    # t, who, x, y, lat, lon: where the update shows its sender (displaced, snapped), on this
+    # plane (for the oracle's grid) and on the sphere (for its distances, as the server's).
+    updates: list[tuple[float, int, float, float, float, float]] = field(default_factory=list)
     told: dict[tuple[int, int], float] = field(default_factory=dict)  # (to, about) -> t
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 def latlon(x: float, y: float) -> tuple[float, float]:
     return ORIGIN[0] + y / M_PER_DEG_LAT, ORIGIN[1] + x / M_PER_DEG_LON
+
+
+def plane(lat: float, lon: float) -> tuple[float, float]:
+    return (lon - ORIGIN[1]) * M_PER_DEG_LON, (lat - ORIGIN[0]) * M_PER_DEG_LAT
 
 
 async def make_person(url: str, number: int, radius: int, x: float, y: float) -> Person:
@@ -163,7 +178,8 @@ async def walk(
         lat, lon = latlon(person.x, person.y)
         now = time.monotonic()
         person.sent.append(now)
-        run.updates.append((now, person.number, person.x, person.y))
+        shown = run.displacement.shown(person.user_id, lat, lon, time.time())
+        run.updates.append((now, person.number, *plane(*shown), *shown))
         await person.socket.send(
             json.dumps(
                 {
@@ -185,19 +201,20 @@ class Oracle:
 
 
 def oracle(run: Run, slack_m: float, cell: float = 1609.0) -> Oracle:
-    """Replays the updates in the order they were sent. The server sees them in the order they
-    arrive, which differs by milliseconds between people: a pair in range at a single update
-    may or may not be in range in the server's order, and a pair the server saw in range may
-    have been within ``slack_m`` of it in ours."""
+    """Replays the updates in the order they were sent, measuring as the server does (great
+    circles between shown positions, a radius itself within). The server sees them in the
+    order they arrive, which differs by milliseconds between people: a pair in range at a
+    single update may or may not be in range in the server's order, and a pair the server saw
+    in range may have been within ``slack_m`` of it in ours."""
     radius = {p.number: p.radius for p in run.people}
-    where: dict[int, tuple[float, float]] = {}
+    where: dict[int, tuple[float, float, float, float]] = {}
     grid: dict[tuple[int, int], set[int]] = defaultdict(set)
     result = Oracle({}, set(), set())
-    for sent_at, who, x, y in sorted(run.updates):
+    for sent_at, who, x, y, lat, lon in sorted(run.updates):
         if who in where:
-            ox, oy = where[who]
+            ox, oy, _, _ = where[who]
             grid[(math.floor(ox / cell), math.floor(oy / cell))].discard(who)
-        where[who] = (x, y)
+        where[who] = (x, y, lat, lon)
         cx, cy = math.floor(x / cell), math.floor(y / cell)
         grid[(cx, cy)].add(who)
         for gx in (cx - 1, cx, cx + 1):
@@ -205,18 +222,19 @@ def oracle(run: Run, slack_m: float, cell: float = 1609.0) -> Oracle:
                 for other in grid.get((gx, gy), ()):
                     if other == who:
                         continue
-                    bx, by = where[other]
+                    _, _, blat, blon = where[other]
                     reach = min(radius[who], radius[other])
-                    squared = (bx - x) ** 2 + (by - y) ** 2
+                    distance = haversine_m(lat, lon, blat, blon)
                     pair = (min(who, other), max(who, other))
-                    if squared <= (reach + slack_m) ** 2:
+                    if distance <= reach + slack_m:
                         result.near.add(pair)
-                    if squared <= reach * reach:
+                    if distance <= reach + WITHIN_TOLERANCE_M:
                         result.met_at.setdefault(pair, sent_at)
                     # In range by more than a step each: whichever order the server takes the
-                    # updates around this one in, it sees them in range (plus a few metres for
-                    # its plane, which differs from this one by up to 0.3% across the square).
-                    if squared <= max(0.0, reach - slack_m - EDGE_M) ** 2:
+                    # updates around this one in, it sees them in range. A radius shorter than
+                    # that slack is never certain (two people in one cell are 0 m apart, but
+                    # only until either moves).
+                    if distance <= reach - slack_m:
                         result.certain.add(pair)
     return result
 
@@ -277,13 +295,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def drive(
-    url: str, args: argparse.Namespace, server_cpu: Callable[[], float]
+    url: str,
+    args: argparse.Namespace,
+    server_cpu: Callable[[], float],
+    displacement: Displacement,
 ) -> dict[str, Any]:
     rng = random.Random(args.seed)
     started = time.monotonic()
     people = await make_people(url, args.users, args.side_m, rng)
     setup_s = time.monotonic() - started
-    run = Run(people)
+    run = Run(people, displacement)
     by_id = {p.user_id: p.number for p in people}
     gate = asyncio.Semaphore(50)
 
@@ -313,7 +334,7 @@ async def drive(
     await asyncio.gather(*(p.reader for p in people if p.reader), return_exceptions=True)
 
     slices: list[list[float]] = [[] for _ in range(max(1, math.ceil(args.measure / 10)))]
-    expected = oracle(run, slack_m=2 * STEP_M)
+    expected = oracle(run, slack_m=2 * SHOWN_STEP_M)
     values, one_sided = latencies(run, expected.met_at, (measure_from, until), slices)
     told = {(min(a, b), max(a, b)) for a, b in run.told}
     sent_in_window = sum(1 for t, *_ in run.updates if measure_from <= t <= until)
@@ -366,10 +387,14 @@ def main(argv: list[str] | None = None) -> int:
     with scratch_dir("disco-bench-e2e-") as scratch:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = disco_env(scratch / "data", DISCO_PORT=str(port))
+        key = FieldCipher.generate_key()
+        env = disco_env(
+            scratch / "data", DISCO_PORT=str(port), DISCO_ENCRYPTION_KEYS=json.dumps([key])
+        )
+        secret = FieldCipher([key]).derive_secret("location-displacement")
         with Disco(["up", "--port", str(port)], env, scratch / "disco.log") as server:
             server.wait_ready(url)
-            result = asyncio.run(drive(url, args, server.cpu_seconds))
+            result = asyncio.run(drive(url, args, server.cpu_seconds, Displacement(secret, SNAP_M)))
     document = {"machine": machine(), "args": vars(args) | {"json_out": None}, "result": result}
     print(json.dumps(result, indent=2))
     write_json(args.json_out, document)

@@ -105,10 +105,19 @@ class Settings(BaseSettings):
     presence_ttl_seconds: float = Field(120.0, gt=0)
     # A pair told about each other is not told again until they have been apart this long.
     nearby_cooldown_seconds: float = Field(1800.0, ge=0)
-    # Other users see distances computed from positions snapped to this grid (DESIGN.md section 6).
+    # Everything other users are shown (who is listed or told, in which order, the distance
+    # bucket) is computed between positions displaced by a secret per-user, per-day offset of
+    # 2.75 to 3.25 of these cells and snapped to this grid (DESIGN.md section 6).
     location_snap_meters: float = Field(30.0, gt=0, le=200)
-    # Faster than this between two fixes is not a person moving: the fix is refused.
+    # Faster than this between two fixes is not a person moving: the fix is refused. Timed by
+    # the server's clock, never the device's.
     location_max_speed_mps: float = Field(90.0, gt=0)
+    # The last accepted fix (its time and shown, displaced cell: never the true position) stays
+    # in presence (memory or Redis, never a disk) this long after it, even once the user left
+    # discovery, so switching discovery off and on cannot reset the speed check.
+    location_fix_memory_seconds: float = Field(3600.0, gt=0)
+    # Discovery switched on or off at most this often in a clock hour; 429 with Retry-After past it.
+    discovery_switches_per_hour: int = Field(30, ge=1)
     # Fixes less precise than this are acknowledged but not used for matching.
     location_max_accuracy_meters: float = Field(200.0, gt=0)
     location_updates_per_minute: int = Field(120, ge=1)

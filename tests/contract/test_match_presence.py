@@ -1,4 +1,8 @@
-"""The presence port's contract, run against the in-process engine and Redis alike."""
+"""The presence port's contract, run against the in-process engine and Redis alike.
+
+Presence treats the positions it is given as the ones people are *shown* at (the match service
+displaces and snaps them first): everything it answers is computed from them alone.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +19,16 @@ from redis.asyncio import Redis
 
 from disco.match.engine.geo import (
     METRES_PER_DEGREE_LAT,
-    Displacement,
     haversine_m,
     metres_per_degree_lon,
+    shown_bucket,
+    snap_latlon,
 )
 from disco.match.presence import Fix, MemoryPresence, Presence, Sighting
 from disco.match.presence_redis import RedisPresence
 from tests.support.backends import REDIS_URL, new_namespace
 
 ORIGIN = (40.7128, -74.0060)
-DISPLACEMENT = Displacement(b"presence contract secret", cell_m=30.0)
 MakePresence = Callable[..., Presence]
 Pair = tuple[str, str]
 
@@ -52,18 +56,16 @@ async def make_presence(request: pytest.FixtureRequest) -> AsyncIterator[MakePre
     """Opens a fresh, empty presence (its own Redis namespace); all are closed afterwards."""
     opened: list[tuple[str, Presence]] = []
 
-    def make(*, ttl_s: float = 1000.0, cooldown_s: float = 100.0) -> Presence:
+    def make(
+        *, ttl_s: float = 1000.0, cooldown_s: float = 100.0, memory_s: float = 1e6
+    ) -> Presence:
         namespace = new_namespace()
         presence: Presence
         if request.param == "memory":
-            presence = MemoryPresence(ttl_s=ttl_s, cooldown_s=cooldown_s, displacement=DISPLACEMENT)
+            presence = MemoryPresence(ttl_s=ttl_s, cooldown_s=cooldown_s, memory_s=memory_s)
         else:
             presence = RedisPresence(
-                REDIS_URL,
-                namespace,
-                ttl_s=ttl_s,
-                cooldown_s=cooldown_s,
-                displacement=DISPLACEMENT,
+                REDIS_URL, namespace, ttl_s=ttl_s, cooldown_s=cooldown_s, memory_s=memory_s
             )
         opened.append((namespace, presence))
         return presence
@@ -82,9 +84,15 @@ def presence(make_presence: MakePresence) -> Presence:
     return make_presence()
 
 
-def expected_sighting(viewer: tuple[float, float], other: str, fix: Fix) -> Sighting:
-    shown = DISPLACEMENT.shown(other, fix.latitude, fix.longitude, fix.at)
-    return Sighting(other, DISPLACEMENT.bucket(viewer, shown))
+def expected_sighting(
+    viewer: tuple[float, float], other: str, where: tuple[float, float]
+) -> Sighting:
+    return Sighting(other, shown_bucket(viewer, where))
+
+
+def fix(where: tuple[float, float], at: float) -> Fix:
+    """What presence remembers of a move at ``at`` with no device time and no slack given."""
+    return Fix(where[0], where[1], at, at, 0.0)
 
 
 async def test_an_encounter_is_announced_once_to_the_one_who_arrived(presence: Presence) -> None:
@@ -172,7 +180,8 @@ async def test_silent_users_expire_and_their_encounters_end_then(
     assert await presence.expire(29.9) == []
     assert await presence.expire(30) == ["a"]  # silent since t=0: gone, apart from t=30
     assert await presence.expire(31) == []  # reported once
-    assert await presence.last_fix("a") is None
+    assert not await presence.present("a")
+    assert await presence.last_fix("a") == fix(here, 0)  # remembered: the speed check's memory
     assert await presence.nearby("a") == []
     assert await presence.nearby("b") == []
     assert await presence.bucket("b", "a") is None
@@ -191,7 +200,7 @@ async def test_silent_users_expire_and_their_encounters_end_then(
     assert await presence.move("b", *near, 100, at=140) == []  # c silent since 103: gone
     await presence.move("c", *place(5000, 0), 100, at=141)
     assert await presence.expire(142) == []
-    assert await presence.last_fix("c") == Fix(*place(5000, 0), at=141)
+    assert await presence.last_fix("c") == fix(place(5000, 0), 141)
 
 
 async def test_a_removed_user_is_gone_at_once(make_presence: MakePresence) -> None:
@@ -199,7 +208,8 @@ async def test_a_removed_user_is_gone_at_once(make_presence: MakePresence) -> No
     await presence.move("a", *place(0, 0), 500, at=0)
     assert await presence.move("b", *place(100, 0), 500, at=1) == ["a"]
     await presence.remove("a", at=2)
-    assert await presence.last_fix("a") is None
+    assert not await presence.present("a")
+    assert await presence.last_fix("a") == fix(place(0, 0), 0)
     assert await presence.nearby("a") == []
     assert await presence.nearby("b") == []
     assert await presence.bucket("b", "a") is None
@@ -210,7 +220,7 @@ async def test_a_removed_user_is_gone_at_once(make_presence: MakePresence) -> No
     assert await presence.move("a", *place(0, 0), 500, at=5002) == ["b"]  # long apart
 
 
-async def test_nearby_lists_buckets_from_displaced_snapped_positions(presence: Presence) -> None:
+async def test_nearby_lists_buckets_between_the_positions_given(presence: Presence) -> None:
     viewer = place(0, 0)
     others = {
         "beside": (place(10, 0), 1609),
@@ -223,19 +233,23 @@ async def test_nearby_lists_buckets_from_displaced_snapped_positions(presence: P
         await presence.move(user, *where, radius, at=t)
 
     sightings = await presence.nearby("viewer")
-    fixes = {user: await presence.last_fix(user) for user in others}
     expected = {
-        expected_sighting(viewer, user, fix)
-        for user, fix in fixes.items()
-        if fix is not None and user != "short_sighted"
+        expected_sighting(viewer, user, where)
+        for user, (where, _) in others.items()
+        if user != "short_sighted"
     }
     assert len(sightings) == len(set(sightings)) == 3
     assert set(sightings) == expected
     labels = {s.user_id: s.bucket.label for s in sightings}
-    assert labels["beside"] == "within 500 ft"  # the offset (~60 m) never pushes it past 152 m
-    assert labels["across_town"] == "within 1 mile"  # ~990 m, more than half a mile either way
+    assert labels == {
+        "beside": "within 500 ft",
+        "down_the_road": "within ¼ mile",
+        "across_town": "within 1 mile",  # 990 m
+    }
     for sighting in sightings:
         assert await presence.bucket("viewer", sighting.user_id) == sighting.bucket
+        # One distance between two positions: both see the same bucket.
+        assert await presence.bucket(sighting.user_id, "viewer") == sighting.bucket
     # A bucket needs both present, not in range: it describes distance, range is decided apart.
     assert await presence.bucket("viewer", "short_sighted") is not None
     assert await presence.bucket("viewer", "nobody") is None
@@ -246,9 +260,71 @@ async def test_nearby_lists_buckets_from_displaced_snapped_positions(presence: P
 async def test_last_fix_is_the_latest_accepted_position(presence: Presence) -> None:
     assert await presence.last_fix("a") is None
     await presence.move("a", 40.7128, -74.006, 150, at=10.25)
-    assert await presence.last_fix("a") == Fix(40.7128, -74.006, 10.25)
-    await presence.move("a", 40.71281234567891, -74.00612345678912, 150, at=11.5)
-    assert await presence.last_fix("a") == Fix(40.71281234567891, -74.00612345678912, 11.5)
+    assert await presence.last_fix("a") == Fix(40.7128, -74.006, 10.25, 10.25, 0.0)
+    await presence.move(
+        "a", 40.71281234567891, -74.00612345678912, 150, at=11.5, taken_at=11.25, slack_m=42.5
+    )
+    assert await presence.last_fix("a") == Fix(
+        40.71281234567891, -74.00612345678912, 11.5, 11.25, 42.5
+    )
+
+
+async def test_the_last_fix_outlives_presence_until_forgotten_or_too_old(
+    make_presence: MakePresence,
+) -> None:
+    """Switching discovery off and on must not reset the speed check: leaving presence keeps
+    the last fix; deleting the account forgets it; it goes by itself ``memory_s`` after it."""
+    presence = make_presence(memory_s=100)
+    await presence.move("a", *place(0, 0), 100, at=0)
+    await presence.move("b", *place(10, 0), 100, at=0)
+    await presence.remove("a", at=1)
+    assert not await presence.present("a") and await presence.present("b")
+    assert await presence.last_fix("a") == fix(place(0, 0), 0)
+    await presence.forget("b", at=2)
+    assert not await presence.present("b")
+    assert await presence.last_fix("b") is None
+    await presence.move("c", *place(5000, 0), 100, at=50)
+    assert await presence.expire(99) == []
+    assert await presence.last_fix("a") is not None
+    assert await presence.expire(100) == []  # a's fix was 100 s old: gone (a had left already)
+    assert await presence.last_fix("a") is None
+    assert await presence.last_fix("c") == fix(place(5000, 0), 50)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((85.05, 13.4), (85.0472, 13.4)),  # next to the latitude limit, 311 m apart
+        ((-17.7, 179.9995), (-17.7, -179.9995)),  # across the antimeridian, 106 m apart
+        ((0.0, 180.0), (0.0, -179.999)),  # 180 and -180 are one meridian
+        ((0.0, 179.999), (0.0, 180.0)),
+        ((-85.05, -70.0), (-85.05, -69.99)),  # the far south, 96 m apart
+    ],
+)
+async def test_any_place_discovery_reaches(
+    presence: Presence, a: tuple[float, float], b: tuple[float, float]
+) -> None:
+    assert await presence.move("x", *place(0, 0), 1609, at=0) == []  # first, far away
+    assert await presence.move("a", *a, 500, at=1) == []
+    assert await presence.move("b", *b, 500, at=2) == ["a"]
+    assert [s.user_id for s in await presence.nearby("a")] == ["b"]
+    assert await presence.move("b", *b, haversine_m(*a, *b) - 2, at=3) == []
+    assert await presence.nearby("a") == []
+
+
+async def test_exactly_a_radius_apart_is_within_on_every_adapter(presence: Presence) -> None:
+    """Shown positions are cell centres: near the equator consecutive rows line up, so people
+    can be exactly 30 m (or 150 m) apart. "Within" takes the radius itself, whatever the
+    rounding of either adapter's distance."""
+    step = 30.0 / METRES_PER_DEGREE_LAT
+    here = snap_latlon(0.2, 20.0, 30.0)
+    for cells, radius in ((1, 30), (5, 150)):
+        there = snap_latlon(here[0] + cells * step, here[1], 30.0)
+        assert there[1] == here[1]  # the same column: exactly cells * 30 m apart
+        assert haversine_m(*here, *there) == pytest.approx(30 * cells, abs=1e-6)
+        await presence.move(f"a{cells}", *here, radius, at=cells)
+        assert await presence.move(f"b{cells}", *there, radius, at=cells) == [f"a{cells}"]
+        await presence.remove(f"a{cells}", at=cells)
 
 
 @pytest.mark.parametrize(
@@ -260,6 +336,7 @@ async def test_last_fix_is_the_latest_accepted_position(presence: Presence) -> N
         (40.7, -74.0, math.nan),
         (math.nan, -74.0, 100),
         (89.0, -74.0, 100),
+        (85.06, -74.0, 100),
         (40.7, 181.0, 100),
         (40.7, math.inf, 100),
     ],
@@ -271,14 +348,15 @@ async def test_an_impossible_fix_is_refused_and_changes_nothing(
     with pytest.raises(ValueError):
         await presence.move("a", latitude, longitude, radius, at=1)
     assert await presence.last_fix("a") is None
+    assert not await presence.present("a")
     assert await presence.nearby("b") == []
     assert await presence.move("a", *place(10, 0), 100, at=2) == ["b"]
 
 
 # -- against a brute-force oracle ------------------------------------------------------------
 
-# Adapters measure distance differently (the engine on a plane, Redis on the sphere: under
-# 0.4 m apart across this square): no pair is ever placed nearer its range's edge than this.
+# Adapters measure distance differently (the engine by chords in 3-D, Redis by haversine in Lua:
+# both exact on the sphere, a micrometre apart): no pair is placed nearer its range's edge.
 EDGE_BAND_M = 2.0
 SQUARE_M = 2000.0
 RADII = (30, 150, 500, 1609)
@@ -294,6 +372,7 @@ class Oracle:
     together: set[Pair] = field(default_factory=set)  # in range, so in an encounter
     apart_since: dict[Pair, float] = field(default_factory=dict)
     unreported: set[str] = field(default_factory=set)  # dropped for silence, not yet expired
+    remembered: dict[str, Fix] = field(default_factory=dict)  # last fixes, present or not
 
     def gap_to_edge(self, a: tuple[float, float, float], b: str) -> float:
         lat, lon, radius, _ = self.fixes[b]
@@ -328,6 +407,7 @@ class Oracle:
         self.unreported.discard(user)
         before = self.partners(user)
         self.fixes[user] = (lat, lon, radius, at)
+        self.remembered[user] = fix((lat, lon), at)
         after = self.neighbours(user)
         for other in before - after:
             self.together.discard(pair(user, other))
@@ -354,7 +434,7 @@ class Oracle:
     def sightings(self, user: str) -> set[Sighting]:
         lat, lon, _, _ = self.fixes[user]
         return {
-            expected_sighting((lat, lon), other, Fix(*self.fixes[other][:2], self.fixes[other][3]))
+            expected_sighting((lat, lon), other, self.fixes[other][:2])
             for other in self.neighbours(user)
         }
 
@@ -395,7 +475,8 @@ async def test_announcements_equal_a_brute_force_oracle(
         if roll < 0.04:
             await presence.remove(user, now)
             oracle.remove(user, now)
-            assert await presence.last_fix(user) is None
+            assert not await presence.present(user)
+            assert await presence.last_fix(user) == oracle.remembered.get(user)
             continue
         if roll < 0.08:
             assert set(await presence.expire(now)) == oracle.expire(now)
@@ -424,7 +505,6 @@ async def test_announcements_equal_a_brute_force_oracle(
         assert set(await presence.nearby(user)) == oracle.sightings(user)
         announced += len(got)
     for user in names:
-        fix = oracle.fixes.get(user)
-        expected_fix = Fix(fix[0], fix[1], fix[3]) if fix else None
-        assert await presence.last_fix(user) == expected_fix
+        assert await presence.present(user) is (user in oracle.fixes)
+        assert await presence.last_fix(user) == oracle.remembered.get(user)
     assert announced > 0

@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from disco.match.presence import Fix
 from disco.match.presence_redis import GC_MARGIN_S, RedisPresence
-from tests.contract.test_match_presence import DISPLACEMENT, Pair, delete_namespace, pair, place
+from tests.contract.test_match_presence import Pair, delete_namespace, fix, pair, place
 from tests.support.backends import REDIS_URL, new_namespace
 
 pytestmark = pytest.mark.real
 
 TTL_S = 1000.0
 COOLDOWN_S = 100.0
+MEMORY_S = 3000.0
 RADIUS_M = 500.0
 GROUPS, PER_GROUP = 6, 8
 USERS = [f"g{g}u{i}" for g in range(GROUPS) for i in range(PER_GROUP)]
@@ -32,9 +32,7 @@ def namespace() -> str:
 @pytest.fixture
 async def processes(namespace: str) -> AsyncIterator[Processes]:
     one, other = (
-        RedisPresence(
-            REDIS_URL, namespace, ttl_s=TTL_S, cooldown_s=COOLDOWN_S, displacement=DISPLACEMENT
-        )
+        RedisPresence(REDIS_URL, namespace, ttl_s=TTL_S, cooldown_s=COOLDOWN_S, memory_s=MEMORY_S)
         for _ in range(2)
     )
     try:
@@ -101,7 +99,7 @@ async def test_a_user_placed_through_one_process_is_seen_through_the_other(
     assert await other.move("y", *place(100, 0), 500, at=1) == ["x"]
     assert [s.user_id for s in await other.nearby("y")] == ["x"]
     assert [s.user_id for s in await one.nearby("x")] == ["y"]
-    assert await other.last_fix("x") == Fix(*place(0, 0), at=0)
+    assert await other.last_fix("x") == fix(place(0, 0), 0)
     bucket = await other.bucket("y", "x")
     assert bucket is not None
     assert await one.bucket("y", "x") == bucket
@@ -112,8 +110,9 @@ async def test_a_user_placed_through_one_process_is_seen_through_the_other(
     reported = await asyncio.gather(one.expire(TTL_S + 1.5), other.expire(TTL_S + 1.5))
     assert sorted(itertools.chain(*reported)) == ["x", "y"]
     assert await one.nearby("y") == []
-    assert await other.last_fix("x") is None
-    assert await other.last_fix("z") == Fix(*place(5000, 0), at=2)
+    assert not await other.present("x")
+    assert await other.last_fix("x") == fix(place(0, 0), 0)  # remembered, for the speed check
+    assert await other.last_fix("z") == fix(place(5000, 0), 2)
 
 
 async def test_no_key_outlives_its_use(processes: Processes, namespace: str) -> None:
@@ -127,10 +126,12 @@ async def test_no_key_outlives_its_use(processes: Processes, namespace: str) -> 
     redis = one.redis
     ttls = {key: await redis.pttl(key) async for key in redis.scan_iter(match=f"{namespace}:*")}
     kinds = {key: key.split(":presence:")[1].split(":")[0] for key in ttls}
-    assert {"geo", "state", "seen", "clock", "apart"} <= set(kinds.values())
+    assert {"geo", "state", "seen", "clock", "apart", "fix", "fixed"} <= set(kinds.values())
     assert all(ttl > 0 for ttl in ttls.values()), ttls  # -1 would be a key kept for ever
     for key, ttl in ttls.items():
         if kinds[key] in ("geo", "state", "seen"):  # where people are
             assert ttl <= (TTL_S + GC_MARGIN_S) * 1000
+        elif kinds[key] in ("fix", "fixed"):  # where they were last, for the speed check
+            assert ttl <= (MEMORY_S + GC_MARGIN_S) * 1000
         else:
             assert ttl <= (COOLDOWN_S + TTL_S + GC_MARGIN_S) * 1000

@@ -1,4 +1,4 @@
-"""Distances, the city plane, snapping and the distance buckets other users see."""
+"""Distances, the worldwide snapping grid, shown positions and the buckets other users see."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from hypothesis import strategies as st
 
 from disco.match.engine.geo import (
     BUCKETS,
+    DISPLACEMENT_CELLS,
+    MAX_ABS_LATITUDE,
     METRES_PER_DEGREE_LAT,
-    Projection,
+    Displacement,
     bucket_for,
     haversine_m,
     metres_per_degree_lon,
-    snap,
-    snapped_distance_m,
+    shown_bucket,
+    snap_latlon,
+    wrap_lon,
 )
 
 
@@ -33,56 +36,43 @@ def test_haversine_known_distances() -> None:
     assert haversine_m(45, 7, 45, 7) == 0
 
 
-@given(
-    origin_lat=st.floats(-60, 60),
-    origin_lon=st.floats(-180, 180),
-    east=st.floats(-20_000, 20_000),
-    north=st.floats(-20_000, 20_000),
-)
-def test_the_city_plane_round_trips_and_keeps_distances_within_one_percent(
-    origin_lat: float, origin_lon: float, east: float, north: float
-) -> None:
-    plane = Projection(origin_lat, origin_lon)
-    lat, lon = plane.to_latlon(east, north)
-    x, y = plane.to_xy(lat, lon)
-    assert (x, y) == (pytest.approx(east, abs=1e-6), pytest.approx(north, abs=1e-6))
-    # Points a mile apart near the edge of a 40 km city: the plane's distance is within 1%.
-    lat2, lon2 = plane.to_latlon(east + 1000, north + 1250)
-    planar = math.hypot(1000, 1250)
-    assert haversine_m(lat, lon, lat2, lon2) == pytest.approx(planar, rel=0.01)
+@given(lat=st.floats(-MAX_ABS_LATITUDE, MAX_ABS_LATITUDE), lon=st.floats(-180, 180))
+def test_every_point_snaps_to_a_nearby_cell_centre_within_the_range(lat: float, lon: float) -> None:
+    centre = snap_latlon(lat, lon, 30)
+    assert -MAX_ABS_LATITUDE <= centre[0] <= MAX_ABS_LATITUDE
+    assert -180 <= centre[1] < 180
+    # Within half a diagonal, or a row more at the latitude limit (the row beyond is folded in).
+    assert haversine_m(lat, lon, *centre) <= 30 * (math.sqrt(0.5) + 1) + 0.01
+    assert snap_latlon(*centre, 30) == centre  # a centre is its own cell's centre
 
 
-def test_the_plane_crosses_the_antimeridian() -> None:
-    plane = Projection(-17.7, 179.999)  # Fiji
-    x, _ = plane.to_xy(-17.7, -179.999)
-    assert x == pytest.approx(2 * 0.001 * metres_per_degree_lon(-17.7))
-
-
-def test_a_polar_origin_is_refused() -> None:
-    with pytest.raises(ValueError, match="85"):
-        Projection(89.9, 0)
-
-
-def test_snapping_is_a_floor_on_the_grid_on_both_sides_of_zero() -> None:
-    assert snap(0.0, 0.0, 50) == (0, 0)
-    assert snap(49.99, 0.01, 50) == (0, 0)
-    assert snap(50.0, -0.01, 50) == (1, -1)
-    assert snap(-50.0, -50.01, 50) == (-1, -2)
+def test_the_grid_needs_no_origin_and_crosses_the_antimeridian() -> None:
+    assert snap_latlon(52.52, 13.405, 30) == snap_latlon(52.520001, 13.405001, 30)
+    east, west = snap_latlon(-17.7, 179.99999, 30), snap_latlon(-17.7, -179.99999, 30)
+    assert haversine_m(*east, *west) < 60
+    assert wrap_lon(180.0) == -180.0 and wrap_lon(-180.0) == -180.0 and wrap_lon(190.0) == -170.0
 
 
 @given(
-    x=st.floats(-1e5, 1e5), y=st.floats(-1e5, 1e5), dx=st.floats(0, 0.999), dy=st.floats(0, 0.999)
+    lat=st.floats(-MAX_ABS_LATITUDE, MAX_ABS_LATITUDE),
+    lon=st.floats(-180, 180),
+    user=st.text(min_size=1, max_size=8),
 )
-def test_every_point_of_a_cell_reports_as_the_same_cell(
-    x: float, y: float, dx: float, dy: float
+def test_a_shown_position_is_displaced_by_the_ring_anywhere(
+    lat: float, lon: float, user: str
 ) -> None:
-    ix, iy = snap(x, y, 50)
-    assert snap((ix + dx) * 50, (iy + dy) * 50, 50) == (ix, iy)
+    displacement = Displacement(b"secret", 30)
+    shown = displacement.shown(user, lat, lon, at=86_400 * 30)
+    assert -MAX_ABS_LATITUDE <= shown[0] <= MAX_ABS_LATITUDE and -180 <= shown[1] < 180
+    low, high = DISPLACEMENT_CELLS
+    # The offset, then a snap of half a cell diagonal (a row more at the latitude limit).
+    slack = 30 * (math.sqrt(0.5) + (1 if abs(lat) > 85 else 0)) + 0.5
+    assert 30 * low - slack <= haversine_m(lat, lon, *shown) <= 30 * high + slack
 
 
-def test_snapped_distance_is_between_cell_centres() -> None:
-    assert snapped_distance_m((0, 0), (3, 4), 50) == 250
-    assert snapped_distance_m((2, 2), (2, 2), 50) == 0
+def test_both_sides_of_a_pair_see_one_bucket() -> None:
+    a, b = (52.52, 13.405), (52.521, 13.407)
+    assert shown_bucket(a, b) == shown_bucket(b, a) == bucket_for(haversine_m(*a, *b))
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The presence index against a brute-force oracle, and against a trilaterating attacker."""
+"""The presence index against a brute-force oracle, anywhere on Earth."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ import math
 import random
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from disco.match.engine.geo import BUCKETS, Projection, bucket_for, snap, snapped_distance_m
+from disco.match.engine.geo import (
+    METRES_PER_DEGREE_LAT,
+    WITHIN_TOLERANCE_M,
+    haversine_m,
+    metres_per_degree_lon,
+)
 from disco.match.engine.index import PresenceIndex
+from disco.match.engine.sphere import chord_m, to_xyz
 
 ORIGIN = (52.52, 13.405)
 Pair = tuple[str, str]
@@ -31,7 +38,7 @@ class Oracle:
 
     ttl: float
     cooldown: float
-    xyr: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    xyr: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     seen: dict[str, float] = field(default_factory=dict)
     in_range: set[Pair] = field(default_factory=set)
     tracked: set[Pair] = field(default_factory=set)  # announced pairs still together
@@ -39,11 +46,13 @@ class Oracle:
     now: float = -math.inf
 
     def within(self, a: str, b: str) -> bool:
-        ax, ay, ar = self.xyr[a]
-        bx, by, br = self.xyr[b]
-        m = min(ar, br)
-        dx, dy = bx - ax, by - ay
-        return dx * dx + dy * dy <= m * m
+        """Chords in 3-D, as the index measures: this checks the index's cells, not the
+        formula (``test_chords_agree_with_great_circle_distances`` checks that)."""
+        ax, ay, az, ar = self.xyr[a]
+        bx, by, bz, br = self.xyr[b]
+        m = chord_m(min(ar, br) + WITHIN_TOLERANCE_M)
+        dx, dy, dz = bx - ax, by - ay, bz - az
+        return dx * dx + dy * dy + dz * dz <= m * m
 
     def neighbours(self, user: str) -> set[str]:
         return {other for other in self.xyr if other != user and self.within(user, other)}
@@ -63,9 +72,9 @@ class Oracle:
                 self.tracked.discard(p)
                 self.separated[p] = at
 
-    def upsert(self, user: str, x: float, y: float, r: float, at: float) -> set[str]:
+    def upsert(self, user: str, lat: float, lon: float, r: float, at: float) -> set[str]:
         self.expire(at)
-        self.xyr[user], self.seen[user] = (x, y, r), self.now
+        self.xyr[user], self.seen[user] = (*to_xyz(lat, lon), r), self.now
         now_near = self.neighbours(user)
         before = {b if a == user else a for a, b in self.in_range if user in (a, b)}
         for other in before - now_near:
@@ -87,15 +96,37 @@ class Oracle:
         return announced
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def wrap(lon: float) -> float:
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+def place(region: str, x: float, y: float) -> tuple[float, float]:
+    """A point of ``region`` from coordinates in metres: a square around a city or across the
+    antimeridian, or a disc around a pole (``y`` from the pole, ``x`` around it)."""
+    if region in ("north pole", "south pole"):
+        lat = 90.0 - y / METRES_PER_DEGREE_LAT
+        lon = wrap(x / 2.0)  # the square's 0..2500 m maps onto a whole turn and more
+        return (lat, lon) if region == "north pole" else (-lat, lon)
+    origin = {"berlin": (52.52, 13.405), "fiji": (-17.7, 179.99), "equator": (0.0, 0.0)}[region]
+    lat = origin[0] + (y - 1000) / METRES_PER_DEGREE_LAT
+    return lat, wrap(origin[1] + (x - 1000) / metres_per_degree_lon(origin[0]))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
-    users=st.integers(300, 800),
+    users=st.integers(300, 700),
     side_m=st.sampled_from([600.0, 1200.0, 2500.0]),
     radii=st.sampled_from([(30, 150, 500, 1609), (50, 100, 200, 400)]),
     ttl=st.floats(5.0, 60.0),
     cooldown=st.sampled_from([0.0, 10.0, 120.0]),
     pace=st.floats(0.3, 2.0),
+    regions=st.lists(
+        st.sampled_from(["berlin", "fiji", "equator", "north pole", "south pole"]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
 )
 def test_announced_pairs_equal_the_brute_force_oracle(
     seed: int,
@@ -105,11 +136,14 @@ def test_announced_pairs_equal_the_brute_force_oracle(
     ttl: float,
     cooldown: float,
     pace: float,
+    regions: list[str],
 ) -> None:
+    """One index, several regions at once (the antimeridian and the poles among them)."""
     rng = random.Random(seed)
-    index = PresenceIndex(*ORIGIN, ttl_s=ttl, cooldown_s=cooldown, pair_filter=compatible)
+    index = PresenceIndex(ttl_s=ttl, cooldown_s=cooldown, pair_filter=compatible)
     oracle = Oracle(ttl=ttl, cooldown=cooldown)
     names = [f"u{i:04d}" for i in range(users)]
+    home = {name: rng.choice(regions) for name in names}
     where: dict[str, tuple[float, float]] = {}
     now = 0.0
     announcements = 0
@@ -135,13 +169,12 @@ def test_announced_pairs_equal_the_brute_force_oracle(
         else:
             x, y = rng.uniform(0, side_m), rng.uniform(0, side_m)
         r = radii[rng.randrange(len(radii))] if rng.random() < 0.2 else None
-        radius = r if r is not None else (oracle.xyr[user][2] if user in oracle.xyr else radii[0])
+        radius = r if r is not None else (oracle.xyr[user][3] if user in oracle.xyr else radii[0])
         where[user] = (x, y)
-        lat, lon = index.projection.to_latlon(x, y)
-        px, py = index.projection.to_xy(lat, lon)
+        lat, lon = place(home[user], x, y)
 
         got = index.upsert(user, lat, lon, radius, now)
-        expected = oracle.upsert(user, px, py, radius, now)
+        expected = oracle.upsert(user, lat, lon, radius, now)
 
         assert len(got) == len(set(got)), "a pair announced twice in one update"
         assert set(got) == expected
@@ -153,32 +186,55 @@ def test_announced_pairs_equal_the_brute_force_oracle(
     assert announcements > 0
 
 
+@given(
+    lat=st.floats(-90, 90),
+    lon=st.floats(-180, 180),
+    bearing=st.floats(0, 2 * math.pi),
+    metres=st.floats(0, 1609),
+)
+def test_chords_agree_with_great_circle_distances(
+    lat: float, lon: float, bearing: float, metres: float
+) -> None:
+    """The index's chords and haversine say the same "within" up to a millimetre."""
+    other = (
+        max(-90.0, min(90.0, lat + metres * math.cos(bearing) / METRES_PER_DEGREE_LAT)),
+        wrap(lon + metres * math.sin(bearing) / max(metres_per_degree_lon(lat), 1.0)),
+    )
+    arc = haversine_m(lat, lon, *other)
+    chord = math.dist(to_xyz(lat, lon), to_xyz(*other))
+    assert chord == pytest.approx(chord_m(arc), abs=1e-3)
+
+
+def near(origin: tuple[float, float], east: float, north: float) -> tuple[float, float]:
+    return (
+        origin[0] + north / METRES_PER_DEGREE_LAT,
+        wrap(origin[1] + east / metres_per_degree_lon(origin[0])),
+    )
+
+
 def test_a_pair_is_announced_once_per_encounter_and_again_after_the_cool_down() -> None:
-    index = PresenceIndex(*ORIGIN, ttl_s=1000, cooldown_s=100)
-    here = index.projection.to_latlon(0, 0)
-    near = index.projection.to_latlon(100, 0)
-    far = index.projection.to_latlon(1000, 0)
+    index = PresenceIndex(ttl_s=1000, cooldown_s=100)
+    here, close, far = (near(ORIGIN, east, 0) for east in (0, 100, 1000))
     assert index.upsert("a", *here, 500, at=0) == []
-    assert index.upsert("b", *near, 500, at=1) == ["a"]
-    assert index.upsert("b", *near, 500, at=2) == []  # still together: no repeat
+    assert index.upsert("b", *close, 500, at=1) == ["a"]
+    assert index.upsert("b", *close, 500, at=2) == []  # still together: no repeat
     assert index.upsert("a", *here, 500, at=3) == []
     assert index.upsert("b", *far, 500, at=10) == []  # apart from t=10
-    assert index.upsert("b", *near, 500, at=50) == []  # back within the cool-down: silent
+    assert index.upsert("b", *close, 500, at=50) == []  # back within the cool-down: silent
     assert index.upsert("b", *far, 500, at=60) == []  # apart again from t=60
     assert index.upsert("a", *here, 500, at=100) == []
-    assert index.upsert("b", *near, 500, at=159) == []  # 99 s apart: still too soon
+    assert index.upsert("b", *close, 500, at=159) == []  # 99 s apart: still too soon
     assert index.upsert("b", *far, 500, at=160) == []
     assert index.upsert("a", *here, 500, at=200) == []
-    assert index.upsert("b", *near, 500, at=260) == ["a"]  # 100 s apart: a new encounter
+    assert index.upsert("b", *close, 500, at=260) == ["a"]  # 100 s apart: a new encounter
 
 
 def test_a_silent_user_expires_and_ends_its_encounters() -> None:
-    index = PresenceIndex(*ORIGIN, ttl_s=30, cooldown_s=10)
-    here = index.projection.to_latlon(0, 0)
-    near = index.projection.to_latlon(20, 0)
+    index = PresenceIndex(ttl_s=30, cooldown_s=10)
+    here, close = near(ORIGIN, 0, 0), near(ORIGIN, 20, 0)
     index.upsert("a", *here, 100, at=0)
-    assert index.upsert("b", *near, 100, at=5) == ["a"]
-    assert index.upsert("b", *near, 100, at=25) == []
+    assert index.upsert("b", *close, 100, at=5) == ["a"]
+    assert index.upsert("b", *close, 100, at=25) == []
     assert index.query("b") == ["a"]
     assert index.expire(29.9) == []
     assert index.expire(30) == ["a"]  # silent since t=0, ttl 30: apart from t=30
@@ -186,81 +242,40 @@ def test_a_silent_user_expires_and_ends_its_encounters() -> None:
     assert index.query("b") == []
     assert index.upsert("a", *here, 100, at=39) == []  # 9 s apart: within the cool-down
     index.remove("a", at=40)  # apart from t=40
-    assert index.upsert("b", *near, 100, at=45) == []
+    assert index.upsert("b", *close, 100, at=45) == []
     assert index.upsert("a", *here, 100, at=50) == ["b"]
 
 
 def test_only_pairs_within_both_radii_are_in_range() -> None:
-    index = PresenceIndex(*ORIGIN)
-    index.upsert("wide", *index.projection.to_latlon(0, 0), 1609, at=0)
-    index.upsert("narrow", *index.projection.to_latlon(200, 0), 150, at=0)
-    index.upsert("mid", *index.projection.to_latlon(-400, 0), 500, at=0)
+    index = PresenceIndex()
+    index.upsert("wide", *near(ORIGIN, 0, 0), 1609, at=0)
+    index.upsert("narrow", *near(ORIGIN, 200, 0), 150, at=0)
+    index.upsert("mid", *near(ORIGIN, -400, 0), 500, at=0)
     assert sorted(index.query("wide")) == ["mid"]  # narrow is 200 m away, its radius 150 m
     assert index.query("narrow") == []
     assert sorted(index.query("mid")) == ["wide"]
 
 
-# -- the trilaterating attacker ----------------------------------------------------------------
-
-CELL = 50.0
-
-
-def observe(target_xy: tuple[float, float], probes: list[tuple[float, float]]) -> list[str]:
-    """Put a target down, walk a probe user through ``probes``; read only what is reported."""
-    index = PresenceIndex(*ORIGIN, snap_m=CELL, ttl_s=1e9)
-    index.upsert("target", *index.projection.to_latlon(*target_xy), 1609, at=0)
-    seen = []
-    for step, probe in enumerate(probes, start=1):
-        index.upsert("probe", *index.projection.to_latlon(*probe), 1609, at=step)
-        assert index.query("probe") == ["target"]
-        seen.append(index.bucket("probe", "target").label)
-    return seen
-
-
-def locate(probes: list[tuple[float, float]], seen: list[str]) -> list[tuple[int, int]]:
-    """The snapping cells the target may be in, given what was seen.
-
-    The attacker knows the mechanism exactly (the snapping grid and the buckets), so it tests
-    whole cells: every position in a cell gets the same answers.
-    """
-    projection = Projection(*ORIGIN)  # public knowledge: the probe's own lat/lon on the plane
-    probe_cells = [snap(*projection.to_xy(*projection.to_latlon(*p)), CELL) for p in probes]
-    return [
-        (ix, iy)
-        for ix in range(-20, 21)
-        for iy in range(-20, 21)
-        if all(
-            bucket_for(snapped_distance_m(p, (ix, iy), CELL)).label == label
-            for p, label in zip(probe_cells, seen, strict=True)
-        )
-    ]
-
-
-def test_an_attacker_probing_from_chosen_points_cannot_place_the_target_within_a_cell() -> None:
-    # Probes every 2 degrees along rings at the two finest bucket edges, where a change of
-    # answer says most, and every 10 m over a square around the target.
-    probes = [
-        (ring * math.cos(k * math.pi / 90), ring * math.sin(k * math.pi / 90))
-        for ring in (b.max_m for b in BUCKETS[:2])
-        for k in range(180)
-    ] + [(dx, dy) for dx in range(-200, 201, 10) for dy in range(-200, 201, 10)]
-    target = (137.0, 88.0)  # inside the cell [100, 150) x [50, 100)
-    seen = observe(target, probes)
-    assert len(set(seen)) >= 2, "the probe walk must cross a bucket edge to be a real attack"
-
-    cells = locate(probes, seen)
-    assert snap(*target, CELL) in cells
-    corners = [
-        ((ix + dx) * CELL, (iy + dy) * CELL) for ix, iy in cells for dx in (0, 1) for dy in (0, 1)
-    ]
-    estimate = (
-        sum(CELL * (ix + 0.5) for ix, _ in cells) / len(cells),
-        sum(CELL * (iy + 0.5) for _, iy in cells) / len(cells),
-    )
-    # The region the attacker cannot narrow further spans more than a cell...
-    assert max(math.dist(a, b) for a in corners for b in corners) > CELL
-    # ...so whatever it estimates, a position it cannot rule out is over half a cell away...
-    assert max(math.dist(estimate, c) for c in corners) > CELL / 2
-    # ...and targets anywhere in the target's cell produce exactly the same answers.
-    for elsewhere in [(100.5, 50.5), (149.5, 99.5), (100.5, 99.5), (125.0, 75.0)]:
-        assert observe(elsewhere, probes) == seen
+@pytest.mark.parametrize(
+    ("a", "b", "metres"),
+    [
+        ((52.52, 13.405), (52.52, 13.41978), 1000),  # Berlin, whatever was placed first
+        ((-17.7, 179.9995), (-17.7, -179.9995), 106),  # across the antimeridian
+        ((90.0, 0.0), (89.995, 137.0), 556),  # the north pole, any longitude
+        ((-89.999, -45.0), (-89.999, 135.0), 222),  # either side of the south pole
+        ((0.0, 180.0), (0.0, -180.0), 0),  # one meridian, two names
+    ],
+)
+def test_one_index_serves_every_region_at_once(
+    a: tuple[float, float], b: tuple[float, float], metres: float
+) -> None:
+    index = PresenceIndex()
+    index.upsert("first", 0.0, 0.0, 1609, at=0)  # no region is taken from the first user
+    index.upsert("arctic", 80.0, 13.4, 1609, at=0)
+    assert haversine_m(*a, *b) == pytest.approx(metres, abs=1)
+    index.upsert("a", *a, 1609, at=1)
+    assert index.upsert("b", *b, 1609, at=2) == ["a"]
+    assert index.query("a") == ["b"] and index.query("b") == ["a"]
+    if metres > 0:
+        index.upsert("b", *b, metres - 5, at=3)  # just short of each other
+        assert index.query("a") == [] and index.query("b") == []

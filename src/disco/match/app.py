@@ -13,16 +13,17 @@ from fastapi import FastAPI
 
 from disco.config import Settings
 from disco.contracts.events.match import CandidateChanged
-from disco.match import api, models
+from disco.match import models
 from disco.match.connections import api as connections_api
 from disco.match.connections.service import ConnectionsService
+from disco.match.discovery import api
+from disco.match.discovery.service import DiscoveryService
 from disco.match.engine.geo import Displacement
 from disco.match.handlers import USERS_EVENTS, on_candidate_changed, on_users_event
 from disco.match.local_events import api as local_events_api
 from disco.match.local_events.service import LocalEventsService
 from disco.match.presence import MemoryPresence, Presence
 from disco.match.presence_redis import RedisPresence
-from disco.match.service import DiscoveryService
 from disco.platform.api import create_service_app
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.context import ServiceContext
@@ -37,7 +38,7 @@ metadata = models.metadata
 log = logging.getLogger(__name__)
 
 
-def build_presence(settings: Settings, displacement: Displacement) -> Presence:
+def build_presence(settings: Settings) -> Presence:
     """Redis when configured, so every match process shares one index; else this process's."""
     if settings.redis_url:
         return RedisPresence(
@@ -45,12 +46,12 @@ def build_presence(settings: Settings, displacement: Displacement) -> Presence:
             settings.namespace,
             ttl_s=settings.presence_ttl_seconds,
             cooldown_s=settings.nearby_cooldown_seconds,
-            displacement=displacement,
+            memory_s=settings.location_fix_memory_seconds,
         )
     return MemoryPresence(
         ttl_s=settings.presence_ttl_seconds,
         cooldown_s=settings.nearby_cooldown_seconds,
-        displacement=displacement,
+        memory_s=settings.location_fix_memory_seconds,
     )
 
 
@@ -76,8 +77,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     displacement = Displacement(
         ctx.cipher.derive_secret("location-displacement"), settings.location_snap_meters
     )
-    presence = build_presence(settings, displacement)
-    discovery = DiscoveryService(ctx, db, presence)
+    presence = build_presence(settings)
+    discovery = DiscoveryService(ctx, db, presence, displacement)
     ctx.bus.subscribe(NAME, USERS_EVENTS, on_users_event(db, discovery))
     # Every process holds its own cache, so every process hears of every change.
     ctx.bus.subscribe(
@@ -118,6 +119,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     app.state.readiness["database"] = db.ping
     app.state.readiness["presence"] = presence.ping
     app.state.presence = presence
+    app.state.displacement = displacement
     app.state.discovery = discovery
     ctx.services.register_direct(
         NAME, "POST", "/v1/location", api.location_frame(discovery, ctx.tokens)

@@ -24,55 +24,58 @@ from disco.contracts.events.users import (
 )
 from disco.match import models
 from disco.match.connections.service import erase_user_connections
+from disco.match.discovery.projection import UsersProjection
+from disco.match.discovery.service import DiscoveryService
 from disco.match.local_events.service import erase_user_local_events
-from disco.match.service import DiscoveryService
 from disco.platform.bus import Envelope, Handler
 from disco.platform.bus.inbox import idempotent
 from disco.platform.db import Database, UnitOfWork
 
 __all__ = ["USERS_EVENTS", "on_candidate_changed", "on_users_event"]
 
-Apply = Callable[[DiscoveryService, UnitOfWork, Envelope], Awaitable[None]]
+Apply = Callable[[UsersProjection, UnitOfWork, Envelope], Awaitable[None]]
 
 
-async def _profile(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+async def _profile(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
     event = ProfileUpdated.model_validate(envelope.payload)
-    await service.apply_profile(uow, event, envelope.occurred_at)
+    await projection.apply_profile(uow, event, envelope.occurred_at)
 
 
-async def _preferences(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+async def _preferences(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
     event = PreferencesUpdated.model_validate(envelope.payload)
-    await service.apply_preferences(uow, event, envelope.occurred_at)
+    await projection.apply_preferences(uow, event, envelope.occurred_at)
 
 
-async def _zone_added(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
-    await service.apply_zone_added(uow, PrivacyZoneAdded.model_validate(envelope.payload))
+async def _zone_added(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
+    await projection.apply_zone_added(uow, PrivacyZoneAdded.model_validate(envelope.payload))
 
 
-async def _zone_removed(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
-    await service.apply_zone_removed(uow, PrivacyZoneRemoved.model_validate(envelope.payload))
+async def _zone_removed(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
+    await projection.apply_zone_removed(uow, PrivacyZoneRemoved.model_validate(envelope.payload))
 
 
-async def _block_added(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
-    await service.apply_block_added(uow, BlockAdded.model_validate(envelope.payload))
+async def _block_added(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
+    await projection.apply_block_added(uow, BlockAdded.model_validate(envelope.payload))
 
 
-async def _block_removed(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
-    await service.apply_block_removed(uow, BlockRemoved.model_validate(envelope.payload))
+async def _block_removed(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
+    await projection.apply_block_removed(uow, BlockRemoved.model_validate(envelope.payload))
 
 
-async def _deactivated(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+async def _deactivated(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
     event = UserDeactivated.model_validate(envelope.payload)
-    await service.apply_deactivated(uow, event.user_id, envelope.occurred_at)
+    await projection.apply_deactivated(uow, event.user_id, envelope.occurred_at)
 
 
-async def _reactivated(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
-    await service.apply_reactivated(uow, UserReactivated.model_validate(envelope.payload).user_id)
+async def _reactivated(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
+    await projection.apply_reactivated(
+        uow, UserReactivated.model_validate(envelope.payload).user_id
+    )
 
 
-async def _deleted(service: DiscoveryService, uow: UnitOfWork, envelope: Envelope) -> None:
+async def _deleted(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
     user_id = UserDeleted.model_validate(envelope.payload).user_id
-    await service.apply_deleted(uow, user_id)
+    await projection.apply_deleted(uow, user_id)
     await erase_user_connections(uow, user_id)
     await erase_user_local_events(uow, user_id)
 
@@ -92,10 +95,10 @@ USERS_EVENTS = sorted(_APPLY)
 
 
 def _bound(
-    service: DiscoveryService, apply: Apply
+    projection: UsersProjection, apply: Apply
 ) -> Callable[[UnitOfWork, Envelope], Awaitable[None]]:
     async def run(uow: UnitOfWork, envelope: Envelope) -> None:
-        await apply(service, uow, envelope)
+        await apply(projection, uow, envelope)
 
     return run
 
@@ -108,7 +111,7 @@ def on_users_event(db: Database, service: DiscoveryService) -> Handler:
             db,
             models.inbox,
             f"match.on_{event_type.removeprefix('users.').replace('.', '_')}",
-            _bound(service, apply),
+            _bound(service.projection, apply),
         )
         for event_type, apply in _APPLY.items()
     }

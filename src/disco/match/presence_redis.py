@@ -1,12 +1,16 @@
 """The presence port on Redis: one shared picture for every match process.
 
-Keys (under ``<namespace>:presence:``):
+Keys (under ``<namespace>:presence:``); every position in them is a *shown* one (displaced and
+snapped by the match service), never where anyone really is:
 
-- ``geo:<upper>``: GEO sets of true positions, only to find candidates near a point, one per
+- ``geo:<upper>``: GEO sets of positions, only to find candidates near a point, one per
   radius class of the engine's ladder: a class whose radii reach at most ``upper`` metres is
   searched only that far, so a mile-wide user does not fetch every 30 m user within a mile;
-- ``state``: a hash ``user -> "lat,lon,radius,at,shown_lat,shown_lon"`` (the exact fix, so
-  distances are computed from it rather than from GEO's 52-bit rounding);
+- ``state``: a hash ``user -> "lat,lon,radius,at"`` (the exact position, so distances are
+  computed from it rather than from GEO's 52-bit rounding);
+- ``fix:<user>``: the user's last accepted fix ``"lat,lon,at,taken_at,slack_m"``, kept
+  ``memory_s`` after it whether or not the user is still present (the speed check's memory),
+  and ``fixed``, a sorted set ``user -> at`` by which ``expire`` forgets the old ones;
 - ``seen``: a sorted set ``user -> last seen``, oldest first for expiry;
 - ``gone``: users dropped for silence that ``expire`` has not reported yet;
 - ``clock``: the latest time any caller gave (times never run backwards, as in the engine);
@@ -19,7 +23,8 @@ operation is one Lua script: Redis runs it alone, so two processes moving the tw
 pair at once cannot both see the encounter start.
 
 Every key carries a real TTL as garbage collection: positions outlive the last move by
-``ttl_s`` plus a margin even if every process dies, ``apart`` records the cool-down plus that.
+``ttl_s`` plus a margin even if every process dies, ``apart`` records the cool-down plus that,
+``fix`` records ``memory_s`` plus that.
 Time inside the scripts is the callers' ``at`` / ``now``, never Redis's clock.
 """
 
@@ -31,7 +36,7 @@ from typing import cast
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from disco.match.engine.geo import EARTH_RADIUS_M, Bucket, Displacement
+from disco.match.engine.geo import EARTH_RADIUS_M, WITHIN_TOLERANCE_M, Bucket, shown_bucket
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER
 from disco.match.presence import Fix, Sighting, check_fix
 
@@ -46,17 +51,19 @@ SEARCH_SLACK_M = 2.0
 # Lua's unpack() has a small stack: HMGET this many fields at a time.
 HMGET_CHUNK = 1000
 
-# Shared by every script. KEYS: seen, state, gone, clock. ARGV[1..5]: key prefix, ttl_s,
-# cooldown_s, ms to keep positions, ms to keep a separation; the script's own from ARGV[6].
+# Shared by every script. KEYS: seen, state, gone, clock, fixed. ARGV[1..7]: key prefix, ttl_s,
+# cooldown_s, ms to keep positions, ms to keep a separation, ms to keep a last fix, memory_s;
+# the script's own from ARGV[8].
 _LIBRARY = (
     f"""
 local EARTH_RADIUS_M = {EARTH_RADIUS_M!r}
 local SEARCH_SLACK_M = {SEARCH_SLACK_M!r}
+local WITHIN_TOLERANCE_M = {WITHIN_TOLERANCE_M!r}
 local HMGET_CHUNK = {HMGET_CHUNK}
 local LADDER = {{{", ".join(map(str, DEFAULT_RADIUS_LADDER))}}}
-local k = {{seen = KEYS[1], state = KEYS[2], gone = KEYS[3], clock = KEYS[4]}}
+local k = {{seen = KEYS[1], state = KEYS[2], gone = KEYS[3], clock = KEYS[4], fixed = KEYS[5]}}
 local PREFIX, TTL, COOLDOWN = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local KEEP_MS, APART_MS = ARGV[4], ARGV[5]
+local KEEP_MS, APART_MS, FIX_MS, MEMORY = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 """
     + """
 local function geo_key(radius)
@@ -93,7 +100,7 @@ local function in_range(user, lat, lon, radius)
         local other, fix = ids[i], fixes[i - first + 1]
         if fix and other ~= user then
           local olat, olon, oradius = parse(fix)
-          if distance_m(lat, lon, olat, olon) <= math.min(radius, oradius) then
+          if distance_m(lat, lon, olat, olon) <= math.min(radius, oradius) + WITHIN_TOLERANCE_M then
             found[other] = fix
           end
         end
@@ -152,10 +159,13 @@ end
 """
 )
 
-# ARGV[6..8]: user, fix, at. Returns the partners whose encounter just started.
+# ARGV[8..11]: user, position, at, last fix. Returns the partners whose encounter just started.
 _MOVE = """
-local user, fix = ARGV[6], ARGV[7]
-local now = advance(ARGV[8])
+local user, fix = ARGV[8], ARGV[9]
+local now = advance(ARGV[10])
+redis.call('SET', PREFIX .. 'fix:' .. user, ARGV[11], 'PX', FIX_MS)
+redis.call('ZADD', k.fixed, tonumber(ARGV[10]), user)
+redis.call('PEXPIRE', k.fixed, FIX_MS)
 expire_due(now)
 redis.call('SREM', k.gone, user)
 local lat, lon, radius = parse(fix)
@@ -191,26 +201,37 @@ end
 return met
 """
 
-# ARGV[6..7]: user, at.
+# ARGV[8..10]: user, at, "forget" to drop the last fix too.
 _REMOVE = """
-local user = ARGV[6]
-local now = advance(ARGV[7])
+local user = ARGV[8]
+local now = advance(ARGV[9])
 expire_due(now)
 redis.call('SREM', k.gone, user)
 drop(user, now)
+if ARGV[10] == 'forget' then
+  redis.call('DEL', PREFIX .. 'fix:' .. user)
+  redis.call('ZREM', k.fixed, user)
+end
 """
 
-# ARGV[6]: now. Returns the users dropped for silence since the last call, each to one caller.
+# ARGV[8]: now. Returns the users dropped for silence since the last call, each to one caller;
+# forgets last fixes older than memory_s.
 _EXPIRE = """
-expire_due(advance(ARGV[6]))
+local now = advance(ARGV[8])
+expire_due(now)
+local old = redis.call('ZRANGEBYSCORE', k.fixed, '-inf', now - MEMORY)
+for _, user in ipairs(old) do
+  redis.call('DEL', PREFIX .. 'fix:' .. user)
+end
+redis.call('ZREMRANGEBYSCORE', k.fixed, '-inf', now - MEMORY)
 local gone = redis.call('SMEMBERS', k.gone)
 redis.call('DEL', k.gone)
 return gone
 """
 
-# ARGV[6]: user. Returns {the user's fix, other, other's fix, ...}, or {} if absent.
+# ARGV[8]: user. Returns {the user's position, other, other's position, ...}, or {} if absent.
 _NEARBY = """
-local user = ARGV[6]
+local user = ARGV[8]
 local fix = redis.call('HGET', k.state, user)
 if not fix then return {} end
 local out = {fix}
@@ -222,16 +243,18 @@ return out
 """
 
 
-def _pack(
-    latitude: float, longitude: float, radius_m: float, at: float, shown: tuple[float, float]
-) -> str:
+def _pack(*values: float) -> str:
     # repr() round-trips a float exactly, and Lua's tonumber() reads it back exactly.
-    return ",".join(repr(float(v)) for v in (latitude, longitude, radius_m, at, *shown))
+    return ",".join(repr(float(v)) for v in values)
 
 
-def _unpack(fix: str) -> tuple[float, float, float, float, float, float]:
-    lat, lon, radius, at, shown_lat, shown_lon = (float(v) for v in fix.split(","))
-    return lat, lon, radius, at, shown_lat, shown_lon
+def _floats(packed: str) -> list[float]:
+    return [float(v) for v in packed.split(",")]
+
+
+def _latlon(packed: str) -> tuple[float, float]:
+    lat, lon, *_ = _floats(packed)
+    return lat, lon
 
 
 class RedisPresence:
@@ -242,23 +265,25 @@ class RedisPresence:
         *,
         ttl_s: float,
         cooldown_s: float,
-        displacement: Displacement,
+        memory_s: float,
     ) -> None:
-        if ttl_s <= 0 or cooldown_s < 0:
-            raise ValueError("ttl_s must be positive, cooldown_s not negative")
-        self._displacement = displacement
+        if ttl_s <= 0 or cooldown_s < 0 or memory_s <= 0:
+            raise ValueError("ttl_s and memory_s must be positive, cooldown_s not negative")
         self.redis: Redis = Redis.from_url(
             redis_url, decode_responses=True, health_check_interval=30
         )
         prefix = f"{namespace}:presence:"
-        self._keys = [prefix + name for name in ("seen", "state", "gone", "clock")]
+        self._keys = [prefix + name for name in ("seen", "state", "gone", "clock", "fixed")]
         self._state = prefix + "state"
+        self._fix = prefix + "fix:"
         self._settings: list[str | int] = [
             prefix,
             repr(float(ttl_s)),
             repr(float(cooldown_s)),
             math.ceil((ttl_s + GC_MARGIN_S) * 1000),
             math.ceil((cooldown_s + ttl_s + GC_MARGIN_S) * 1000),
+            math.ceil((memory_s + GC_MARGIN_S) * 1000),
+            repr(float(memory_s)),
         ]
         self._move = self._script(_MOVE)
         self._remove = self._script(_REMOVE)
@@ -273,35 +298,44 @@ class RedisPresence:
         return cast(list[str], result or [])
 
     async def move(
-        self, user_id: str, latitude: float, longitude: float, radius_m: float, at: float
+        self,
+        user_id: str,
+        latitude: float,
+        longitude: float,
+        radius_m: float,
+        at: float,
+        *,
+        taken_at: float | None = None,
+        slack_m: float = 0.0,
     ) -> list[str]:
-        check_fix(latitude, longitude, radius_m)
-        shown = self._displacement.shown(user_id, latitude, longitude, at)
-        fix = _pack(latitude, longitude, radius_m, at, shown)
-        return await self._run(self._move, user_id, fix, repr(float(at)))
+        longitude = check_fix(latitude, longitude, radius_m)
+        position = _pack(latitude, longitude, radius_m, at)
+        taken = at if taken_at is None else taken_at
+        fix = _pack(latitude, longitude, at, taken, slack_m)
+        return await self._run(self._move, user_id, position, repr(float(at)), fix)
 
     async def remove(self, user_id: str, at: float) -> None:
-        await self._run(self._remove, user_id, repr(float(at)))
+        await self._run(self._remove, user_id, repr(float(at)), "keep")
+
+    async def forget(self, user_id: str, at: float) -> None:
+        await self._run(self._remove, user_id, repr(float(at)), "forget")
+
+    async def present(self, user_id: str) -> bool:
+        return bool(await self.redis.hexists(self._state, user_id))
 
     async def last_fix(self, user_id: str) -> Fix | None:
-        fix = cast(str | None, await self.redis.hget(self._state, user_id))
-        if fix is None:
-            return None
-        lat, lon, _, at, _, _ = _unpack(fix)
-        return Fix(lat, lon, at)
+        fix = cast(str | None, await self.redis.get(self._fix + user_id))
+        return None if fix is None else Fix(*_floats(fix))
 
     async def nearby(self, user_id: str) -> list[Sighting]:
         found = await self._run(self._nearby, user_id)
         if not found:
             return []
-        lat, lon, *_ = _unpack(found[0])
-        sightings = []
-        for other, fix in zip(found[1::2], found[2::2], strict=True):
-            *_, shown_lat, shown_lon = _unpack(fix)
-            sightings.append(
-                Sighting(other, self._displacement.bucket((lat, lon), (shown_lat, shown_lon)))
-            )
-        return sightings
+        here = _latlon(found[0])
+        return [
+            Sighting(other, shown_bucket(here, _latlon(position)))
+            for other, position in zip(found[1::2], found[2::2], strict=True)
+        ]
 
     async def bucket(self, viewer_id: str, other_id: str) -> Bucket | None:
         viewer, other = cast(
@@ -309,9 +343,7 @@ class RedisPresence:
         )
         if viewer is None or other is None:
             return None
-        lat, lon, *_ = _unpack(viewer)
-        *_, shown_lat, shown_lon = _unpack(other)
-        return self._displacement.bucket((lat, lon), (shown_lat, shown_lon))
+        return shown_bucket(_latlon(viewer), _latlon(other))
 
     async def expire(self, now: float) -> list[str]:
         return await self._run(self._expire, repr(float(now)))

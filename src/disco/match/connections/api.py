@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from disco.match.api import Db
 from disco.match.connections.schemas import Connection, ConnectionIn, Connections, MatchPage
 from disco.match.connections.service import ConnectionsService
+from disco.match.deps import Db
 from disco.match.presence import Presence
 from disco.platform.api import CurrentPrincipal
 

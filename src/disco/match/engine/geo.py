@@ -1,13 +1,14 @@
-"""Geometry for a city-sized presence index.
+"""Geometry of discovery: distances on the sphere, the worldwide snapping grid, the distance
+buckets, and where other users are *shown*.
 
-Positions are projected once onto a local equirectangular plane (metres east and north of the
-index's origin, with the origin's cos(latitude) cached), so the hot loops compare squared
-planar distances and never call a trigonometric function. Within 50 km of the origin (below
-60 degrees of latitude) the projection's distances differ from haversine by less than 1%
-(16 m at a mile); a deployment keeps one index per region, each with its own origin.
+Nothing here depends on a region: the snapping grid is keyed by latitude and longitude alone,
+so every process, every presence backend and every place on Earth snaps alike.
 
-What other users see is never a distance but a **bucket** computed between grid-snapped
-positions (DESIGN.md section 6), so the answer is the same for every position inside a cell.
+What other users see is computed from **shown** positions only (DESIGN.md section 6): the true
+position moved by a secret per-user, per-day offset, then snapped to the grid. Whether two
+people are listed, told, ordered or bucketed is a function of their two shown positions, so an
+attacker who probes from chosen points learns, at best, the shown cell: never within two cells
+of the truth (see ``Displacement``).
 """
 
 from __future__ import annotations
@@ -16,27 +17,37 @@ import hashlib
 import hmac
 import math
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "BUCKETS",
+    "DISPLACEMENT_CELLS",
     "EARTH_RADIUS_M",
+    "MAX_ABS_LATITUDE",
     "METRES_PER_DEGREE_LAT",
+    "WITHIN_TOLERANCE_M",
     "Bucket",
     "Displacement",
-    "Projection",
     "bucket_for",
     "haversine_m",
     "metres_per_degree_lon",
-    "snap",
+    "shown_bucket",
     "snap_latlon",
-    "snapped_distance_m",
+    "wrap_lon",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 METRES_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_M / 180.0
 FOOT_M = 0.3048
 MILE_M = 1609.344
+# Redis GEO indexes nothing nearer the poles (Web Mercator's limit): discovery stops there, in
+# both presence backends alike, and no shown position lies beyond it.
+MAX_ABS_LATITUDE = 85.05112878
+# Positions are compared as shown, at cell centres, so two can lie exactly a radius apart (rows
+# whose columns line up, near the equator): "within r" takes r itself with a millimetre to
+# spare, so rounding never decides, and the two presence backends (chords in 3-D, haversine in
+# Lua) always agree.
+WITHIN_TOLERANCE_M = 0.001
 
 
 def metres_per_degree_lon(latitude: float) -> float:
@@ -53,48 +64,16 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Projection:
-    """Local equirectangular projection around ``origin``: (x east, y north) in metres."""
-
-    origin_lat: float
-    origin_lon: float
-    metres_per_degree_lon: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        if not -85.0 <= self.origin_lat <= 85.0:
-            raise ValueError("a planar city index needs an origin between 85S and 85N")
-        object.__setattr__(self, "metres_per_degree_lon", metres_per_degree_lon(self.origin_lat))
-
-    def to_xy(self, lat: float, lon: float) -> tuple[float, float]:
-        dlon = (lon - self.origin_lon + 180.0) % 360.0 - 180.0  # across the antimeridian too
-        return dlon * self.metres_per_degree_lon, (lat - self.origin_lat) * METRES_PER_DEGREE_LAT
-
-    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
-        lon = self.origin_lon + x / self.metres_per_degree_lon
-        return self.origin_lat + y / METRES_PER_DEGREE_LAT, (lon + 180.0) % 360.0 - 180.0
-
-
-def snap(x: float, y: float, cell_m: float) -> tuple[int, int]:
-    """The grid cell holding a planar point; every point of a cell reports as its centre."""
-    return math.floor(x / cell_m), math.floor(y / cell_m)
-
-
-def snapped_distance_m(a: tuple[int, int], b: tuple[int, int], cell_m: float) -> float:
-    """Distance between the centres of two snapped cells."""
-    return cell_m * math.hypot(a[0] - b[0], a[1] - b[1])
-
-
-@dataclass(frozen=True, slots=True)
 class Bucket:
     label: str
     max_m: float
 
 
 # For discovery radii of 30 m (100 ft) to 1609 m (a mile). The finest bucket is 500 ft, far
-# coarser than the 50 m snapping cell, so a bucket never narrows anyone down below a block.
-# The last bucket also takes pairs whose snapped distance overshoots a mile (snapping moves
-# each end by up to half a cell diagonal): membership is decided on true positions, buckets
-# only describe it.
+# coarser than the 30 m snapping cell, so a bucket never narrows anyone down below a block.
+# Membership and buckets come from the same shown positions, so a listed pair (within both
+# radii, at most 1609 m) always gets one of these; the last one also labels the matches list's
+# farther pairs.
 BUCKETS: tuple[Bucket, ...] = (
     Bucket("within 500 ft", 500 * FOOT_M),
     Bucket("within ¼ mile", MILE_M / 4),
@@ -112,18 +91,35 @@ def bucket_for(distance_m: float) -> Bucket:
 
 def snap_latlon(lat: float, lon: float, cell_m: float) -> tuple[float, float]:
     """The centre of the worldwide grid cell holding a point: rows ``cell_m`` of latitude high,
-    each cut into cells ``cell_m`` wide at the row's centre. Needs no origin, so every process
-    and every presence backend snaps alike."""
+    each cut into as many whole columns at least ``cell_m`` wide (at the row's centre) as go
+    round the Earth, so the grid has no seam at the antimeridian. Needs no origin, so every
+    process and every presence backend snaps alike. Centres stay within ``MAX_ABS_LATITUDE``
+    (the row next to the limit stands in for one beyond it) and within (-180, 180)."""
     step_lat = cell_m / METRES_PER_DEGREE_LAT
     row = math.floor(lat / step_lat)
+    while abs((row + 0.5) * step_lat) > MAX_ABS_LATITUDE:
+        row += -1 if row > 0 else 1
     centre_lat = (row + 0.5) * step_lat
-    step_lon = cell_m / max(metres_per_degree_lon(centre_lat), 1.0)
-    column = math.floor(lon / step_lon)
-    return centre_lat, (column + 0.5) * step_lon
+    columns = max(1, math.floor(360.0 * metres_per_degree_lon(centre_lat) / cell_m))
+    width = 360.0 / columns
+    column = math.floor((lon + 180.0) / width) % columns
+    return centre_lat, -180.0 + (column + 0.5) * width
+
+
+def wrap_lon(lon: float) -> float:
+    """Into [-180, 180): 180 and -180 are one meridian, named -180 (a point stored at +180 is
+    never found from the other side by a Redis GEO search)."""
+    if lon >= 180.0:
+        return lon - 360.0
+    if lon < -180.0:
+        return lon + 360.0
+    return lon
 
 
 # A displaced position lies this many snapping cells from the true one (a ring, never nearer).
-DISPLACEMENT_CELLS = (1.85, 2.15)
+# Even an attacker who recovers a target's shown cell exactly (and knew its own offset, which
+# the API never shows) is off by the offset less half a cell diagonal: 2.75 - 0.71 > 2 cells.
+DISPLACEMENT_CELLS = (2.75, 3.25)
 
 
 class Displacement:
@@ -132,8 +128,10 @@ class Displacement:
     Snapping alone lets an attacker who probes from chosen points recover the target's cell
     (the bucket edges outline it), which places the target within half a cell diagonal. The
     offset makes the recovered cell a wrong one, at least ``DISPLACEMENT_CELLS[0]`` cells
-    minus half a diagonal away (more than a cell). It is keyed by a server secret, the user and
-    the day, so it is the same for every query of a day: averaging many answers gains nothing.
+    minus half a diagonal away (more than two cells). It is keyed by a server secret, the user
+    and the UTC day, so it is the same for every query of a day: averaging many answers gains
+    nothing. Both people of a pair are shown displaced, so what one sees of the other also
+    carries the viewer's own unknown offset.
     """
 
     def __init__(
@@ -143,9 +141,14 @@ class Displacement:
         self.cell_m = cell_m
         self._ring_cells = ring_cells  # (0, 0) only in the test that shows why the offset exists
 
+    @staticmethod
+    def day(at: float) -> int:
+        """The UTC day of ``at`` (epoch seconds): offsets change at midnight."""
+        return math.floor(at / 86_400)
+
     def offset_m(self, user_id: str, at: float) -> tuple[float, float]:
         """(north, east) metres for ``user_id`` on the UTC day of ``at`` (epoch seconds)."""
-        day = math.floor(at / 86_400)
+        day = self.day(at)
         digest = hmac.new(self._secret, f"{user_id}:{day}".encode(), hashlib.sha256).digest()
         u, v = struct.unpack(">QQ", digest[:16])
         angle = 2 * math.pi * (u / 2**64)
@@ -154,13 +157,18 @@ class Displacement:
         return distance * math.cos(angle), distance * math.sin(angle)
 
     def shown(self, user_id: str, lat: float, lon: float, at: float) -> tuple[float, float]:
+        """The centre of the cell ``user_id`` standing at (lat, lon) is shown in, on the UTC
+        day of ``at``. Near the latitude limit an offset that would cross it points the other
+        way (still as far), so nobody is shown nearer the truth."""
         north, east = self.offset_m(user_id, at)
         moved_lat = lat + north / METRES_PER_DEGREE_LAT
-        moved_lon = lon + east / max(metres_per_degree_lon(lat), 1.0)
+        if abs(moved_lat) > MAX_ABS_LATITUDE:
+            moved_lat = lat - north / METRES_PER_DEGREE_LAT
+        moved_lon = wrap_lon(lon + east / max(metres_per_degree_lon(lat), 1.0))
         return snap_latlon(moved_lat, moved_lon, self.cell_m)
 
-    def bucket(self, viewer: tuple[float, float], other: tuple[float, float]) -> Bucket:
-        """What the viewer sees: from the viewer's own snapped position to the other's shown
-        one (the viewer knows where they are; only the other needs hiding)."""
-        here = snap_latlon(viewer[0], viewer[1], self.cell_m)
-        return bucket_for(haversine_m(here[0], here[1], other[0], other[1]))
+
+def shown_bucket(a: tuple[float, float], b: tuple[float, float]) -> Bucket:
+    """The distance two people see of each other: between their shown positions, the same
+    both ways."""
+    return bucket_for(haversine_m(a[0], a[1], b[0], b[1]))

@@ -3,20 +3,24 @@
 Users in discovery mode are kept in memory only (DESIGN.md section 6: never logged, never
 persisted). The index answers three questions fast enough for a city of 100,000 moving users:
 
-- ``query(user)``: who is within BOTH radii (true distance <= min(radius_a, radius_b));
+- ``query(user)``: who is within BOTH radii (great-circle distance <= min(radius_a, radius_b));
 - ``upsert(user, ...)``: the user moved; which pairs *entered* mutual range, so a notification
   fires once per encounter. A pair that separated is not announced again until it has been
   apart for ``cooldown_s`` without a break (re-entering earlier restarts nothing but silence);
 - ``expire(now)``: users silent for ``ttl_s`` vanish, ending their encounters.
 
+The index works anywhere on Earth at once (``sphere.py``: no projection, no region, no origin);
+the match service gives it the positions users are *shown* at, never true ones (``geo.py``).
+
 How it stays fast in pure Python:
 
-- Users are grouped into **radius classes** (a ladder of radii), each with its own uniform grid
-  whose cell size follows the class's radius. A user with radius r looks in a class whose
-  largest radius is R only as far as min(r, R): a 30 m user never walks a mile of cells.
+- Users are grouped into **radius classes** (a ladder of radii), each with its own grid of
+  latitude bands and columns whose cell size follows the class's radius. A user with radius r
+  looks in a class whose largest radius is R only as far as min(r, R): a 30 m user never walks
+  a mile of cells.
 - Cells are classified against the circle before their members are touched: a cell wholly
   outside is skipped, a cell wholly inside (for the class's smallest radius) is taken whole,
-  and only boundary cells pay a per-member distance test.
+  and only boundary cells pay a per-member distance test (three squares: chords in 3-D).
 - An update never lists everyone in range: a pair entered iff it is in range of the new
   position and was not of the old one, so cells wholly inside both circles are skipped, and
   the work follows the thin band the user moved across.
@@ -31,9 +35,9 @@ import bisect
 import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from math import ceil, floor, sqrt
 
-from disco.match.engine.geo import Bucket, Projection, bucket_for, snap, snapped_distance_m
+from disco.match.engine.geo import WITHIN_TOLERANCE_M
+from disco.match.engine.sphere import BandGrid, chord_m, to_xyz
 
 __all__ = ["DEFAULT_RADIUS_LADDER", "PairFilter", "PresenceIndex"]
 
@@ -49,54 +53,26 @@ DEFAULT_RADIUS_LADDER: tuple[int, ...] = (40, 65, 100, 160, 250, 400, 640, 1000,
 CELL_FRACTION = 0.25
 MIN_CELL_M = 30.0
 
-_Member = tuple[float, float, float]  # x, y, radius
-
-
-def _row_span(
-    x: float, y: float, iy: int, c: float, reach2: float, whole2: float
-) -> tuple[int, int, int, int]:
-    """For the row ``iy`` of a grid of cell ``c``, around (x, y): the columns ix0..ix1 of the
-    cells the circle of radius sqrt(reach2) touches, and jx0..jx1 of those wholly inside the
-    circle of radius sqrt(whole2) (an empty range when none is). The margins keep rounding on
-    the safe side: a cell is never skipped nor taken whole by mistake, at worst checked."""
-    bottom = iy * c
-    top = bottom + c
-    near_y = bottom - y if y < bottom else (y - top if y > top else 0.0)
-    h2 = reach2 - near_y * near_y
-    if h2 < 0:
-        ix0, ix1 = 0, -1
-    else:
-        h = sqrt(h2) + 1e-6
-        ix0, ix1 = floor((x - h) / c), floor((x + h) / c)
-    far_y = max(y - bottom, top - y)
-    w2 = whole2 - far_y * far_y
-    if w2 <= 0:
-        return ix0, ix1, 0, -1
-    w = sqrt(w2) - 1e-6
-    return ix0, ix1, ceil((x - w) / c), floor((x + w) / c) - 1
+_Member = tuple[float, float, float, float]  # x, y, z (metres, Earth-centred), chord of radius
 
 
 class _ClassGrid:
-    """One radius class: a uniform grid of cells {user_id: (x, y, radius)}."""
+    """One radius class: a band grid of cells {user_id: (x, y, z, chord)}."""
 
-    __slots__ = ("cell", "cells", "hi", "lo", "radius_counts")
+    __slots__ = ("cells", "grid", "hi", "lo", "radius_counts")
 
     def __init__(self, upper_radius: float) -> None:
-        self.cell = max(MIN_CELL_M, upper_radius * CELL_FRACTION)
+        self.grid = BandGrid(max(MIN_CELL_M, upper_radius * CELL_FRACTION))
         self.cells: dict[tuple[int, int], dict[str, _Member]] = {}
         self.radius_counts: dict[float, int] = {}
         self.lo = math.inf  # smallest and largest radius present
         self.hi = -math.inf
 
-    def key(self, x: float, y: float) -> tuple[int, int]:
-        return math.floor(x / self.cell), math.floor(y / self.cell)
-
-    def add(self, key: tuple[int, int], user_id: str, member: _Member) -> None:
+    def add(self, key: tuple[int, int], user_id: str, member: _Member, radius: float) -> None:
         cell = self.cells.get(key)
         if cell is None:
             self.cells[key] = cell = {}
         cell[user_id] = member
-        radius = member[2]
         count = self.radius_counts.get(radius, 0)
         self.radius_counts[radius] = count + 1
         if count == 0:
@@ -118,40 +94,45 @@ class _ClassGrid:
 
 
 class _Presence:
-    __slots__ = ("grid", "key", "r", "seen", "snapped", "x", "y")
+    __slots__ = ("c", "grid", "key", "lat", "lon", "r", "seen", "x", "y", "z")
 
     def __init__(
         self,
-        x: float,
-        y: float,
+        lat: float,
+        lon: float,
         r: float,
         grid: _ClassGrid,
         key: tuple[int, int],
-        snapped: tuple[int, int],
         seen: float,
     ) -> None:
-        self.x, self.y, self.r = x, y, r
-        self.grid, self.key, self.snapped, self.seen = grid, key, snapped, seen
+        self.place(lat, lon, r, grid, key, seen)
+
+    def place(
+        self, lat: float, lon: float, r: float, grid: _ClassGrid, key: tuple[int, int], seen: float
+    ) -> None:
+        self.lat, self.lon, self.r = lat, lon, r
+        self.c = chord_m(r + WITHIN_TOLERANCE_M)
+        self.x, self.y, self.z = to_xyz(lat, lon)
+        self.grid, self.key, self.seen = grid, key, seen
+
+    @property
+    def member(self) -> _Member:
+        return self.x, self.y, self.z, self.c
 
 
 class PresenceIndex:
     def __init__(
         self,
-        origin_lat: float,
-        origin_lon: float,
         *,
         ttl_s: float = 120.0,
         cooldown_s: float = 1800.0,
-        snap_m: float = 50.0,
         pair_filter: PairFilter | None = None,
         radius_ladder: Iterable[int] = DEFAULT_RADIUS_LADDER,
     ) -> None:
-        if ttl_s <= 0 or cooldown_s < 0 or snap_m <= 0:
-            raise ValueError("ttl_s and snap_m must be positive, cooldown_s not negative")
-        self.projection = Projection(origin_lat, origin_lon)
+        if ttl_s <= 0 or cooldown_s < 0:
+            raise ValueError("ttl_s must be positive, cooldown_s not negative")
         self.ttl_s = ttl_s
         self.cooldown_s = cooldown_s
-        self.snap_m = snap_m
         self._pair_filter = pair_filter
         self._ladder = sorted(radius_ladder)
         self._grids = [_ClassGrid(upper) for upper in self._ladder]
@@ -175,22 +156,24 @@ class PresenceIndex:
         """Place or move a user; the partners to announce: pairs that entered mutual range."""
         if not 0 < radius_m <= self._ladder[-1]:
             raise ValueError(f"radius must be in (0, {self._ladder[-1]}] metres")
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise ValueError("latitude must be within 90 degrees, longitude within 180")
         now = self._advance(at)
-        x, y = self.projection.to_xy(lat, lon)
         old = self._users.get(user_id)
         if old is not None:
             old.grid.discard(old.key, user_id, old.r)
-        entering = self._entering(x, y, radius_m, old)
         grid = self._grids[bisect.bisect_left(self._ladder, radius_m)]
-        key = grid.key(x, y)
-        grid.add(key, user_id, (x, y, radius_m))
-        snapped = snap(x, y, self.snap_m)
+        key = grid.grid.key(lat, lon)
         if old is None:
-            self._users[user_id] = _Presence(x, y, radius_m, grid, key, snapped, now)
+            me = self._users[user_id] = _Presence(lat, lon, radius_m, grid, key, now)
+            entering = self._entering(me, None)
         else:
-            old.x, old.y, old.r, old.grid, old.key, old.snapped, old.seen = (
-                x, y, radius_m, grid, key, snapped, now,
-            )  # fmt: skip
+            before = (old.lat, old.lon, old.r, old.x, old.y, old.z, old.c)
+            old.place(lat, lon, radius_m, grid, key, now)
+            me = old
+            entering = self._entering(me, before)
+        grid.add(key, user_id, me.member, radius_m)
+        if old is not None:
             self._end_encounters_out_of_range(user_id, now)
         self._by_last_seen[user_id] = now
         self._by_last_seen.move_to_end(user_id)
@@ -221,49 +204,41 @@ class PresenceIndex:
     # -- reads ------------------------------------------------------------------------------
 
     def query(self, user_id: str) -> list[str]:
-        """Everyone within both radii of ``user_id`` (true positions); KeyError if absent.
+        """Everyone within both radii of ``user_id``; KeyError if absent.
 
         The order follows the grid, not distance: sort by bucket and something unrelated to
         position (a score, an id) before showing it, so order leaks nothing within a bucket.
         """
         me = self._users[user_id]
-        x, y, r = me.x, me.y, me.r
+        x, y, z, r, c = me.x, me.y, me.z, me.r, me.c
         found: list[str] = []
         for grid in self._grids:
             if not grid.radius_counts:
                 continue
-            reach = min(r, grid.hi)
-            whole = min(r, grid.lo)
-            reach2, whole2 = reach * reach, whole * whole
-            c = grid.cell
             cells = grid.cells
-            for iy in range(floor((y - reach) / c), floor((y + reach) / c) + 1):
-                ix0, ix1, jx0, jx1 = _row_span(x, y, iy, c, reach2, whole2)
-                for ix in range(ix0, ix1 + 1):
-                    cell = cells.get((ix, iy))
+            reach = min(r, grid.hi) + WITHIN_TOLERANCE_M
+            spans = grid.grid.spans(me.lat, me.lon, reach, min(r, grid.lo))
+            for band, j0, j1, w0, w1, _, _, n in spans:
+                for j in range(j0, j1 + 1):
+                    cell = cells.get((band, j % n))
                     if cell is None:
                         continue
-                    if jx0 <= ix <= jx1:
+                    if w0 <= j <= w1:
                         found.extend(cell)
                         continue
-                    for other, (bx, by, br) in cell.items():
-                        m = r if r < br else br
-                        dx, dy = bx - x, by - y
-                        if dx * dx + dy * dy <= m * m:
+                    for other, (bx, by, bz, bc) in cell.items():
+                        m = c if c < bc else bc
+                        dx, dy, dz = bx - x, by - y, bz - z
+                        if dx * dx + dy * dy + dz * dz <= m * m:
                             found.append(other)
         found.remove(user_id)  # always found: at distance 0 of itself
         return found
 
-    def bucket(self, user_id: str, other_id: str) -> Bucket:
-        """The distance one user may see of another: from snapped positions, never true ones."""
-        a, b = self._users[user_id], self._users[other_id]
-        return bucket_for(snapped_distance_m(a.snapped, b.snapped, self.snap_m))
-
     def in_range(self, user_id: str, other_id: str) -> bool:
         a, b = self._users[user_id], self._users[other_id]
-        m = min(a.r, b.r)
-        dx, dy = b.x - a.x, b.y - a.y
-        return dx * dx + dy * dy <= m * m
+        m = min(a.c, b.c)
+        dx, dy, dz = b.x - a.x, b.y - a.y, b.z - a.z
+        return dx * dx + dy * dy + dz * dz <= m * m
 
     # -- internals --------------------------------------------------------------------------
 
@@ -271,42 +246,44 @@ class PresenceIndex:
         self.expire(at)
         return self._now
 
-    def _entering(self, x: float, y: float, r: float, old: _Presence | None) -> list[str]:
-        """Users in mutual range of (x, y, r) who were not of ``old`` (the mover is unlisted)."""
-        if old is None:
-            ox = oy = 0.0
-            orad = -1.0  # nobody was in range before
+    def _entering(
+        self,
+        me: _Presence,
+        before: tuple[float, float, float, float, float, float, float] | None,
+    ) -> list[str]:
+        """Users in mutual range of ``me`` who were not of its position ``before`` (lat, lon,
+        radius, x, y, z, chord), the mover itself excluded."""
+        x, y, z, r, c = me.x, me.y, me.z, me.r, me.c
+        if before is None:
+            olat = olon = 0.0
+            orad = oc = -1.0  # nobody was in range before
+            ox = oy = oz = 0.0
         else:
-            ox, oy, orad = old.x, old.y, old.r
+            olat, olon, orad, ox, oy, oz, oc = before
         found: list[str] = []
         for grid in self._grids:
             if not grid.radius_counts:
                 continue
-            reach = min(r, grid.hi)
-            whole = min(r, grid.lo)
-            whole_old = min(orad, grid.lo)
-            reach2, whole2 = reach * reach, whole * whole
-            whole_old2 = whole_old * whole_old if whole_old > 0 else -1.0
-            c = grid.cell
             cells = grid.cells
-            for iy in range(floor((y - reach) / c), floor((y + reach) / c) + 1):
-                ix0, ix1, jx0, jx1 = _row_span(x, y, iy, c, reach2, whole2)
-                # Cells wholly inside both the new and the old circle cannot hold a newcomer.
-                _, _, kx0, kx1 = _row_span(ox, oy, iy, c, -1.0, whole_old2)
-                skip_from, skip_to = max(jx0, kx0), min(jx1, kx1)
-                for ix in range(ix0, ix1 + 1):
-                    if skip_from <= ix <= skip_to:
+            # Cells wholly inside both the new and the old circle cannot hold a newcomer.
+            old = (olat, olon, min(orad, grid.lo)) if before is not None else None
+            reach = min(r, grid.hi) + WITHIN_TOLERANCE_M
+            for band, j0, j1, _, _, skip_from, skip_to, n in grid.grid.spans(
+                me.lat, me.lon, reach, min(r, grid.lo), old
+            ):
+                for j in range(j0, j1 + 1):
+                    if skip_from <= j <= skip_to:
                         continue
-                    cell = cells.get((ix, iy))
+                    cell = cells.get((band, j % n))
                     if cell is None:
                         continue
-                    for other, (bx, by, br) in cell.items():
-                        m = r if r < br else br
-                        dx, dy = bx - x, by - y
-                        if dx * dx + dy * dy <= m * m:
-                            mo = orad if orad < br else br
-                            ex, ey = bx - ox, by - oy
-                            if mo < 0 or ex * ex + ey * ey > mo * mo:
+                    for other, (bx, by, bz, bc) in cell.items():
+                        m = c if c < bc else bc
+                        dx, dy, dz = bx - x, by - y, bz - z
+                        if dx * dx + dy * dy + dz * dz <= m * m:
+                            mo = oc if oc < bc else bc
+                            ex, ey, ez = bx - ox, by - oy, bz - oz
+                            if mo < 0 or ex * ex + ey * ey + ez * ez > mo * mo:
                                 found.append(other)
         return found
 

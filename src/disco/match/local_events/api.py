@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from disco.match.api import Db
+from disco.match.deps import Db
 from disco.match.local_events.schemas import (
     MAX_RADIUS_METERS,
     LocalEvent,

@@ -6,10 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 
-from disco.match.schemas import DiscoveryIn, DiscoveryState, LocationAck, LocationIn, NearbyList
-from disco.match.service import DiscoveryService
+from disco.match.deps import Db
+from disco.match.discovery.schemas import (
+    DiscoveryIn,
+    DiscoveryState,
+    LocationAck,
+    LocationIn,
+    NearbyList,
+)
+from disco.match.discovery.service import DiscoveryService
 from disco.platform.api import CurrentPrincipal, parse_request
-from disco.platform.db import Database
 from disco.platform.http import DirectCall
 from disco.platform.security import TokenVerifier
 
@@ -20,12 +26,7 @@ def _service(request: Request) -> DiscoveryService:
     return request.app.state.discovery
 
 
-def _db(request: Request) -> Database:
-    return request.app.state.db
-
-
 Service = Annotated[DiscoveryService, Depends(_service)]
-Db = Annotated[Database, Depends(_db)]
 
 
 @router.get("/v1/discovery")
@@ -39,7 +40,8 @@ async def set_discovery(
     body: DiscoveryIn, principal: CurrentPrincipal, service: Service, db: Db
 ) -> DiscoveryState:
     """On or off; ``until`` switches it off by itself (within 24 hours). Off takes the caller
-    out of everyone's nearby list at once."""
+    out of everyone's nearby list at once. At most ``DISCO_DISCOVERY_SWITCHES_PER_HOUR``
+    switches an hour: 429 ``RATE_LIMITED`` with ``Retry-After`` past it."""
     async with db.unit_of_work("match.set_discovery") as uow:
         return await service.set_discovery(uow, principal.user_id, body)
 
@@ -49,7 +51,8 @@ async def location(body: LocationIn, principal: CurrentPrincipal, service: Servi
     """A location fix (also the WebSocket frame ``location_update``). 409 when discovery mode
     is off; 429 past the per-user rate; otherwise 202, ``accepted`` false with a reason for a
     fix that was not used. No unit of work here: most fixes touch the presence index alone,
-    and the service opens one only to announce who met."""
+    and the service opens one only to announce who met. Discovery reaches 85.05112878 degrees
+    north and south (Web Mercator's limit, and Redis GEO's): a latitude beyond is a 422."""
     return await service.ingest(principal.user_id, body)
 
 
@@ -66,6 +69,6 @@ def location_frame(service: DiscoveryService, tokens: TokenVerifier) -> DirectCa
 
 @router.get("/v1/discovery/nearby")
 async def nearby(principal: CurrentPrincipal, service: Service) -> NearbyList:
-    """Eligible users within both radii now: distance buckets only, ordered by bucket and then
-    by fit, never by true distance."""
+    """Eligible users within both radii now, both measured between shown (displaced, snapped)
+    positions: distance buckets only, ordered by bucket and then by fit, never by distance."""
     return await service.nearby(principal.user_id)

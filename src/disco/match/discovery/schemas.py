@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
-from disco.match.presence import MAX_ABS_LATITUDE
+from disco.match.engine.geo import MAX_ABS_LATITUDE
 from disco.platform.api import ApiModel, RequestModel
 
 __all__ = [

@@ -1,0 +1,238 @@
+"""Discovery: who is discoverable, where (in presence only), and who is told about whom.
+
+The hot path is ``ingest`` (one call per location update, ~1,000/s): it reads the user's
+matching state from an in-memory cache (``members.py``), checks the fix against the last one
+presence remembers (``placement.py``), asks presence for the pairs that just met, and opens a
+database transaction only when one of them is to be announced (``announce.py``). Blocks
+travel with the cached members, and a block drops both sides' copies in every process once
+it commits.
+
+Everything other users are shown comes from **shown** positions (DESIGN.md section 6): each
+fix is displaced by the user's secret offset of the day and snapped before presence ever sees
+it, so membership in the nearby list, its order, the buckets and the ``nearby`` notifications
+are all functions of two shown positions, the same both ways. Locations never leave this
+package but for presence: not to SQL, a log line or an event.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from disco.contracts.events.match import DiscoveryChanged, NearbyDetected
+from disco.match.discovery.announce import Announcement, Announcements, nearby_frame
+from disco.match.discovery.members import Member, MemberCache
+from disco.match.discovery.placement import Placed, Placement
+from disco.match.discovery.projection import UsersProjection
+from disco.match.discovery.repository import DiscoveryTables
+from disco.match.discovery.schemas import (
+    DiscoveryIn,
+    DiscoveryState,
+    LocationAck,
+    LocationIn,
+    NearbyList,
+    NearbyPerson,
+)
+from disco.match.engine.geo import Displacement
+from disco.match.engine.rules import compatible, eligible, score, shared
+from disco.match.presence import Presence
+from disco.platform.context import ServiceContext
+from disco.platform.db import Database, UnitOfWork
+from disco.platform.errors import Conflict, RateLimited, ValidationFailed
+
+__all__ = ["DiscoveryService"]
+
+# Discovery may be switched on for at most this long ahead; the app asks again after.
+MAX_DISCOVERY_SPAN = timedelta(hours=24)
+# A device clock this far ahead of ours is wrong, not early: its fix is refused.
+MAX_CLOCK_SKEW_S = 30.0
+# Discovery switches are counted in windows of the (injected) clock this long.
+SWITCH_WINDOW_S = 3600
+
+
+class DiscoveryService:
+    def __init__(
+        self, ctx: ServiceContext, db: Database, presence: Presence, displacement: Displacement
+    ) -> None:
+        self._ctx = ctx
+        self._settings = ctx.settings
+        self._db = db
+        self._presence = presence
+        self._tables = DiscoveryTables(is_sqlite=db.is_sqlite)
+        self._placement = Placement(
+            displacement,
+            max_speed_mps=self._settings.location_max_speed_mps,
+            max_age_s=self._settings.presence_ttl_seconds,
+        )
+        self.members = MemberCache(db, self._tables, ctx)
+        self.announcements = Announcements(db, self._tables)
+        self.projection = UsersProjection(self._tables, self.members, presence, ctx.clock)
+
+    # --- discovery mode -------------------------------------------------------------------------
+    async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryState:
+        row = await self._tables.discovery(uow, user_id)
+        now = self._ctx.clock.now()
+        if row is None or not row.enabled or (row.until is not None and row.until <= now):
+            return DiscoveryState(enabled=False, until=None)
+        return DiscoveryState(enabled=True, until=row.until)
+
+    async def set_discovery(
+        self, uow: UnitOfWork, user_id: str, body: DiscoveryIn
+    ) -> DiscoveryState:
+        now = self._ctx.clock.now()
+        if body.until is not None:
+            if not body.enabled:
+                raise ValidationFailed(
+                    '"until" only goes with "enabled": true.', details=[{"field": "until"}]
+                )
+            if not now < body.until <= now + MAX_DISCOVERY_SPAN:
+                raise ValidationFailed(
+                    '"until" must be in the next 24 hours.', details=[{"field": "until"}]
+                )
+        await self._count_switch(user_id, now.timestamp())
+        await self._tables.set_discovery(uow, user_id, body.enabled, body.until, now)
+        await uow.publish(DiscoveryChanged(user_id=user_id, enabled=body.enabled, until=body.until))
+        await self.projection.changed(uow, user_id, leaves_presence=not body.enabled)
+        return DiscoveryState(enabled=body.enabled, until=body.until)
+
+    async def _count_switch(self, user_id: str, now_s: float) -> None:
+        """At most ``discovery_switches_per_hour`` a clock hour. Switching off and on once let a
+        probe teleport; it no longer does (presence remembers the last fix), and this keeps
+        anyone from churning the projection and everyone's lists with it."""
+        limit = self._settings.discovery_switches_per_hour
+        window = math.floor(now_s / SWITCH_WINDOW_S)
+        count, _ = await self._ctx.kv.hit(f"match:switch:{user_id}:{window}", SWITCH_WINDOW_S)
+        if count > limit:
+            retry_after = max(1, math.ceil((window + 1) * SWITCH_WINDOW_S - now_s))
+            raise RateLimited(
+                f"Discovery was switched on or off {limit} times this hour; "
+                f"try again in {math.ceil(retry_after / 60)} minutes.",
+                headers={"Retry-After": str(retry_after)},
+            )
+
+    # --- location ingest (the hot path) ---------------------------------------------------------
+    async def ingest(self, user_id: str, fix: LocationIn) -> LocationAck:
+        """Opens a transaction only to announce: most updates touch memory/Redis alone."""
+        now = self._ctx.clock.now()
+        now_s = now.timestamp()
+        await self._count_update(user_id)
+        taken_at = now_s
+        if fix.timestamp is not None:
+            taken_at = fix.timestamp.timestamp()
+            if taken_at > now_s + MAX_CLOCK_SKEW_S:
+                raise ValidationFailed(
+                    '"timestamp" is in the future; check the device clock.',
+                    details=[{"field": "timestamp"}],
+                )
+        member = await self.members.get(user_id)
+        if not member.discovering(now):
+            await self._presence.remove(user_id, now_s)
+            raise Conflict("Discovery mode is off; switch it on with PUT /v1/discovery.")
+        if member.candidate is None:
+            return LocationAck(accepted=False, reason="profile_pending")
+        if fix.accuracy is not None and fix.accuracy > self._settings.location_max_accuracy_meters:
+            return LocationAck(accepted=False, reason="inaccurate")
+        last = await self._presence.last_fix(user_id)
+        placed = self._placement.place(
+            user_id, fix.latitude, fix.longitude, min(taken_at, now_s), now_s, last
+        )
+        if not isinstance(placed, Placed):
+            return LocationAck(accepted=False, reason=placed)
+        hidden = member.hidden_at(fix.latitude, fix.longitude, now)  # zones: where they really are
+        if hidden is not None:
+            await self._presence.remove(user_id, now_s)
+            return LocationAck(accepted=False, reason=hidden)
+        met = await self._presence.move(
+            user_id,
+            placed.latitude,
+            placed.longitude,
+            member.radius_m,
+            now_s,
+            taken_at=placed.taken_at,
+            slack_m=placed.slack_m,
+        )
+        if met:
+            await self._announce(member, met, now)
+        return LocationAck(accepted=True)
+
+    async def _count_update(self, user_id: str) -> None:
+        limit = self._settings.location_updates_per_minute
+        count, reset = await self._ctx.kv.hit(f"match:location:{user_id}", 60)
+        if count > limit:
+            raise RateLimited(
+                f"At most {limit} location updates a minute.",
+                headers={"Retry-After": str(max(1, math.ceil(reset)))},
+            )
+
+    async def _announce(self, mover: Member, met: list[str], now: datetime) -> None:
+        """Queue, for the next group commit, a frame to each side of every eligible pair: both
+        are told, with the one bucket between their shown positions."""
+        for partner in await self.members.get_many(met):
+            if not self._may_meet(mover, partner, now):
+                continue
+            seen = await self._presence.bucket(mover.user_id, partner.user_id)
+            if seen is None:  # one of them left meanwhile
+                continue
+            assert mover.candidate is not None and partner.candidate is not None
+            common = shared(mover.candidate, partner.candidate)
+            events = (
+                nearby_frame(mover.user_id, partner, common, seen.label),
+                nearby_frame(partner.user_id, mover, common, seen.label),
+                NearbyDetected(
+                    user_id=mover.user_id,
+                    other_user_id=partner.user_id,
+                    distance=seen.label,
+                    other_distance=seen.label,
+                ),
+            )
+            self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
+
+    @staticmethod
+    def _may_meet(a: Member, b: Member, now: datetime) -> bool:
+        """Everything matching asks of a pair, blocks included, from the cache."""
+        return (
+            a.candidate is not None
+            and b.candidate is not None
+            and b.discovering(now)
+            and compatible(a.candidate, b.candidate)
+            and eligible(a.candidate, b.candidate, now=now, blocks=a.blocks + b.blocks)
+        )
+
+    # --- the nearby list ------------------------------------------------------------------------
+    async def nearby(self, user_id: str) -> NearbyList:
+        now = self._ctx.clock.now()
+        me = await self.members.get(user_id)
+        if not me.discovering(now) or me.candidate is None:
+            return NearbyList(nearby=[])
+        sightings = {s.user_id: s.bucket for s in await self._presence.nearby(user_id)}
+        others = [o for o in await self.members.get_many(sightings) if self._may_meet(me, o, now)]
+        listed = [
+            (sightings[other.user_id], score(me.candidate, other.candidate), other)
+            for other in others
+            if other.candidate is not None
+        ]
+        # Within a bucket, by fit then id: never by distance, which would leak it.
+        listed.sort(key=lambda item: (item[0].max_m, -item[1], item[2].user_id))
+        return NearbyList(
+            nearby=[
+                NearbyPerson(
+                    user_id=other.user_id,
+                    name=other.name,
+                    shared_interests=shared(me.candidate, other.candidate),
+                    distance=bucket.label,
+                )
+                for bucket, _, other in listed
+                if other.candidate is not None
+            ]
+        )
+
+    # --- background sweep -----------------------------------------------------------------------
+    async def sweep(self) -> None:
+        """Silent users leave presence; discovery whose end time passed is switched off."""
+        now = self._ctx.clock.now()
+        await self._presence.expire(now.timestamp())
+        async with self._db.unit_of_work("match.sweep") as uow:
+            for user_id in await self._tables.switch_off_ended(uow, now):
+                await uow.publish(DiscoveryChanged(user_id=user_id, enabled=False))
+                await self.projection.changed(uow, user_id, leaves_presence=True)
+        self.members.prune()
