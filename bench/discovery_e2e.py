@@ -108,10 +108,6 @@ async def make_person(url: str, number: int, radius: int, x: float, y: float) ->
         pair = await client.signup(
             f"e2e-{number}-{time.time_ns()}@example.com", PASSWORD, "E", "Two"
         )
-        for _ in range(200):
-            if (await client.request("GET", "/v1/users/me")).status_code == 200:
-                break
-            await asyncio.sleep(0.05)
         await client.patch(
             "/v1/users/me",
             json={"interests": INTERESTS, "activities": ["coffee", "walk"], "mode": "social"},

@@ -14,7 +14,7 @@ from tests.browser.test_web_client import log_in
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running
 from tests.support.poll import eventually
-from tests.support.users import fresh_spot, matching_view, north_of, profile_ready
+from tests.support.users import fresh_spot, matching_view, north_of
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
@@ -52,7 +52,6 @@ async def someone(disco: Running, first: str) -> tuple[str, str]:
     email = unique_email(first.lower())
     async with DiscoClient(disco.url) as client:
         await client.signup(email, PASSWORD, first, "Near")
-        await profile_ready(client)
         await client.put("/v1/users/me/preferences", {"discoveryRadiusMeters": 500})
         assert client.user is not None
         return email, client.user["id"]

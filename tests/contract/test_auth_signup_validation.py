@@ -48,6 +48,8 @@ def assert_error_format(err: ApiError, status: int) -> None:
         ("password not a string", {"password": 12345678901}, "password"),
         ("name not a string", {"firstName": ["Ada"]}, "firstName"),
         ("blank name", {"lastName": "   "}, "lastName"),
+        ("name on two lines", {"firstName": "Ada\nBcc: x@y.z"}, "firstName"),
+        ("name with a tab", {"lastName": "Love\tlace"}, "lastName"),
         ("missing password", {"password": ...}, "password"),
         ("missing first name", {"firstName": ...}, "firstName"),
     ],

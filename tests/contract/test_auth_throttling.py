@@ -27,7 +27,8 @@ from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
 from tests.support.mailbox import Mailbox
 
-SERVICES = ("auth", "gateway")
+# Safety sends the mails (the one notification path); users makes the profile at sign-up.
+SERVICES = ("auth", "users", "safety", "gateway")
 _addresses = itertools.count(2)
 
 

@@ -31,7 +31,7 @@ from tests.conftest import PASSWORD
 from tests.support.backends import Running
 from tests.support.chat import chatting
 from tests.support.safety import moderator, uid
-from tests.support.users import person, rows_naming
+from tests.support.users import files_naming, person, rows_naming
 
 
 async def secure(client: DiscoClient, device_id: str = "phone", **options: Any) -> SecureChat:
@@ -77,15 +77,6 @@ def base64_fragments(text: str) -> list[str]:
     """How ``text`` would look inside base64, at each of the three byte alignments."""
     data = text.encode()
     return [base64.b64encode(bytes(shift) + data).decode()[4:-4] for shift in range(3)]
-
-
-def files_naming(root: Path, needles: list[str]) -> list[str]:
-    raw = [n.encode() for n in needles]
-    return [
-        str(path)
-        for path in root.rglob("*")
-        if path.is_file() and any(n in path.read_bytes() for n in raw)
-    ]
 
 
 async def test_two_people_chat_encrypted_and_the_server_holds_no_plaintext(
@@ -273,11 +264,17 @@ async def test_a_report_proves_what_was_sent_and_a_forged_one_fails(disco: Runni
             {**opening, "plaintext": base64.b64encode(b"you will love this").decode()},
             {**opening, "frankingKey": base64.b64encode(os.urandom(32)).decode()},
             {**opening, "serverTag": base64.b64encode(os.urandom(32)).decode()},
+            # Malformed openings: a clear 422 naming the field, never a 500.
+            {**opening, "frankingKey": "0"},
+            {**opening, "frankingKey": base64.b64encode(os.urandom(31)).decode()},
+            {**opening, "frankingTag": "A=A="},
+            {**opening, "plaintext": "not base64!"},
         ):
             response = await bob.request(
                 "POST", "/v1/safety/reports", json={**honest, "messages": [forged]}
             )
             assert response.status_code == 422, forged
+        assert (await bob.get("/v1/safety/reports"))["reports"] == []  # nothing was filed
         with pytest.raises(ValueError):  # Bob's own messages are not Ada's to answer for
             report_body(uid(ada), "threat", [await bob_chat.send(room, "stop")])
 

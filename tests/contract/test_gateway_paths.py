@@ -16,7 +16,7 @@ from disco.platform.service_auth import SERVICE_TOKEN_HEADER, ServiceCredentials
 from tests.conftest import PASSWORD, unique_email
 from tests.support.attack import TRAVERSALS, raw_request
 from tests.support.backends import Running, backend_settings, serve
-from tests.support.users import person, profile_ready
+from tests.support.users import person
 
 
 def _claims(client: DiscoClient) -> dict[str, Any]:
@@ -42,7 +42,6 @@ async def test_no_spelling_of_a_dot_segment_reaches_an_internal_endpoint(disco: 
     mallory_email = unique_email("mallory")
     async with ada, DiscoClient(disco.url) as mallory:
         await mallory.signup(mallory_email, PASSWORD, "Mallory", "Probe")
-        await profile_ready(mallory)
         await ada.post(
             "/v1/users/me/emergency-contacts", {"name": "Mum", "email": unique_email("mum")}
         )

@@ -15,7 +15,6 @@ import pytest
 from disco.client import DiscoClient
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
-from tests.support.users import profile_ready
 
 JSON = {"Content-Type": "application/json"}
 MAX_DEPTH = 32  # the documented limit (API.md): deeper bodies and frames are refused
@@ -41,7 +40,6 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 async def ada(disco: Running) -> AsyncIterator[DiscoClient]:
     async with DiscoClient(disco.url) as c:
         await c.signup(unique_email("probe"), PASSWORD, "Ada", "Lovelace")
-        await profile_ready(c)
         yield c
 
 

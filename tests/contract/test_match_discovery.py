@@ -20,6 +20,7 @@ from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
 from tests.support.users import (
     discoverable,
+    files_naming,
     fresh_spot,
     matching_view,
     north_of,
@@ -284,8 +285,10 @@ async def test_locations_reach_no_table_file_or_log_and_deletion_erases_the_user
     disco: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # Positions with many digits, so finding one is no coincidence.
-    here = north_of(fresh_spot(), 123.456)
+    # Positions with many digits in both coordinates, so finding one is no coincidence (a
+    # round longitude such as 13.356 would be found in any timestamp at hh:mm:13.356...).
+    start_lat, start_lon = north_of(fresh_spot(), 123.456)
+    here = (start_lat, start_lon + 0.000_987_654)
     there = north_of(here, 77.7)
     ada = await person(disco.url, "Ada")
     bob = await person(disco.url, "Bob")
@@ -299,16 +302,9 @@ async def test_locations_reach_no_table_file_or_log_and_deletion_erases_the_user
         assert await rows_naming(disco.system.settings, [ada_id])
 
         needles = [repr(value)[:9] for value in (*here, *there)]
+        assert all(len(n) == 9 for n in needles), needles
         assert await rows_naming(disco.system.settings, needles) == []
-        for path in disco.system.settings.data_dir.rglob("*"):
-            # Never open a live SQLite file (or its -wal/-shm) directly: closing any descriptor
-            # of it drops every POSIX lock this process holds on it, SQLite's included, and a
-            # second process then truncates the WAL under the running system. The databases
-            # are searched above through SQLite, and byte by byte after a stop in
-            # test_match_locations_at_rest.py.
-            if path.is_file() and ".sqlite3" not in path.name:
-                data = path.read_bytes()
-                assert not any(n.encode() in data for n in needles), path
+        assert files_naming(disco.system.settings.data_dir, needles) == []
         logged = "\n".join(record.getMessage() for record in caplog.records)
         assert not any(n in logged for n in needles)
 

@@ -18,7 +18,7 @@ import pytest
 from disco.client import DiscoClient
 from tests.conftest import BACKENDS, PASSWORD, unique_email
 from tests.support.backends import backend_settings, serve
-from tests.support.users import profile_ready, rows_naming
+from tests.support.users import rows_naming
 
 # Distinctive digits: nothing else in a run produces them by chance.
 A = (48.8566113, 2.3522219)
@@ -52,7 +52,6 @@ def files_holding(folder: Path) -> list[str]:
 
 
 async def discover(client: DiscoClient) -> None:
-    await profile_ready(client)
     await client.patch(
         "/v1/users/me",
         json={"interests": ["chess", "jazz"], "activities": ["coffee"], "mode": "social"},

@@ -26,7 +26,7 @@ def _jpeg() -> bytes:
 async def _full_user(disco: Running, mailbox: Mailbox, email: str) -> DiscoClient:
     """A user who has set everything there is to set, and a confirmed contact."""
     client = DiscoClient(disco.url)
-    await sign_up(disco.system, client, email, "Grace", "Hopper")
+    await sign_up(client, email, "Grace", "Hopper")
     await client.patch("/v1/users/me", {"bio": "Compilers", "interests": ["cobol"]})
     await client.put(
         "/v1/users/me/preferences",
@@ -82,7 +82,7 @@ async def test_deleting_an_account_leaves_no_row_that_names_the_user(
     user_id = grace.user["id"]
     photos = disco.system.settings.data_dir / "photos"
     async with DiscoClient(disco.url) as other:
-        await sign_up(disco.system, other, unique_email("other"), "Other", "O")
+        await sign_up(other, unique_email("other"), "Other", "O")
         assert other.user is not None
         # Blocks in both directions name the user from someone else's side too.
         await other.post("/v1/users/me/blocks", {"userId": user_id})
@@ -124,7 +124,7 @@ async def test_contacts_and_zones_are_encrypted_under_a_rotatable_key(
         backend, tmp_path, smtp_url=mailbox.url, encryption_keys=[old_key]
     ) as settings:
         async with serve(settings) as running, DiscoClient(running.url) as grace:
-            await sign_up(running.system, grace, unique_email("sealed"), "Grace", "Hopper")
+            await sign_up(grace, unique_email("sealed"), "Grace", "Hopper")
             await grace.post(
                 "/v1/users/me/emergency-contacts",
                 {"name": "Navy", "email": contact_email, "phone": "+1 555 0199"},

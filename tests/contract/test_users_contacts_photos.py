@@ -19,7 +19,7 @@ from tests.support.users import sign_up
 @pytest.fixture
 async def ada(disco: Running) -> AsyncIterator[DiscoClient]:
     async with DiscoClient(disco.url) as c:
-        await sign_up(disco.system, c, unique_email("ada"), "Ada", "Lovelace")
+        await sign_up(c, unique_email("ada"), "Ada", "Lovelace")
         yield c
 
 

@@ -67,7 +67,7 @@ async def probe(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncIterator
 
 async def test_every_change_is_published(probe: Probe, mailbox: Mailbox) -> None:
     async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
-        me = await sign_up(probe.system, ada, unique_email("events"), "Ada", "Lovelace")
+        me = await sign_up(ada, unique_email("events"), "Ada", "Lovelace")
         created = await probe.wait("users.profile.updated", me)
         assert created["first_name"] == "Ada" and created["mode"] == "social"
         await probe.wait("users.preferences.updated", me)
@@ -98,7 +98,7 @@ async def test_every_change_is_published(probe: Probe, mailbox: Mailbox) -> None
         assert (await probe.wait("users.privacy_zone.removed", me))["zone_id"] == zone["id"]
 
         async with DiscoClient("http://disco.test", transport=probe.transport) as bob:
-            bob_id = await sign_up(probe.system, bob, unique_email("events"), "Bob", "B")
+            bob_id = await sign_up(bob, unique_email("events"), "Bob", "B")
             await ada.post("/v1/users/me/blocks", {"userId": bob_id})
             blocked = await probe.wait("users.block.added", me)
             assert blocked["blocked_user_id"] == bob_id and blocked["until"] is None
@@ -190,7 +190,7 @@ async def test_the_event_alone_makes_the_profile(probe: Probe) -> None:
 
 async def test_an_edited_profile_outlives_a_late_call_and_event(probe: Probe) -> None:
     async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
-        me = await sign_up(probe.system, ada, unique_email("late"), "Ada", "Lovelace")
+        me = await sign_up(ada, unique_email("late"), "Ada", "Lovelace")
         await ada.patch("/v1/users/me", {"firstName": "Augusta", "bio": "kept"})
         users = UsersClient(probe.system.directory)
         assert await users.create_profile(registered(me, "Ada", "Lovelace")) is False
@@ -207,7 +207,7 @@ async def test_a_deleted_account_is_not_brought_back_by_a_late_call_or_event(
     probe: Probe,
 ) -> None:
     async with DiscoClient("http://disco.test", transport=probe.transport) as ada:
-        me = await sign_up(probe.system, ada, unique_email("gone"), "Ada", "Lovelace")
+        me = await sign_up(ada, unique_email("gone"), "Ada", "Lovelace")
         await ada.delete("/v1/users/me")
     users = UsersClient(probe.system.directory)
     assert await users.create_profile(registered(me, "Ada", "Lovelace")) is False

@@ -17,7 +17,7 @@ from tests.support.users import sign_up
 
 async def _signed_up(disco: Running, first: str, last: str) -> DiscoClient:
     client = DiscoClient(disco.url)
-    await sign_up(disco.system, client, unique_email(first.lower()), first, last)
+    await sign_up(client, unique_email(first.lower()), first, last)
     return client
 
 

@@ -6,51 +6,26 @@ import itertools
 import sqlite3
 from collections.abc import Awaitable
 from contextlib import closing
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
 from disco.client import DiscoClient
-from disco.clients.users import UsersClient
 from disco.config import Settings
-from disco.contracts.events.auth import UserRegistered
 from disco.runtime import System
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running
 from tests.support.poll import eventually
 
 
-async def sign_up(
-    system: System, client: DiscoClient, email: str, first_name: str, last_name: str
-) -> str:
-    """Sign ``client`` up and make its profile at once, as auth is to do right after a sign-up
-    (``UsersClient.create_profile``), so that nothing waits for ``auth.user.registered``. The
-    user's id. Once auth makes that call itself, the one here changes nothing."""
+async def sign_up(client: DiscoClient, email: str, first_name: str, last_name: str) -> str:
+    """Sign ``client`` up, as an app does; the user's id. The profile exists when this returns
+    (auth makes it before answering), so the next request needs no wait."""
     pair = await client.signup(email, PASSWORD, first_name, last_name)
     user_id: str = pair["user"]["id"]
-    registered = UserRegistered(
-        user_id=user_id,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        registered_at=datetime.now(UTC),
-    )
-    await UsersClient(system.directory).create_profile(registered)
     return user_id
-
-
-async def profile_ready(client: DiscoClient) -> dict[str, Any]:
-    """The caller's profile, once the users service has made it from ``auth.user.registered``
-    (until auth asks users for it right after the sign-up; see ``sign_up``)."""
-
-    async def made() -> bool:
-        return (await client.request("GET", "/v1/users/me")).status_code == 200
-
-    await eventually(made, what="the profile made on sign-up")
-    me: dict[str, Any] = await client.get("/v1/users/me")
-    return me
 
 
 async def make_moderator(system: System, client: DiscoClient, email: str) -> None:
@@ -72,7 +47,6 @@ async def person(
     """A new user's client (the caller closes it) whose profile exists, with ``interests``."""
     client = DiscoClient(url, transport=transport)
     await client.signup(unique_email(first_name.lower()), PASSWORD, first_name, "Tester")
-    await profile_ready(client)
     if interests:
         await client.patch("/v1/users/me", {"interests": interests})
     return client
@@ -109,6 +83,27 @@ async def rows_naming(settings: Settings, needles: list[str]) -> list[str]:
     return found
 
 
+def files_naming(root: Path, needles: list[str]) -> list[str]:
+    """Every file under ``root`` (a running system's data directory) whose bytes contain a
+    needle, live SQLite databases left out: search those with ``rows_naming``.
+
+    Never open a live SQLite file (or its -wal/-shm) directly: closing any descriptor of it
+    drops every POSIX lock this process holds on it, SQLite's included, and the next process
+    that opens the database (``disco venues import``, say) believes it is the last one and
+    deletes the WAL under the running system, which then fails with "disk I/O error" or reads
+    stale pages. The databases are searched byte by byte after a stop in
+    test_match_locations_at_rest.py.
+    """
+    raw = [n.encode() for n in needles]
+    return [
+        str(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and ".sqlite3" not in path.name
+        and any(n in path.read_bytes() for n in raw)
+    ]
+
+
 # --- discovery (match service) ------------------------------------------------------------------
 _spots = itertools.count()
 
@@ -140,7 +135,6 @@ async def discoverable(
 ) -> str:
     """Set the caller's profile and preferences, switch discovery on, and wait until matching
     has them (they travel as users.* events). Returns the user's id."""
-    await profile_ready(client)
     assert client.user is not None
     user_id: str = client.user["id"]
     await client.patch(
@@ -161,3 +155,22 @@ async def discoverable(
 
     await eventually(projected, what="the profile reaching matching")
     return user_id
+
+
+async def onboard_at_once(client: DiscoClient, first_name: str) -> dict[str, Any]:
+    """What every app does on first use, each request the moment the last one answered: sign
+    up, fill the profile, set preferences, add an emergency contact, switch discovery on. Every
+    answer must be a success: no request of the account's owner waits for a projection."""
+    email = unique_email(first_name.lower())
+    user_id = await sign_up(client, email, first_name, "Newcomer")
+    await client.patch("/v1/users/me", {"interests": ["chess", "hiking"], "bio": "Hi"})
+    await client.put("/v1/users/me/preferences", {"discoveryRadiusMeters": 800})
+    contact = await client.post(
+        "/v1/users/me/emergency-contacts",
+        {"name": "Mum", "email": unique_email("mum")},
+    )
+    await client.put("/v1/discovery", {"enabled": True})
+    me: dict[str, Any] = await client.get("/v1/users/me")
+    assert me["id"] == user_id and me["interests"] == ["chess", "hiking"], me
+    assert contact["status"] == "pending", contact
+    return me

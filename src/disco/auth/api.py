@@ -135,28 +135,28 @@ async def me(principal: CurrentPrincipal, auth: Service, db: Db) -> Me:
 @router.post("/verify-email")
 async def verify_email(body: TokenRequest, auth: Service, db: Db) -> Accepted:
     async with db.unit_of_work("auth.verify_email") as uow:
-        await auth.verify_email(uow, body.token)
+        await auth.recovery.verify_email(uow, body.token)
     return Accepted(status="verified")
 
 
 @router.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED)
 async def resend_verification(principal: CurrentPrincipal, auth: Service, db: Db) -> Accepted:
     async with db.unit_of_work("auth.resend_verification") as uow:
-        await auth.resend_verification(uow, principal.user_id)
+        await auth.recovery.resend_verification(uow, principal.user_id)
     return Accepted()
 
 
 @router.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
 async def request_reset(body: ResetRequest, auth: Service, db: Db) -> Accepted:
     async with db.unit_of_work("auth.request_reset") as uow:
-        await auth.request_password_reset(uow, body.email)
+        await auth.recovery.request_password_reset(uow, body.email)
     return Accepted()
 
 
 @router.post("/password-reset/reset")
 async def reset_password(body: ResetPassword, request: Request, auth: Service, db: Db) -> Accepted:
     async with db.unit_of_work("auth.reset_password") as uow:
-        await auth.reset_password(uow, body.token, body.password, client_ip(request))
+        await auth.recovery.reset_password(uow, body.token, body.password, client_ip(request))
     return Accepted(status="reset")
 
 

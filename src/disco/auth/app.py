@@ -71,7 +71,6 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             await relay.stop()
-            await service.drain()
             await db.dispose()
 
     app = create_service_app(

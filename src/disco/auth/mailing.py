@@ -1,40 +1,37 @@
-"""Mail the auth service sends about an account: after the unit of work commits (never for a
-rolled-back change) and off the request path, so response times do not reveal it."""
+"""Mail the auth service sends about an account (verification, password reset, two-factor
+changes), through the one notification path: an ``auth.notification.requested`` event in the
+same transaction as the change, which safety's dispatcher sends durably, retried until the mail
+server takes it and never twice. No mail for a rolled-back change, none lost to an outage, and
+nothing on the request path that would let response times reveal whether an account exists."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from disco.clients.notify import request_notification
+from disco.contracts.events.notifications import AuthNotificationRequested
+from disco.platform.db import UnitOfWork, new_id
+from disco.platform.security import FieldCipher
 
-from disco.platform.db import UnitOfWork
-from disco.platform.mail import Mailer
-
-__all__ = ["AfterCommitMail"]
-
-log = logging.getLogger(__name__)
+__all__ = ["AccountMail"]
 
 
-class AfterCommitMail:
-    def __init__(self, mailer: Mailer) -> None:
-        self._mailer = mailer
-        self._sending: set[asyncio.Task[None]] = set()
+class AccountMail:
+    def __init__(self, cipher: FieldCipher) -> None:
+        self._cipher = cipher
 
-    def send(self, uow: UnitOfWork, to: str, subject: str, body: str) -> None:
-        """Send once ``uow`` has committed; a failure is logged, never raised."""
-
-        async def send() -> None:
-            try:
-                await self._mailer.send(to, subject, body)
-            except Exception:
-                log.exception("could not send %r mail", subject)
-
-        async def schedule() -> None:
-            task = asyncio.create_task(send())
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
-
-        uow.after_commit(schedule)
-
-    async def drain(self) -> None:
-        """Wait for mail still being sent (at shutdown)."""
-        await asyncio.gather(*self._sending, return_exceptions=True)
+    async def send(
+        self, uow: UnitOfWork, user_id: str, kind: str, to: str, subject: str, body: str
+    ) -> None:
+        """Queue a ``kind`` mail to ``to`` about ``user_id``'s account, with ``uow``."""
+        await request_notification(
+            uow,
+            self._cipher,
+            AuthNotificationRequested,
+            # One mail per request; a redelivered event carries the same key, so it is not sent
+            # twice.
+            dedupe_key=f"auth:{user_id}:{kind}:{new_id()}",
+            channel="email",
+            user_id=user_id,
+            address=to,
+            subject=subject,
+            body=body,
+        )

@@ -13,7 +13,9 @@ from disco.platform.api import ApiModel, RequestModel
 # Generous bounds: the policy in passwords.py gives the precise, friendly message. A password is
 # used as typed (ASVS 5.0 §6.2): request models strip other strings, never this one.
 Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
-Name = Field(min_length=1, max_length=100)
+# A name is one line of text: it goes into mail subjects, where a line break cannot go.
+_ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
+Name = Field(min_length=1, max_length=100, pattern=_ONE_LINE)
 Token = Field(min_length=1, max_length=512)
 
 

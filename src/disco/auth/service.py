@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
@@ -12,13 +11,14 @@ from typing import Literal
 
 from disco.auth import mfa
 from disco.auth.keys import SigningKeys
-from disco.auth.mailing import AfterCommitMail
+from disco.auth.mailing import AccountMail
 from disco.auth.passwords import Passwords, check_password
+from disco.auth.recovery import AccountRecovery, hash_token
 from disco.auth.repository import AuthRepository, UserRow
 from disco.auth.throttle import DeviceTokens, LoginThrottle
+from disco.clients.users import UsersClient
 from disco.contracts.events.auth import (
     UserDisabled,
-    UserEmailVerified,
     UserLoggedIn,
     UserRegistered,
 )
@@ -39,18 +39,12 @@ __all__ = ["AuthService", "Issued", "MfaChallenge", "TotpSetup"]
 
 log = logging.getLogger(__name__)
 
-VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"
 _BAD_LOGIN = "The email or password is incorrect."
 _BAD_CODE = "The code is not valid; use the current one from your app, or a recovery code."
 # A sign-in that passed the password waits this long for its second factor.
 MFA_TOKEN_TTL_SECONDS = 300
 # Changing two-factor settings needs a sign-in this recent (ASVS 5.0 §7.5.1: re-authenticate).
 RECENT_SIGN_IN = timedelta(minutes=15)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 Factor = Literal["password", "code"]
@@ -96,7 +90,16 @@ class AuthService:
         self._passwords = passwords
         self._throttle = LoginThrottle(ctx)
         self._devices = DeviceTokens(ctx)
-        self._mail = AfterCommitMail(ctx.mailer)
+        self._mail = AccountMail(ctx.cipher)
+        self._users = UsersClient(ctx.services)
+        self.recovery = AccountRecovery(
+            ctx,
+            passwords,
+            self._throttle,
+            self._mail,
+            me=self.me,
+            end_all_sessions=self._end_all_sessions,
+        )
 
     # --- sign-up and login ----------------------------------------------------------------------
     async def signup(
@@ -115,7 +118,7 @@ class AuthService:
             last_name=last_name,
             email_verified=False,
         )
-        await self._send_verification(uow, repo, user.id, email)
+        await self.recovery.send_verification(uow, repo, user.id, email)
         return await self.start_session(uow, user, "password")
 
     async def register(
@@ -142,18 +145,29 @@ class AuthService:
             totp_enabled=False,
             created_at=now,
         )
-        await uow.publish(
-            UserRegistered(
-                user_id=user_id,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                registered_at=now,
-            )
+        registered = UserRegistered(
+            user_id=user_id,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            registered_at=now,
         )
+        await uow.publish(registered)
+        uow.after_commit(lambda: self._make_profile(registered))
         user = await repo.user_by_id(user_id)
         assert user is not None
         return user
+
+    async def _make_profile(self, registered: UserRegistered) -> None:
+        """Read-your-writes across services: the new account's profile exists before the
+        sign-up answers, so the owner's very next request (onboarding) finds it. Should users be
+        unreachable, ``auth.user.registered`` makes it a little later; the sign-up stands."""
+        try:
+            await self._users.create_profile(registered)
+        except Exception:
+            log.warning(
+                "profile of %s left to auth.user.registered", registered.user_id, exc_info=True
+            )
 
     async def login(
         self,
@@ -396,8 +410,10 @@ class AuthService:
         await repo.update_user(user_id, totp_enabled=True)
         # Sessions signed in with the password alone are below the account's new bar.
         await self._end_other_sessions(repo, user_id, session_id, "two_factor_enabled")
-        self._mail.send(
+        await self._mail.send(
             uow,
+            user_id,
+            "two_factor_on",
             user.email,
             "Two-factor sign-in is on for your Disco account",
             "Two-factor sign-in was turned on for your Disco account; other devices were signed "
@@ -423,8 +439,10 @@ class AuthService:
         await repo.update_user(user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
         await repo.delete_recovery_codes(user_id)
         await self._end_other_sessions(repo, user_id, session_id, "two_factor_disabled")
-        self._mail.send(
+        await self._mail.send(
             uow,
+            user_id,
+            "two_factor_off",
             user.email,
             "Two-factor sign-in is off for your Disco account",
             "Two-factor sign-in was turned off for your Disco account; other devices were signed "
@@ -441,100 +459,3 @@ class AuthService:
         if user is None or user.disabled(self._clock.now()):
             raise Unauthorized("The account no longer exists.")
         return user
-
-    # --- email verification and password reset --------------------------------------------------
-    async def _send_verification(
-        self, uow: UnitOfWork, repo: AuthRepository, user_id: str, email: str
-    ) -> None:
-        token = await self._one_time_token(
-            repo, user_id, VERIFY_EMAIL, self._settings.email_token_ttl_seconds
-        )
-        link = f"{self._settings.base_url}/#/verify-email?token={token}"
-        self._mail.send(
-            uow,
-            email,
-            "Confirm your email for Disco",
-            f"Welcome to Disco!\n\nConfirm your email address by opening this link:\n{link}\n\n"
-            f"Or paste this code into the app: {token}\n\nThe link works once, for 24 hours.",
-        )
-
-    async def resend_verification(self, uow: UnitOfWork, user_id: str) -> None:
-        repo = AuthRepository(uow)
-        user = await self.me(uow, user_id)
-        if user.email_verified:
-            raise Conflict("The email address is already verified.")
-        await repo.spend_one_time_tokens_of(user_id, VERIFY_EMAIL, self._clock.now())
-        await self._send_verification(uow, repo, user_id, user.email)
-
-    async def verify_email(self, uow: UnitOfWork, token: str) -> None:
-        repo = AuthRepository(uow)
-        user_id = await repo.consume_one_time_token(
-            hash_token(token), VERIFY_EMAIL, self._clock.now()
-        )
-        if user_id is None:
-            raise ValidationFailed("The verification link is invalid, used or expired.")
-        await repo.update_user(user_id, email_verified=True)
-        await uow.publish(UserEmailVerified(user_id=user_id))
-
-    async def request_password_reset(self, uow: UnitOfWork, email: str) -> None:
-        """Always looks the same to the caller, whether or not the account exists."""
-        repo = AuthRepository(uow)
-        user = await repo.user_by_email(email.lower())
-        if user is None or user.disabled(self._clock.now()):
-            return
-        await repo.spend_one_time_tokens_of(user.id, RESET_PASSWORD, self._clock.now())
-        token = await self._one_time_token(
-            repo, user.id, RESET_PASSWORD, self._settings.reset_token_ttl_seconds
-        )
-        link = f"{self._settings.base_url}/#/reset-password?token={token}"
-        minutes = self._settings.reset_token_ttl_seconds // 60
-        self._mail.send(
-            uow,
-            user.email,
-            "Reset your Disco password",
-            f"Someone asked to reset the password of your Disco account.\n\n"
-            f"If it was you, open this link within {minutes} minutes:\n{link}\n\n"
-            f"Or paste this code into the app: {token}\n\nIf it was not you, ignore this mail.",
-        )
-
-    async def reset_password(
-        self, uow: UnitOfWork, token: str, password: str, client_ip: str
-    ) -> None:
-        repo = AuthRepository(uow)
-        user_id = await repo.consume_one_time_token(
-            hash_token(token), RESET_PASSWORD, self._clock.now()
-        )
-        user = await repo.user_by_id(user_id) if user_id else None
-        if user is None or user.disabled(self._clock.now()):
-            raise ValidationFailed("The reset link is invalid, used or expired.")
-        # A policy failure raises, rolling back: the link stays usable for a better password.
-        password = check_password(
-            password, context=(user.email.split("@")[0], user.first_name, user.last_name)
-        )
-        # Following the link proved the address is theirs.
-        await repo.update_user(
-            user.id, password_hash=await self._passwords.hash(password), email_verified=True
-        )
-        await self._end_all_sessions(repo, user.id, "password_reset")
-        # The lockout message points here: a reset unlocks the account.
-        await self._throttle.reset(user.email, client_ip)
-        self._mail.send(
-            uow,
-            user.email,
-            "Your Disco password was changed",
-            "The password of your Disco account was just reset, and every device was signed "
-            "out.\n\nIf it was not you, reset it again at once.",
-        )
-
-    async def _one_time_token(
-        self, repo: AuthRepository, user_id: str, purpose: str, ttl: int
-    ) -> str:
-        token = secrets.token_urlsafe(32)
-        await repo.add_one_time_token(
-            hash_token(token), user_id, purpose, self._clock.now() + timedelta(seconds=ttl)
-        )
-        return token
-
-    async def drain(self) -> None:
-        """Wait for mail still being sent (at shutdown)."""
-        await self._mail.drain()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
 from disco.platform.api import ApiModel, RequestModel
+from disco.platform.encoding import base64_of, decoded_size
 
 __all__ = [
     "Message",
@@ -24,30 +23,9 @@ __all__ = [
     "SeqIn",
     "TimerIn",
     "TypingIn",
-    "base64_of",
-    "decoded_size",
 ]
 
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
-
-
-def base64_of(size: int) -> AfterValidator:
-    """A validator: base64 (RFC 4648, padded) of exactly ``size`` bytes."""
-
-    def check(value: str) -> str:
-        if decoded_size(value) != size:
-            raise ValueError(f"must be {size} bytes, base64")
-        return value
-
-    return AfterValidator(check)
-
-
-def decoded_size(text: str) -> int:
-    """The byte length of strict base64 ``text``; ValueError if it is not base64."""
-    try:
-        return len(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("must be base64 (RFC 4648, with padding)") from exc
 
 
 class MessageIn(RequestModel):

@@ -24,7 +24,9 @@ def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = subject
+    # One line whatever it holds (a name typed with a line break, say): the email package
+    # refuses a header with one, and a refused message would be retried for ever.
+    msg["Subject"] = " ".join(subject.split())
     msg.set_content(body)
     return msg
 

@@ -23,9 +23,13 @@ from disco.users.repository import PreferencesRow, ProfileRow
 Mode = Literal["social", "professional"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal["nearby", "match"]
-Name = Field(min_length=1, max_length=100)
+# A name is one line of text: it goes into mail subjects, where a line break cannot go.
+_ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
+Name = Field(min_length=1, max_length=100, pattern=_ONE_LINE)
 # A name in a PATCH: left out it stays as it is; null is refused (a name cannot be empty).
-OptionalName = Field(None, min_length=1, max_length=100, json_schema_extra=not_nullable)
+OptionalName = Field(
+    None, min_length=1, max_length=100, pattern=_ONE_LINE, json_schema_extra=not_nullable
+)
 
 MIN_RADIUS_METERS, MAX_RADIUS_METERS = 30, 1609  # 100 ft to a mile
 MAX_TIME_WINDOWS = 21

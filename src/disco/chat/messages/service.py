@@ -11,7 +11,7 @@ from disco.chat.media.repository import MediaRepository
 from disco.chat.messages.repository import MessageRow, MessagesRepository
 from disco.chat.presence import PresenceBook
 from disco.chat.repository import ChatRepository, MemberRow, RoomRow
-from disco.chat.schemas import Message, MessageIn, MessagePage, decoded_size
+from disco.chat.schemas import Message, MessageIn, MessagePage
 from disco.clients.notify import request_notification
 from disco.contracts.events.chat import MessageSent
 from disco.contracts.events.notifications import ChatNotificationRequested
@@ -19,6 +19,7 @@ from disco.contracts.events.realtime import RealtimePushed
 from disco.platform.bus.ephemeral import publish_now
 from disco.platform.context import ServiceContext
 from disco.platform.db import UnitOfWork, new_id
+from disco.platform.encoding import decoded_size
 from disco.platform.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from disco.platform.franking import server_tag
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from disco.contracts.events.safety import ModerationAction
 from disco.platform.api import ApiModel, RequestModel
+from disco.platform.encoding import Base64, base64_of
+from disco.platform.franking import FRANKING_KEY_BYTES, TAG_BYTES
 from disco.safety.ratings.schemas import TrustScore
 from disco.safety.schemas import ID_PATTERN, PLAIN_TEXT_PATTERN
 
@@ -28,9 +30,6 @@ ReportReason = Literal[
 ]
 
 
-_BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
-
-
 class ReportedMessage(RequestModel):
     """A chat message the reporter decrypted on their device and chose to submit.
 
@@ -45,10 +44,10 @@ class ReportedMessage(RequestModel):
     sent_at: AwareDatetime | None = None
     text: str = Field(min_length=1, max_length=4000)
     room_id: str | None = Field(None, max_length=36)
-    franking_tag: str | None = Field(None, max_length=44, pattern=_BASE64)
-    server_tag: str | None = Field(None, max_length=44, pattern=_BASE64)
-    franking_key: str | None = Field(None, max_length=44, pattern=_BASE64)
-    plaintext: str | None = Field(None, max_length=90_000, pattern=_BASE64)
+    franking_tag: Annotated[str, Field(max_length=44), base64_of(TAG_BYTES)] | None = None
+    server_tag: Annotated[str, Field(max_length=44), base64_of(TAG_BYTES)] | None = None
+    franking_key: Annotated[str, Field(max_length=44), base64_of(FRANKING_KEY_BYTES)] | None = None
+    plaintext: Annotated[Base64, Field(max_length=90_000)] | None = None
 
     @model_validator(mode="after")
     def _whole_opening(self) -> ReportedMessage:
