@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     ws_max_sockets_per_user: int = Field(10, ge=1)
     # How soon a socket hears that its session ended (logout, password reset, account disabled).
     ws_revocation_check_seconds: float = Field(5.0, gt=0)
+    # How soon auth puts back revocation marks a restarted key-value store lost (tokens are
+    # refused with a 503 meanwhile: see auth/revocations.py).
+    revocation_marks_check_seconds: float = Field(1.0, gt=0)
 
     # --- discovery (match service) ----------------------------------------------------------
     # A user silent this long drops out of discovery by itself (their app stopped or lost signal).

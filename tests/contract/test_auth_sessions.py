@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from disco.client import ApiError, DiscoClient
 from disco.platform.clock import FrozenClock
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
+from tests.support.poll import eventually
 
 
 async def refresh_with(client: DiscoClient, refresh_token: str) -> dict[str, str]:
@@ -145,3 +147,45 @@ async def test_sessions_end_when_idle_and_at_their_maximum_age(
             ]
             clock.advance(301)
             await assert_refused(c, "POST", "/v1/auth/refresh", json={"refreshToken": idle})
+
+
+async def wipe_the_store(running: Running) -> None:
+    """What a restart of a key-value store without persistence does: every key is gone."""
+    settings = running.system.settings
+    if settings.redis_url is None:
+        running.system.kv._data.clear()  # type: ignore[attr-defined]
+        return
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        async for key in redis.scan_iter(match=f"{settings.namespace}:*"):
+            await redis.delete(key)
+    finally:
+        await redis.aclose()
+
+
+async def test_a_logged_out_token_stays_refused_when_the_store_loses_its_marks(
+    backend: str, tmp_path: Path
+) -> None:
+    async with (
+        backend_settings(backend, tmp_path, revocation_marks_check_seconds=0.2) as settings,
+        serve(settings, ("auth", "gateway")) as running,
+        DiscoClient(running.url) as ada,
+        DiscoClient(running.url) as bob,
+    ):
+        await ada.signup(unique_email("marks"), PASSWORD, "Ada", "Lovelace")
+        await bob.signup(unique_email("marks"), PASSWORD, "Bob", "Builder")
+        logged_out = ada.token
+        await ada.logout()
+        await wipe_the_store(running)
+
+        async with DiscoClient(running.url, token=logged_out) as thief:
+            # From the moment the marks are gone to long after: never admitted.
+            for _ in range(10):
+                response = await thief.request("GET", "/v1/auth/me")
+                assert response.status_code in (401, 503), response.text
+
+            async def restored() -> bool:
+                return (await bob.request("GET", "/v1/auth/me")).status_code == 200
+
+            await eventually(restored, what="auth to write the marks back")
+            await assert_refused(thief, "GET", "/v1/auth/me")

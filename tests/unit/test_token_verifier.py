@@ -10,14 +10,21 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from disco.platform.errors import Unauthorized
+from disco.platform.errors import Unauthorized, Unavailable
 from disco.platform.kv.memory import MemoryKV
-from disco.platform.security import TokenVerifier, revoke_session, revoke_user_tokens
+from disco.platform.security import (
+    TokenVerifier,
+    declare_marks_complete,
+    revoke_session,
+    revoke_user_tokens,
+)
 
 ISSUER, AUDIENCE = "disco", "disco-api"
 
 
-def make_verifier() -> tuple[TokenVerifier, Ed25519PrivateKey, MemoryKV]:
+async def make_verifier(
+    *, marks_complete: bool = True
+) -> tuple[TokenVerifier, Ed25519PrivateKey, MemoryKV]:
     private = Ed25519PrivateKey.generate()
     jwk: dict[str, Any] = jwt.algorithms.OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
     jwk.update(kid="k1", alg="EdDSA", use="sig")
@@ -26,6 +33,8 @@ def make_verifier() -> tuple[TokenVerifier, Ed25519PrivateKey, MemoryKV]:
         return {"keys": [jwk]}
 
     kv = MemoryKV()
+    if marks_complete:
+        await declare_marks_complete(kv)  # as auth does at start
     verifier = TokenVerifier(load_jwks=load_jwks, kv=kv, issuer=ISSUER, audience=AUDIENCE)
     return verifier, private, kv
 
@@ -45,7 +54,7 @@ def token(private: Ed25519PrivateKey, *, exp: float, sid: str = "s1", sub: str =
 
 
 async def test_a_revoked_session_is_refused_even_after_its_token_was_verified() -> None:
-    verifier, private, kv = make_verifier()
+    verifier, private, kv = await make_verifier()
     access = token(private, exp=time.time() + 600)
     assert (await verifier.verify(access)).session_id == "s1"
     await revoke_session(kv, "s1", ttl=60)
@@ -54,7 +63,7 @@ async def test_a_revoked_session_is_refused_even_after_its_token_was_verified() 
 
 
 async def test_tokens_issued_before_a_user_wide_revocation_are_refused_after_caching() -> None:
-    verifier, private, kv = make_verifier()
+    verifier, private, kv = await make_verifier()
     access = token(private, exp=time.time() + 600)
     await verifier.verify(access)
     await revoke_user_tokens(kv, "u1", issued_before=time.time(), ttl=60)
@@ -63,7 +72,7 @@ async def test_tokens_issued_before_a_user_wide_revocation_are_refused_after_cac
 
 
 async def test_a_token_that_expires_after_being_verified_is_refused() -> None:
-    verifier, private, _ = make_verifier()
+    verifier, private, _ = await make_verifier()
     # Inside the 5 s leeway now, past it a moment later.
     access = token(private, exp=time.time() - 4)
     await verifier.verify(access)
@@ -73,9 +82,20 @@ async def test_a_token_that_expires_after_being_verified_is_refused() -> None:
 
 
 async def test_a_token_with_a_changed_byte_is_checked_afresh_and_refused() -> None:
-    verifier, private, _ = make_verifier()
+    verifier, private, _ = await make_verifier()
     access = token(private, exp=time.time() + 600)
     await verifier.verify(access)
     forged = access[:-2] + ("A" if access[-2] != "A" else "B") + access[-1]
     with pytest.raises(Unauthorized):
         await verifier.verify(forged)
+
+
+async def test_without_complete_revocation_marks_every_token_is_refused_not_admitted() -> None:
+    """A store that restarted empty holds no marks: a logged-out token must not pass for a
+    good one. Until auth has written the marks back, tokens get a 503."""
+    verifier, private, kv = await make_verifier(marks_complete=False)
+    access = token(private, exp=time.time() + 600)
+    with pytest.raises(Unavailable):
+        await verifier.verify(access)
+    await declare_marks_complete(kv)
+    assert (await verifier.verify(access)).user_id == "u1"

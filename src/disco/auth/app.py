@@ -17,6 +17,7 @@ from disco.auth.keys import SigningKeys
 from disco.auth.oidc import OidcLogin
 from disco.auth.passwords import Passwords
 from disco.auth.repository import AuthRepository
+from disco.auth.revocations import RevocationMarks
 from disco.auth.service import AuthService
 from disco.platform.api import create_service_app
 from disco.platform.bus.outbox import OutboxRelay
@@ -38,6 +39,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     keys = SigningKeys(settings, ctx.cipher, ctx.clock)
     service = AuthService(ctx, keys, Passwords())
     relay = OutboxRelay(db, ctx.bus)
+    marks = RevocationMarks(db, ctx.kv, ctx.clock, settings.access_token_ttl_seconds + 60)
     ctx.bus.subscribe(NAME, ["users.user.deleted"], on_user_deleted(ctx, db))
     ctx.bus.subscribe(
         f"{NAME}.moderation",
@@ -58,18 +60,35 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             except Exception:
                 log.exception("signing key refresh failed")
 
+    async def restore_marks() -> int | None:
+        try:
+            return await marks.restore_if_lost()
+        except Exception:
+            # The store is down (readyz says so); the marks go back once it answers.
+            log.warning("revocation marks not checked: the key-value store did not answer")
+            return None
+
+    async def watch_marks() -> None:
+        # The key-value store may restart empty at any moment: put the marks back at once.
+        while True:
+            await asyncio.sleep(settings.revocation_marks_check_seconds)
+            if await restore_marks() is not None:
+                log.warning("the key-value store had lost its revocation marks: written back")
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await refresh_keys()
+        await restore_marks()  # before serving, so no token meets an unmarked store
         if settings.outbox_relay:
             relay.start()
-        watcher = asyncio.create_task(watch_keys())
+        watchers = [asyncio.create_task(watch_keys()), asyncio.create_task(watch_marks())]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for watcher in watchers:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await relay.stop()
             await db.dispose()
 

@@ -139,6 +139,12 @@ class AuthRepository:
             .values(revoked_at=now, revoked_reason=reason)
         )
 
+    async def sessions_revoked_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        rows = await self._s.execute(
+            select(m.sessions.c.id, m.sessions.c.revoked_at).where(m.sessions.c.revoked_at >= since)
+        )
+        return [(row.id, row.revoked_at) for row in rows]
+
     async def live_sessions_of(self, user_id: str) -> list[str]:
         rows = await self._s.execute(
             select(m.sessions.c.id).where(

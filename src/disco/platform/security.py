@@ -22,7 +22,7 @@ from typing import Any
 import jwt
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from disco.platform.errors import Unauthorized
+from disco.platform.errors import Unauthorized, Unavailable
 from disco.platform.kv import KeyValue
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
     "FieldCipher",
     "Principal",
     "TokenVerifier",
+    "declare_marks_complete",
+    "marks_complete",
     "revoke_session",
     "revoke_user_tokens",
 ]
@@ -59,6 +61,22 @@ def _session_mark(session_id: str) -> str:
 
 def _user_mark(user_id: str) -> str:
     return f"revoked:user:{user_id}"
+
+
+# Present while the store holds every revocation mark: auth sets it once it has written them
+# all from its database (at start, and again whenever the key is gone). A store restarted
+# without persistence (Redis holds no discovery data on disk, by design) loses the marks and
+# this key with them; until auth restores both, access tokens are refused with a 503 rather
+# than let a logged-out token back in.
+_MARKS_COMPLETE = "revoked:complete"
+
+
+async def marks_complete(kv: KeyValue) -> bool:
+    return await kv.get(_MARKS_COMPLETE) is not None
+
+
+async def declare_marks_complete(kv: KeyValue) -> None:
+    await kv.set(_MARKS_COMPLETE, "1")
 
 
 async def revoke_session(kv: KeyValue, session_id: str, ttl: float) -> None:
@@ -124,9 +142,11 @@ class TokenVerifier:
         elif claims["exp"] + _LEEWAY_SECONDS < time.time():
             del self._verified[token]
             raise Unauthorized("The access token has expired.")
-        session_mark, user_mark = await self._kv.get_many(
-            [_session_mark(claims["sid"]), _user_mark(claims["sub"])]
+        session_mark, user_mark, complete = await self._kv.get_many(
+            [_session_mark(claims["sid"]), _user_mark(claims["sub"]), _MARKS_COMPLETE]
         )
+        if complete is None:
+            raise Unavailable("Sign-in checks are being restored; try again in a moment.")
         if session_mark is not None or (
             user_mark is not None and float(claims["iat"]) <= float(user_mark)
         ):
