@@ -6,7 +6,8 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -30,6 +31,8 @@ _logins = itertools.count()
 class World:
     disco: Running
     provider: LocalProvider
+    # The browser's cookies at Disco: the authorize step binds each sign-in to them.
+    jar: CookieJar = field(default_factory=CookieJar)
 
     @property
     def callback(self) -> str:
@@ -37,7 +40,9 @@ class World:
 
     def api(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(base_url=self.disco.url, headers=headers, timeout=15.0)
+        return httpx.AsyncClient(
+            base_url=self.disco.url, headers=headers, cookies=self.jar, timeout=15.0
+        )
 
     async def authorize(self) -> str:
         """Disco's redirect to the provider."""
@@ -292,3 +297,56 @@ async def test_two_factor_still_applies(world: World) -> None:
         )
     assert verified.status_code == 200, verified.text
     assert verified.json()["user"]["id"] == pair["user"]["id"]
+
+
+async def test_an_answer_is_refused_in_a_browser_that_did_not_start_the_sign_in(
+    world: World,
+) -> None:
+    """Login CSRF: Mallory signs in at the provider as herself and sends Ada the link back to
+    Disco; Ada's browser, which never started that sign-in, is not signed in as Mallory."""
+    mallorys_answer = await world.provider_answer(login_name())
+    adas_browser = World(world.disco, world.provider)  # her own, empty cookie jar
+    refused = await adas_browser.call_back(mallorys_answer)
+    assert_error(refused, 422)
+    assert "another browser" in refused.json()["error"]["message"]
+    assert_error(await world.call_back(mallorys_answer), 422)  # and the attempt is spent
+
+
+async def test_an_app_binds_its_sign_in_with_its_own_secret(world: World) -> None:
+    """An app that takes the provider's answer itself (no cookies) sends a secret of its own
+    at the start and again, as a header, at the end; a link cannot set a header."""
+    app_return = f"{world.disco.url}{APP_RETURN}"
+    binding = secrets.token_urlsafe(32)
+    async with httpx.AsyncClient(base_url=world.disco.url, timeout=15.0) as app:
+        for bad in ("short", "x" * 200, "not/url-safe" * 4):
+            params = {"redirectUri": app_return, "binding": bad}
+            assert_error(await app.get(f"/v1/auth/oauth/{PROVIDER}/authorize", params=params), 422)
+        authorize = await app.get(
+            f"/v1/auth/oauth/{PROVIDER}/authorize",
+            params={"redirectUri": app_return, "binding": binding},
+        )
+        assert authorize.status_code == 302 and "set-cookie" not in authorize.headers
+    async with httpx.AsyncClient(timeout=15.0) as browser:
+        answer = await sign_in_at_provider(
+            browser, authorize.headers["location"], login=login_name(), stop_at=app_return
+        )
+    callback = f"{world.callback}?{urlsplit(answer).query}"
+    async with httpx.AsyncClient(timeout=15.0) as app:
+        wrong = await app.get(callback, headers={"X-Disco-OAuth-Binding": "w" * 43})
+        assert_error(wrong, 422)
+    # The wrong secret spent the attempt: start again, and finish with the right one.
+    async with httpx.AsyncClient(base_url=world.disco.url, timeout=15.0) as app:
+        authorize = await app.get(
+            f"/v1/auth/oauth/{PROVIDER}/authorize",
+            params={"redirectUri": app_return, "binding": binding},
+        )
+    async with httpx.AsyncClient(timeout=15.0) as browser:
+        answer = await sign_in_at_provider(
+            browser, authorize.headers["location"], login=login_name(), stop_at=app_return
+        )
+    async with httpx.AsyncClient(timeout=15.0) as app:
+        done = await app.get(
+            f"{world.callback}?{urlsplit(answer).query}",
+            headers={"X-Disco-OAuth-Binding": binding},
+        )
+    assert done.status_code == 200, done.text

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
-from disco.auth.oidc import OidcLogin
+from disco.auth.oidc import (
+    BINDING_HEADER,
+    BINDING_PATTERN,
+    STATE_TTL_SECONDS,
+    OidcLogin,
+    binding_cookie_name,
+)
 from disco.auth.repository import AuthRepository
 from disco.auth.schemas import (
     Accepted,
@@ -212,10 +218,24 @@ async def oauth_authorize(
     provider: ProviderName,
     oidc: Oidc,
     redirect_uri: Annotated[str | None, Query(alias="redirectUri", max_length=2048)] = None,
+    binding: Annotated[str | None, Query(pattern=BINDING_PATTERN)] = None,
 ) -> RedirectResponse:
-    """Sends the browser to the provider; it comes back to the callback (or ``redirectUri``)."""
-    url = await oidc.authorization_url(provider, redirect_uri)
-    return RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    """Sends the browser to the provider; it comes back to the callback (or ``redirectUri``).
+    Only the browser (by a cookie set here) or the app (by its ``binding``, sent again as the
+    ``X-Disco-OAuth-Binding`` header) that started a sign-in may finish it."""
+    started = await oidc.authorization_url(provider, redirect_uri, binding)
+    response = RedirectResponse(started.url, status_code=status.HTTP_302_FOUND)
+    if started.cookie_value is not None:
+        response.set_cookie(
+            started.cookie_name,
+            started.cookie_value,
+            max_age=STATE_TTL_SECONDS,
+            path="/v1/auth/oauth",
+            secure=oidc.secure_cookies,
+            httponly=True,
+            samesite="lax",  # sent on the provider's redirect back, a top-level GET
+        )
+    return response
 
 
 @router.get("/oauth/{provider}/callback")
@@ -223,16 +243,23 @@ async def oauth_callback(
     provider: ProviderName,
     oidc: Oidc,
     db: Db,
+    request: Request,
+    response: Response,
     code: OAuthParam = None,
     state: OAuthParam = None,
     error: OAuthParam = None,
     iss: OAuthParam = None,
+    app_binding: Annotated[str | None, Header(alias=BINDING_HEADER, max_length=128)] = None,
 ) -> TokenPair | MfaRequired:
     """The provider's answer: the token pair, or, with two-factor on, an ``mfaToken`` for
     ``/2fa/verify``."""
+    cookie = binding_cookie_name(state) if state else None
+    binding = app_binding or (request.cookies.get(cookie) if cookie else None)
+    if cookie is not None:
+        response.delete_cookie(cookie, path="/v1/auth/oauth")
     async with db.unit_of_work("auth.oauth_callback") as uow:
         outcome = await oidc.complete(
-            uow, provider, state=state, code=code, error=error, issuer=iss
+            uow, provider, state=state, code=code, error=error, issuer=iss, binding=binding
         )
     if isinstance(outcome, MfaChallenge):
         return MfaRequired.of(outcome)

@@ -6,6 +6,8 @@ Never commits (the caller's unit of work does); never builds HTTP responses.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -54,7 +56,14 @@ try:
 except ImportError:
     oauth_http = httpx
 
-__all__ = ["OidcLogin", "verify_id_token"]
+__all__ = [
+    "BINDING_HEADER",
+    "BINDING_PATTERN",
+    "Authorization",
+    "OidcLogin",
+    "binding_cookie_name",
+    "verify_id_token",
+]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,13 @@ _EMAIL = TypeAdapter(EmailStr)
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 _BAD_STATE = "The sign-in attempt is unknown, used or expired; please start again."
 _REFUSED = "The sign-in provider did not confirm who you are; please start again."
+_ELSEWHERE = "This sign-in was started in another browser or app; please start again here."
+# Who may finish a sign-in: the browser or app that started it (no login CSRF, RFC 9700
+# §4.7). A browser holds the binding in a cookie set by the authorize step; an app that takes
+# the provider's answer itself makes its own and sends it as a header, which a link cannot.
+BINDING_COOKIE_PREFIX = "disco_oauth_"
+BINDING_HEADER = "X-Disco-OAuth-Binding"
+BINDING_PATTERN = r"^[A-Za-z0-9_-]{32,128}$"
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,26 @@ class _Pending:
     nonce: str
     code_verifier: str
     redirect_uri: str
+    binding_hash: str
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """Where to send the browser, and the cookie that binds the sign-in to it (None when the
+    app brought its own binding)."""
+
+    url: str
+    cookie_name: str
+    cookie_value: str | None
+
+
+def binding_cookie_name(state: str) -> str:
+    """One cookie per sign-in in flight, so two tabs do not undo each other."""
+    return BINDING_COOKIE_PREFIX + _digest(state)[:16]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class OidcLogin:
@@ -99,17 +135,23 @@ class OidcLogin:
         self._clock = ctx.clock
         self._kv = ctx.kv
         self._auth = auth
+        self.secure_cookies = ctx.settings.base_url.startswith("https://")
         self._metadata: dict[str, tuple[float, dict[str, Any]]] = {}
         self._keys: dict[str, KeySet] = {}
 
     def callback_url(self, name: str) -> str:
         return f"{self._settings.base_url}/v1/auth/oauth/{name}/callback"
 
-    async def authorization_url(self, name: str, redirect_uri: str | None) -> str:
-        """Where to send the browser; remembers state, nonce and PKCE verifier for the callback.
+    async def authorization_url(
+        self, name: str, redirect_uri: str | None, binding: str | None = None
+    ) -> Authorization:
+        """Where to send the browser; remembers state, nonce, PKCE verifier and the binding's
+        hash for the callback.
 
         ``redirect_uri`` lets a client (the web app) take the provider's answer itself and
         pass ``code`` and ``state`` on to the callback endpoint; it must be one of ours.
+        ``binding`` is an app's own secret for this sign-in; without one, a new one is made
+        for the browser's cookie.
         """
         provider = self._provider(name)
         redirect_uri = redirect_uri or self.callback_url(name)
@@ -118,11 +160,13 @@ class OidcLogin:
                 "redirectUri must point at this Disco or one of its allowed origins."
             )
         metadata = await self._provider_metadata(name, provider)
+        cookie = secrets.token_urlsafe(32)
         pending = _Pending(
             provider=name,
             nonce=secrets.token_urlsafe(24),
             code_verifier=secrets.token_urlsafe(48),
             redirect_uri=redirect_uri,
+            binding_hash=_digest(binding or cookie),
         )
         state = secrets.token_urlsafe(24)
         async with self._client(provider, redirect_uri) as client:
@@ -133,7 +177,7 @@ class OidcLogin:
                 nonce=pending.nonce,
             )
         await self._kv.set(_state_key(state), json.dumps(asdict(pending)), ttl=STATE_TTL_SECONDS)
-        return str(url)
+        return Authorization(str(url), binding_cookie_name(state), None if binding else cookie)
 
     async def complete(
         self,
@@ -144,6 +188,7 @@ class OidcLogin:
         code: str | None,
         error: str | None,
         issuer: str | None,
+        binding: str | None,
     ) -> Issued | MfaChallenge:
         """Finish a sign-in: the state is spent whatever happens, so a callback works once.
 
@@ -156,6 +201,8 @@ class OidcLogin:
         pending = _Pending(**json.loads(raw)) if raw else None
         if pending is None or pending.provider != name:
             raise ValidationFailed(_BAD_STATE)
+        if binding is None or not hmac.compare_digest(_digest(binding), pending.binding_hash):
+            raise ValidationFailed(_ELSEWHERE)
         if error:
             # Only a well-formed OAuth error code is echoed: the rest is the caller's text.
             details = {"providerError": error} if _ERROR_CODE.fullmatch(error) else None

@@ -12,6 +12,7 @@ behave exactly like the endpoint: same checks, same ``DiscoError`` for a refusal
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -79,6 +80,9 @@ class ServiceDirectory:
                 base_url=base_url,
                 timeout=self._timeout,
                 auth=self.credentials.httpx_auth(service),
+                # One client serves every caller: a cookie one answer sets (the OpenID
+                # sign-in's binding, say) must never ride along on someone else's request.
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             )
             self._clients[service] = client
         return client
