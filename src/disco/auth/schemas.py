@@ -9,21 +9,21 @@ from pydantic import EmailStr, Field, StringConstraints
 from disco.auth.repository import UserRow
 from disco.auth.service import Issued, MfaChallenge, TotpSetup
 from disco.platform.api import ApiModel, RequestModel
+from disco.platform.text import one_line
 
 # Generous bounds: the policy in passwords.py gives the precise, friendly message. A password is
 # used as typed (ASVS 5.0 §6.2): request models strip other strings, never this one.
 Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
-# A name is one line of text: it goes into mail subjects, where a line break cannot go.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
-Name = Field(min_length=1, max_length=100, pattern=_ONE_LINE)
+Name = Field(min_length=1, max_length=100)
 Token = Field(min_length=1, max_length=512)
 
 
 class SignupRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
     password: Password
-    first_name: str = Name
-    last_name: str = Name
+    # One line each: a name goes into mail subjects.
+    first_name: Annotated[str, one_line] = Name
+    last_name: Annotated[str, one_line] = Name
 
 
 # What a successful sign-in handed this device (TokenPair.deviceToken); null or left out: a

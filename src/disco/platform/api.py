@@ -23,11 +23,13 @@ from disco.platform.errors import (
     DiscoError,
     PayloadTooLarge,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
     error_body,
 )
 from disco.platform.jsonlimits import MAX_JSON_DEPTH, deeper_than, too_deep_message
 from disco.platform.observability import RequestContextMiddleware
+from disco.platform.outages import is_backend_outage
 from disco.platform.security import Principal, TokenVerifier
 from disco.platform.service_auth import (
     ServiceCallerMiddleware,
@@ -225,6 +227,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
+        if is_backend_outage(exc):
+            log.warning("a backend did not answer: %r", exc)
+            return error_response(Unavailable())
         log.exception("unhandled error", exc_info=exc)
         return _json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
 

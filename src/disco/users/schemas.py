@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from disco.platform.api import ApiModel, RequestModel, not_nullable
+from disco.platform.text import one_line
 from disco.users.interests import (
     ACTIVITIES,
     MAX_INTERESTS,
@@ -23,13 +24,9 @@ from disco.users.repository import PreferencesRow, ProfileRow
 Mode = Literal["social", "professional"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal["nearby", "match"]
-# A name is one line of text: it goes into mail subjects, where a line break cannot go.
-_ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
-Name = Field(min_length=1, max_length=100, pattern=_ONE_LINE)
+Name = Field(min_length=1, max_length=100)
 # A name in a PATCH: left out it stays as it is; null is refused (a name cannot be empty).
-OptionalName = Field(
-    None, min_length=1, max_length=100, pattern=_ONE_LINE, json_schema_extra=not_nullable
-)
+OptionalName = Field(None, min_length=1, max_length=100, json_schema_extra=not_nullable)
 
 MIN_RADIUS_METERS, MAX_RADIUS_METERS = 30, 1609  # 100 ft to a mile
 MAX_TIME_WINDOWS = 21
@@ -94,8 +91,9 @@ class ProfilePatch(RequestModel):
     """Fields left out stay as they are. ``null`` clears the fields that may be empty (bio,
     birth date) and is refused for the others, which the API document marks not nullable."""
 
-    first_name: str | None = OptionalName
-    last_name: str | None = OptionalName
+    # One line each: a name goes into mail subjects.
+    first_name: Annotated[str, one_line] | None = OptionalName
+    last_name: Annotated[str, one_line] | None = OptionalName
     bio: str | None = Field(None, max_length=MAX_BIO_LENGTH)
     birth_date: date | None = None
     interests: list[str] | None = Field(
