@@ -150,6 +150,13 @@ class Settings(BaseSettings):
     # counts as failed and is retried.
     notify_lease_seconds: float = Field(9.0, gt=0)
     notify_send_timeout_seconds: float = Field(60.0, gt=0)
+    # Retention (safety/retention.py): how long what safety keeps is kept, and how often the
+    # job that deletes the rest runs.
+    retention_alert_trail_days: int = Field(30, ge=1)
+    retention_alerts_days: int = Field(365, ge=1)
+    retention_checkins_days: int = Field(90, ge=1)
+    retention_notifications_days: int = Field(90, ge=1)
+    retention_every_seconds: float = Field(3600.0, gt=0)
 
     # --- chat -----------------------------------------------------------------------------------
     # Every message is deleted this long after it is sent (members may choose a shorter timer).

@@ -25,6 +25,7 @@ from disco.safety.people.service import PeopleService
 from disco.safety.people.tell import Teller
 from disco.safety.ratings import api as ratings_api
 from disco.safety.ratings.service import RatingsService
+from disco.safety.retention import Retention
 from disco.safety.spots import api as spots_api
 from disco.safety.spots.service import SpotsService
 
@@ -48,6 +49,12 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     host.consume(SafetyHandlers(people, teller, erasers).table())
     host.worker(notifications)  # after the outbox relay; stopped before it
     host.worker(CheckinScheduler(host.db, ctx, teller, alerts))
+    retention = Retention(host.db, ctx.clock, ctx.settings)
+
+    async def keep_only_what_is_due() -> None:
+        await retention.run()
+
+    host.every(ctx.settings.retention_every_seconds, keep_only_what_is_due, "safety retention")
     host.provide(
         notifications=notifications,
         people=people,
@@ -57,6 +64,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         moderation=moderation,
         ratings=ratings,
         spots=SpotsService(ctx),
+        retention=retention,
     )
     return host.app(
         people_api.router,
