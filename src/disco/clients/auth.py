@@ -22,10 +22,3 @@ class AuthClient:
             f"/internal/auth/users/{user_id}/disable", json={"reason": reason}
         )
         response.raise_for_status()
-
-    async def export_user(self, user_id: str) -> dict[str, Any]:
-        """What auth holds about the user, for their data export."""
-        response = await self._services.client("auth").get(f"/internal/auth/users/{user_id}/export")
-        response.raise_for_status()
-        data: dict[str, Any] = response.json()
-        return data

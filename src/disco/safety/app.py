@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from disco.platform.context import ServiceContext
 from disco.platform.host import ServiceHost
-from disco.safety import models
+from disco.safety import export, models
 from disco.safety.alerts import api as alerts_api
 from disco.safety.alerts.pins import Pins
 from disco.safety.alerts.service import AlertsService
@@ -74,4 +74,5 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         ratings_api.router,
         spots_api.router,
         notify_api.router,
+        internal=export.internal,
     )

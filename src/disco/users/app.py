@@ -6,8 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from disco.clients.auth import AuthClient
-from disco.clients.chat import ChatClient
+from disco.clients.exports import share_of_export
 from disco.platform.context import ServiceContext
 from disco.platform.host import ServiceHost
 from disco.users import api, models
@@ -35,8 +34,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     privacy = PrivacyService(ctx)
     # Each service that holds data about a user adds its share of the export here.
     exporters = {
-        "auth": AuthClient(ctx.services).export_user,
-        "chat": ChatClient(ctx.services).export_user,
+        service: share_of_export(ctx.services, service) for service in ("auth", "safety", "chat")
     }
     users = UsersService(ctx, photos, [contacts, privacy, photos], exporters)
     host.consume(UsersHandlers(users).table())

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from disco.contracts.events.safety import AlertRaised, AlertResolved
 from disco.platform.context import ServiceContext
@@ -133,6 +134,28 @@ class AlertsService:
         row = await self._visible(repo, who, alert_id)
         location = await self._latest_location(repo, row.id)
         return self._view(row, location, for_moderator=row.user_id != who.user_id)
+
+    async def export(self, uow: UnitOfWork, user_id: str) -> list[dict[str, Any]]:
+        """The user's alerts for their data export, each with the whole trail it still has."""
+        repo = AlertsRepository(uow)
+        exported = []
+        for row in await repo.alerts_of(user_id):
+            points = await repo.trail(row.id)
+            trail = [open_location(self._cipher, point.sealed) for point in points]
+            view = self._view(row, trail[-1] if trail else None, for_moderator=False)
+            exported.append(
+                {
+                    **view.model_dump(mode="json", by_alias=True),
+                    "trail": [
+                        {
+                            **place.model_dump(mode="json", by_alias=True),
+                            "recordedAt": point.recorded_at.isoformat(),
+                        }
+                        for point, place in zip(points, trail, strict=True)
+                    ],
+                }
+            )
+        return exported
 
     async def alerts(self, uow: UnitOfWork, who: Principal, moderation: bool) -> list[Alert]:
         """The caller's alerts, or (moderators) every alert still active, duress ones included."""
