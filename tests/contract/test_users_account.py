@@ -63,6 +63,10 @@ async def test_the_export_holds_the_users_data_from_every_service(
         await grace.post(f"/v1/safety/alerts/{alert['id']}/location", THERE)
         soon = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
         await grace.post("/v1/safety/checkins", {"dueAt": soon, "place": "Harbour café"})
+        later = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+        event = await grace.post(
+            "/v1/events", {"title": "Chess", "startsAt": soon, "endsAt": later, **HERE}
+        )
         response = await grace.request("GET", "/v1/users/me/export")
         assert response.status_code == 200
         assert "attachment" in response.headers["content-disposition"]
@@ -89,6 +93,11 @@ async def test_the_export_holds_the_users_data_from_every_service(
     assert [c["place"] for c in safety["checkins"]] == ["Harbour café"]
     assert safety["reportsFiled"] == []
     assert {"rooms"} <= set(services["chat"])
+    match = services["match"]
+    assert match["connections"] == []
+    assert [(e["id"], e["role"], e["title"]) for e in match["localEvents"]] == [
+        (event["id"], "host", "Chess")
+    ]
 
 
 async def test_deleting_an_account_leaves_no_row_that_names_the_user(

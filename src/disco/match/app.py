@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from disco.config import Settings
 from disco.contracts.events.match import CandidateChanged
-from disco.match import models
+from disco.match import export, models
 from disco.match.connections import api as connections_api
 from disco.match.connections.service import ConnectionsService
 from disco.match.discovery import api
@@ -113,6 +113,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         body_limits=settings.body_limits,
         lifespan=lifespan,
+        internal=export.internal,
     )
     app.state.db = db
     app.state.token_verifier = ctx.tokens

@@ -34,7 +34,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     privacy = PrivacyService(ctx)
     # Each service that holds data about a user adds its share of the export here.
     exporters = {
-        service: share_of_export(ctx.services, service) for service in ("auth", "safety", "chat")
+        service: share_of_export(ctx.services, service)
+        for service in ("auth", "match", "safety", "chat")
     }
     users = UsersService(ctx, photos, [contacts, privacy, photos], exporters)
     host.consume(UsersHandlers(users).table())
