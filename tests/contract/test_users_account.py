@@ -167,10 +167,19 @@ async def test_contacts_and_zones_are_encrypted_under_a_rotatable_key(
         # A new key goes in front; the old one still reads what it wrote, and rotation rewrites.
         rotated = settings.model_copy(update={"encryption_keys": [new_key, old_key]})
         async with serve(rotated) as running:
-            answer = await running.system.directory.client("users").post(
-                "/internal/users/encryption/rotate"
-            )
-            assert answer.status_code == 200 and answer.json()["rotated"] == 2
+
+            async def reseal(service: str) -> int:
+                answer = await running.system.directory.client(service).post(
+                    f"/internal/{service}/encryption/rotate"
+                )
+                assert answer.status_code == 200, answer.text
+                return int(answer.json()["rotated"])
+
+            assert await reseal("users") == 2  # the contact and the zone
+            assert await reseal("auth") >= 1  # the signing key's private half, at least
+            assert await reseal("safety") >= 1  # the contact, as safety knows it
+            # Run again (as after a crash half-way): only what is left is rewritten, nothing.
+            assert [await reseal(s) for s in ("users", "auth", "safety")] == [0, 0, 0]
 
             # With the old key retired (here, in a users service of its own: auth's signing
             # keys are still sealed under it), the contact still reads, through the public API

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from disco.auth import api, models
 from disco.auth.handlers import on_moderation_action, on_user_deleted
@@ -23,6 +23,7 @@ from disco.platform.api import create_service_app
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database
+from disco.platform.reseal import Sealed, reseal_router
 
 __all__ = ["MIGRATIONS", "NAME", "create_app", "metadata"]
 
@@ -92,12 +93,17 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             await relay.stop()
             await db.dispose()
 
+    # disco keys rotate reseals the TOTP secrets and the signing keys' private halves.
+    sealed = [Sealed(models.users, ("totp_secret",)), Sealed(models.signing_keys, ("private_key",))]
+    internal = APIRouter()
+    internal.include_router(api.internal)
+    internal.include_router(reseal_router(NAME, db, ctx.cipher, sealed))
     app = create_service_app(
         NAME,
         credentials=ctx.credentials,
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
-        internal=api.internal,
+        internal=internal,
     )
     app.state.service = service
     app.state.oidc = OidcLogin(ctx, service)

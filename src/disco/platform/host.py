@@ -8,6 +8,7 @@ A service's ``app.py`` says what it has, and the host wires it the same way for 
     host.worker(dispatcher)                                          # start() / async stop()
     host.every(60.0, refresh_keys, "signing keys")                   # a periodic job
     host.provide(service=service)                                    # what endpoints depend on
+    host.sealed(Sealed(models.contacts, ("sealed",)))                # reseal on key rotation
     return host.app(api.router, internal=api.internal)
 
 At start-up the host runs the ``on_start`` steps, starts the outbox relay, the workers and the
@@ -39,6 +40,7 @@ from disco.platform.bus.routing import (
 )
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database
+from disco.platform.reseal import Sealed, reseal_router
 
 __all__ = ["ServiceHost", "Worker"]
 
@@ -80,6 +82,7 @@ class ServiceHost:
         self._jobs: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
         self._state: dict[str, Any] = {"db": self.db, "token_verifier": ctx.tokens}
         self._readiness: dict[str, Callable[[], Awaitable[None]]] = {"database": self.db.ping}
+        self._sealed: list[Sealed] = []
 
     # --- what the service has ---------------------------------------------------------------
     def consume(
@@ -115,6 +118,11 @@ class ServiceHost:
         """After the workers stopped, before the database closes."""
         self._on_stop.append(step)
 
+    def sealed(self, *items: Sealed) -> None:
+        """Columns encrypted with the field cipher: ``disco keys rotate`` reseals them
+        (``platform/reseal.py``)."""
+        self._sealed.extend(items)
+
     def ready_when(self, name: str, check: Callable[[], Awaitable[None]]) -> None:
         self._readiness[name] = check
 
@@ -130,6 +138,12 @@ class ServiceHost:
         middleware: Sequence[Middleware] = (),
     ) -> FastAPI:
         settings = self.ctx.settings
+        if self._sealed:
+            routes = APIRouter()
+            if internal is not None:
+                routes.include_router(internal)
+            routes.include_router(reseal_router(self.name, self.db, self.ctx.cipher, self._sealed))
+            internal = routes
         app = create_service_app(
             self.name,
             credentials=self.ctx.credentials,

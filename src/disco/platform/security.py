@@ -192,6 +192,7 @@ class FieldCipher:
     def __init__(self, keys: list[str]) -> None:
         if not keys:
             raise ValueError("at least one encryption key is required")
+        self._newest = Fernet(keys[0].encode())
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
         self._raw_keys = [base64.urlsafe_b64decode(k.encode()) for k in keys]
 
@@ -221,6 +222,14 @@ class FieldCipher:
 
     def rotate(self, ciphertext: str) -> str:
         return self._fernet.rotate(ciphertext.encode()).decode()
+
+    def under_newest_key(self, ciphertext: str) -> bool:
+        """True if the first key of the ring reads it (a rotation has nothing to do)."""
+        try:
+            self._newest.decrypt(ciphertext.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def encrypt_json(self, value: Any) -> str:
         return self.encrypt(json.dumps(value))

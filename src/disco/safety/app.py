@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from disco.platform.context import ServiceContext
 from disco.platform.host import ServiceHost
+from disco.platform.reseal import Sealed
 from disco.safety import export, models
 from disco.safety.alerts import api as alerts_api
 from disco.safety.alerts.pins import Pins
@@ -20,6 +21,7 @@ from disco.safety.moderation import api as moderation_api
 from disco.safety.moderation.service import ModerationService
 from disco.safety.notify import NotificationDispatch
 from disco.safety.notify import api as notify_api
+from disco.safety.notify import models as notify_models
 from disco.safety.people import api as people_api
 from disco.safety.people.service import PeopleService
 from disco.safety.people.tell import Teller
@@ -47,6 +49,16 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     moderation = ModerationService(ctx, ratings)
     erasers: list[Erases] = [people, alerts, checkins, moderation, ratings, notifications.queue]
     host.consume(SafetyHandlers(people, teller, erasers).table())
+    host.sealed(
+        Sealed(models.contacts, ("sealed",)),
+        Sealed(models.devices, ("sealed_token",)),
+        Sealed(models.alerts, ("sealed_message",)),
+        Sealed(models.alert_points, ("sealed",)),
+        Sealed(models.checkins, ("sealed_details", "sealed_location")),
+        Sealed(models.reports, ("sealed_evidence",)),
+        Sealed(notify_models.notifications, ("content_sealed", "last_error_sealed")),
+        Sealed(notify_models.notification_events, ("detail_sealed",)),
+    )
     host.worker(notifications)  # after the outbox relay; stopped before it
     host.worker(CheckinScheduler(host.db, ctx, teller, alerts))
     retention = Retention(host.db, ctx.clock, ctx.settings)

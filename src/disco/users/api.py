@@ -3,7 +3,7 @@ call. Emergency contacts, privacy zones and blocks, and photos have their own.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
@@ -115,9 +115,3 @@ async def create_profile(user_id: UserId, body: NewProfile, users: Service, uow:
 async def view(user_id: str, viewer: str, level: Level, users: Service, uow: Uow) -> PublicProfile:
     """A profile at the disclosure level the caller established (a match, say)."""
     return await users.view(uow, viewer, user_id, level)
-
-
-@internal.post("/encryption/rotate")
-async def rotate_encryption(users: Service, uow: Uow) -> dict[str, Any]:
-    """After a new key is put first in the ring: re-encrypts every stored secret under it."""
-    return {"rotated": await users.rotate_encryption(uow)}

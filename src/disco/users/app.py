@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from disco.clients.exports import share_of_export
 from disco.platform.context import ServiceContext
 from disco.platform.host import ServiceHost
+from disco.platform.reseal import Sealed
 from disco.users import api, models
 from disco.users.contacts import api as contacts_api
 from disco.users.contacts.service import ContactsService
@@ -39,6 +40,9 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     }
     users = UsersService(ctx, photos, [contacts, privacy, photos], exporters)
     host.consume(UsersHandlers(users).table())
+    host.sealed(
+        Sealed(models.emergency_contacts, ("sealed",)), Sealed(models.privacy_zones, ("sealed",))
+    )
     host.on_stop(photos.drain)  # photo files still being deleted after a commit
     host.provide(users=users, contacts=contacts, privacy=privacy, photos=photos)
     return host.app(

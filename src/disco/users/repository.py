@@ -7,7 +7,6 @@ Emergency contacts, privacy zones and blocks have their own repositories beside 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -52,7 +51,6 @@ def _hash(user_id: str) -> str:
 
 _PREFERENCES = [m.preferences.c[name] for name in PreferencesRow.__dataclass_fields__]
 # Every table with a column sealed by the field cipher, each keyed by ``id``.
-_SEALED = (m.emergency_contacts, m.privacy_zones)
 
 
 class UsersRepository(Repository):
@@ -94,14 +92,3 @@ class UsersRepository(Repository):
         await self.upsert(m.preferences, {"user_id": user_id, **values}, key=["user_id"])
 
     # --- key rotation ---------------------------------------------------------------------------
-    async def reseal_all(self, reseal: Callable[[str], str]) -> int:
-        """Rewrite every encrypted field through ``reseal``; returns how many rows."""
-        count = 0
-        for table in _SEALED:
-            rows = list(await self._s.execute(select(table.c.id, table.c.sealed)))
-            for row in rows:
-                await self._s.execute(
-                    update(table).where(table.c.id == row.id).values(sealed=reseal(row.sealed))
-                )
-            count += len(rows)
-        return count

@@ -243,7 +243,3 @@ class UsersService:
                     f"The {service} service could not export your data; try again shortly."
                 ) from exc
         return Export(user_id=user_id, exported_at=self._clock.now(), services=documents)
-
-    async def rotate_encryption(self, uow: UnitOfWork) -> int:
-        """Re-encrypt every stored secret under the newest key, so older keys can be retired."""
-        return await UsersRepository(uow).reseal_all(self._cipher.rotate)
