@@ -39,6 +39,7 @@ from redis.commands.core import AsyncScript
 from disco.match.engine.geo import EARTH_RADIUS_M, WITHIN_TOLERANCE_M, Bucket, shown_bucket
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER
 from disco.match.presence import Fix, Sighting, check_fix
+from disco.platform.kv.redis import redis_client
 
 __all__ = ["RedisPresence"]
 
@@ -269,9 +270,7 @@ class RedisPresence:
     ) -> None:
         if ttl_s <= 0 or cooldown_s < 0 or memory_s <= 0:
             raise ValueError("ttl_s and memory_s must be positive, cooldown_s not negative")
-        self.redis: Redis = Redis.from_url(
-            redis_url, decode_responses=True, health_check_interval=30
-        )
+        self.redis: Redis = redis_client(redis_url)
         prefix = f"{namespace}:presence:"
         self._keys = [prefix + name for name in ("seen", "state", "gone", "clock", "fixed")]
         self._state = prefix + "state"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
-__all__ = ["RedisKV"]
+__all__ = ["RedisKV", "redis_client"]
 
 # INCR and start the window's expiry on its first hit, atomically; returns count and ms left.
 # A counter found without an expiry (written by set() without a ttl) starts its window now
@@ -32,9 +32,18 @@ return 0
 """
 
 
+def redis_client(url: str) -> Redis:
+    """A client whose pool waits for a free connection (up to 5 s) when all 100 are busy,
+    instead of failing the request at once as redis-py's default pool does under a burst."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=100, timeout=5, decode_responses=True, health_check_interval=30
+    )
+    return Redis.from_pool(pool)
+
+
 class RedisKV:
     def __init__(self, url: str, namespace: str) -> None:
-        self.redis: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self.redis: Redis = redis_client(url)
         self._prefix = f"{namespace}:"
         self._hit: Any = self.redis.register_script(_HIT)
         self._unhit: Any = self.redis.register_script(_UNHIT)
