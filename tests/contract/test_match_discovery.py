@@ -316,3 +316,34 @@ async def test_locations_reach_no_table_file_or_log_and_deletion_erases_the_user
         await eventually(erased, what="every row naming the deleted user to go")
         assert (await bob.get("/v1/discovery/nearby"))["nearby"] == []
         assert await rows_naming(disco.system.settings, [bob_id]), "only Ada is erased"
+
+
+async def test_a_pair_already_in_range_is_told_once_it_fits(disco: Running) -> None:
+    """Ivan and Ada stand near each other with nothing in common; Ivan takes up chess. Both are
+    told at once, without either moving (not only after they part and meet again), and a later
+    change that keeps them a fit does not tell them twice."""
+    here = fresh_spot()
+    ada, ivan = await person(disco.url, "Ada"), await person(disco.url, "Ivan")
+    async with ada, ivan:
+        ada_id = await discoverable(disco, ada, interests=["chess"])
+        ivan_id = await discoverable(disco, ivan, interests=["football"])
+        async with ada.socket() as ada_ws, ivan.socket() as ivan_ws:
+            await locate(ada, here)
+            await locate(ivan, north_of(here, 60))
+            assert (await ada.get("/v1/discovery/nearby"))["nearby"] == []
+
+            await ivan.patch("/v1/users/me", {"interests": ["football", "chess"]})
+            told_ada = (await ada_ws.expect("nearby"))["data"]
+            told_ivan = (await ivan_ws.expect("nearby"))["data"]
+            assert (told_ada["userId"], told_ivan["userId"]) == (ivan_id, ada_id)
+            assert told_ada["sharedInterests"] == ["chess"]
+
+            await ivan.patch("/v1/users/me", {"bio": "Now with a bio"})
+            await ivan.patch("/v1/users/me", {"interests": ["chess"]})
+
+            # Frames arrive in order: a fresh pair told after the changes proves none came.
+            gus = await person(disco.url, "Gus")
+            async with gus:
+                gus_id = await discoverable(disco, gus, interests=["chess"])
+                await locate(gus, north_of(here, -60))
+                assert (await ada_ws.expect("nearby"))["data"]["userId"] == gus_id

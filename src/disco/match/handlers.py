@@ -92,6 +92,12 @@ _APPLY: dict[str, Apply] = {
     UserDeleted.event_type: _deleted,
 }
 USERS_EVENTS = sorted(_APPLY)
+# Changes after which the user may fit someone already in range.
+_FIT_MAY_CHANGE = {
+    ProfileUpdated.event_type,
+    PreferencesUpdated.event_type,
+    UserReactivated.event_type,
+}
 
 
 def _bound(
@@ -118,6 +124,9 @@ def on_users_event(db: Database, service: DiscoveryService) -> Handler:
 
     async def handle(envelope: Envelope) -> None:
         await handlers[envelope.type](envelope)
+        if envelope.type in _FIT_MAY_CHANGE:
+            # Committed: a pair in range that fits now is told without waiting to part.
+            await service.reconsider(str(envelope.payload["user_id"]))
 
     return handle
 

@@ -50,6 +50,11 @@ MAX_CLOCK_SKEW_S = 30.0
 SWITCH_WINDOW_S = 3600
 
 
+def _told_key(a: str, b: str) -> str:
+    first, second = sorted((a, b))
+    return f"match:told:{first}:{second}"
+
+
 class DiscoveryService:
     def __init__(
         self, ctx: ServiceContext, db: Database, presence: Presence, displacement: Displacement
@@ -67,6 +72,8 @@ class DiscoveryService:
         self.members = MemberCache(db, self._tables, ctx)
         self.announcements = Announcements(db, self._tables)
         self.projection = UsersProjection(self._tables, self.members, presence, ctx.clock)
+        # How long a pair's "told" mark lasts: an encounter plus its cool-down.
+        self._told_s = self._settings.presence_ttl_seconds + self._settings.nearby_cooldown_seconds
 
     # --- discovery mode -------------------------------------------------------------------------
     async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryState:
@@ -186,6 +193,23 @@ class DiscoveryService:
                 ),
             )
             self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
+            await self._ctx.kv.set(_told_key(mover.user_id, partner.user_id), "1", ttl=self._told_s)
+
+    async def reconsider(self, user_id: str) -> None:
+        """After a change to what matching reads of the user (interests, radius, age range; a
+        profile that arrives after the first fix): a pair already in range that now fits is
+        told at once, not only once they part and meet again. A pair told during this
+        encounter is not told twice."""
+        self.members.drop(user_id)  # read what was just committed, not this process's cache
+        now = self._ctx.clock.now()
+        me = await self.members.get(user_id)
+        if not me.discovering(now) or me.candidate is None:
+            return
+        around = [sighting.user_id for sighting in await self._presence.nearby(user_id)]
+        told = await self._ctx.kv.get_many([_told_key(user_id, other) for other in around])
+        fresh = [other for other, mark in zip(around, told, strict=True) if mark is None]
+        if fresh:
+            await self._announce(me, fresh, now)
 
     @staticmethod
     def _may_meet(a: Member, b: Member, now: datetime) -> bool:
