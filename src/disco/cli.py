@@ -112,24 +112,31 @@ def cmd_revision(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
     from disco.runtime import System
 
-    async def rotate() -> int:
-        system = System(_settings(), ["auth", "users"])
+    sealing = ["auth", "users", "safety"]  # the services that encrypt fields at rest
+
+    async def rotate() -> dict[str, int]:
+        system = System(_settings(), sealing)
         await system.start()
         try:
             await system.apps["auth"].state.rotate_keys()
-            # In this process, so it carries this process's service credential.
-            response = await system.directory.client("users").post(
-                "/internal/users/encryption/rotate"
-            )
-            response.raise_for_status()
-            return int(response.json()["rotated"])
+            resealed = {}
+            for service in sealing:
+                # In this process, so it carries this process's service credential. Resumable:
+                # run again after a failure, and only what is left is rewritten.
+                response = await system.directory.client(service).post(
+                    f"/internal/{service}/encryption/rotate"
+                )
+                response.raise_for_status()
+                resealed[service] = int(response.json()["rotated"])
+            return resealed
         finally:
             await system.stop()
 
     resealed = asyncio.run(rotate())
+    counts = ", ".join(f"{service} {rows}" for service, rows in resealed.items())
     print(
         "disco: new signing key in use; the old one stays published until its tokens expire; "
-        f"{resealed} stored secrets of the users service resealed under the newest key",
+        f"rows resealed under the newest encryption key: {counts}",
         file=sys.stderr,
     )
     return 0
@@ -296,14 +303,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     url = args.url or _settings().base_url
     simulation = Simulation(
-        url, users=args.users, near=args.near, spread_m=args.spread, seed=args.seed
+        url,
+        users=args.users,
+        near=args.near,
+        spread_m=args.spread,
+        seed=args.seed,
+        chat=args.chat,
+        chat_pause_s=args.chat_pause,
     )
     print(
         f"disco: {args.users} simulated users walking near {args.near} via {url}", file=sys.stderr
     )
     try:
-        seen = asyncio.run(simulation.run(args.duration))
+        asyncio.run(simulation.run(args.duration))
     except KeyboardInterrupt:
+        print(f"disco: {simulation.summary()}", file=sys.stderr)
         return 0
     except (OSError, httpx.TransportError) as exc:
         print(f"disco: cannot reach {url} ({exc}); is `disco up` running?", file=sys.stderr)
@@ -311,7 +325,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ApiError as exc:
         print(f"disco: the server refused: {exc}", file=sys.stderr)
         return 1
-    print(f"disco: {seen} nearby notifications", file=sys.stderr)
+    print(f"disco: {simulation.summary()}", file=sys.stderr)
     return 0
 
 
@@ -404,6 +418,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=_bounded(float, 1, 86400),
         metavar="SECONDS",
         help="stop after this long (default: until Ctrl-C)",
+    )
+    simulate.add_argument(
+        "--chat",
+        action="store_true",
+        help="walkers who meet express interest, accept requests and chat with their matches",
+    )
+    simulate.add_argument(
+        "--chat-pause",
+        type=_bounded(float, 0.1, 600),
+        default=4.0,
+        metavar="SECONDS",
+        help="about how long a walker takes to act or reply, jittered (default 4)",
     )
     simulate.add_argument("--seed", type=int, help="the same walk every run")
     simulate.add_argument("--url", help="default: DISCO_PUBLIC_URL or http://DISCO_HOST:DISCO_PORT")
