@@ -17,6 +17,7 @@ import pytest
 
 from disco.config import Settings
 from disco.safety.spots.repository import SpotsRepository
+from disco.safety.spots.service import CELL_METERS, SHIFT_M, SPOT_SEARCH_METERS
 from disco.safety.spots.venues import VenueFileError, parse_venues
 from tests.support.backends import Running
 from tests.support.poll import eventually
@@ -88,8 +89,10 @@ async def test_spots_near_the_midpoint_only_for_the_pair(disco: Running, tmp_pat
     names = [s["name"] for s in both["spots"]]
     assert names == sorted(names) and len(names) == len(set(names)) <= 10
     midpoint = {k: (ADA[k] + BOB[k]) / 2 for k in ADA}
-    # Within the search box around the midpoint of the cells (cells are ~500 m).
-    assert all(meters(midpoint, s) < 2_500 for s in both["spots"])
+    # Within the search box around the midpoint of the two cells kept, each taken after a
+    # secret shift: the box's half-diagonal, plus how far the shift and the snap move it.
+    reach = SPOT_SEARCH_METERS[0] * math.sqrt(2) + SHIFT_M[1] + CELL_METERS / math.sqrt(2)
+    assert all(meters(midpoint, s) < reach for s in both["spots"])
     assert {s["id"] for s in both["spots"]} != {s["id"] for s in alone["spots"]}
     # Neither position is kept anywhere on disk.
     assert await rows_naming(disco.system.settings, ["45.751234", "45.776543"]) == []

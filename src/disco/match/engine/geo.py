@@ -13,11 +13,10 @@ of the truth (see ``Displacement``).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
-import struct
 from dataclasses import dataclass
+
+from disco.platform.offsets import secret_offset_m, utc_day
 
 __all__ = [
     "BUCKETS",
@@ -144,17 +143,14 @@ class Displacement:
     @staticmethod
     def day(at: float) -> int:
         """The UTC day of ``at`` (epoch seconds): offsets change at midnight."""
-        return math.floor(at / 86_400)
+        return utc_day(at)
 
     def offset_m(self, user_id: str, at: float) -> tuple[float, float]:
         """(north, east) metres for ``user_id`` on the UTC day of ``at`` (epoch seconds)."""
-        day = self.day(at)
-        digest = hmac.new(self._secret, f"{user_id}:{day}".encode(), hashlib.sha256).digest()
-        u, v = struct.unpack(">QQ", digest[:16])
-        angle = 2 * math.pi * (u / 2**64)
         low, high = self._ring_cells
-        distance = self.cell_m * (low + (high - low) * (v / 2**64))
-        return distance * math.cos(angle), distance * math.sin(angle)
+        return secret_offset_m(
+            self._secret, user_id, utc_day(at), self.cell_m * low, self.cell_m * high
+        )
 
     def shown(self, user_id: str, lat: float, lon: float, at: float) -> tuple[float, float]:
         """The centre of the cell ``user_id`` standing at (lat, lon) is shown in, on the UTC
