@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 
 from disco.client import ApiError, DiscoClient
 from disco.client.sdk import Socket
+from disco.contracts.events.users import BlockAdded, ProfileUpdated
 from disco.match.engine.geo import BUCKETS
+from disco.platform.bus import Envelope
 from disco.platform.clock import FrozenClock
 from tests.support.backends import Running, backend_settings, serve
 from tests.support.mailbox import Mailbox
@@ -347,3 +350,40 @@ async def test_a_pair_already_in_range_is_told_once_it_fits(disco: Running) -> N
                 gus_id = await discoverable(disco, gus, interests=["chess"])
                 await locate(gus, north_of(here, -60))
                 assert (await ada_ws.expect("nearby"))["data"]["userId"] == gus_id
+
+
+async def test_an_event_redelivered_after_the_deletion_brings_nothing_back(
+    disco: Running,
+) -> None:
+    """A late copy of an older users.* event (the broker redelivers; the bus keeps no order
+    across redeliveries) arrives after users.user.deleted: matching applies none of it."""
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    async with ada, bob:
+        ada_id = await discoverable(disco, ada, interests=["chess"])
+        bob_id = await discoverable(disco, bob, interests=["chess"])
+        await ada.delete("/v1/users/me")
+
+        async def erased() -> bool:
+            return not await rows_naming(disco.system.settings, [ada_id])
+
+        await eventually(erased, what="every row naming the deleted user to go")
+        before = datetime.now(UTC) - timedelta(minutes=1)
+        late = [
+            ProfileUpdated(
+                user_id=ada_id, first_name="Ada", interests=["chess"], activities=[], mode="social"
+            ),
+            BlockAdded(user_id=bob_id, blocked_user_id=ada_id),
+        ]
+        ids = [str(uuid.uuid4()) for _ in late]
+        for event_id, event in zip(ids, late, strict=True):
+            envelope = Envelope(
+                event_id, event.event_type, event.event_version, before, event.model_dump()
+            )
+            await disco.system.bus.publish(envelope)
+
+        async def handled() -> bool:
+            inbox = [row for row in await rows_naming(disco.system.settings, ids) if "match" in row]
+            return len(inbox) == len(ids)
+
+        await eventually(handled, what="matching to take both late events")
+        assert await rows_naming(disco.system.settings, [ada_id]) == []

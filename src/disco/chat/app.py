@@ -30,7 +30,9 @@ metadata = models.metadata
 
 def create_app(ctx: ServiceContext) -> FastAPI:
     settings = ctx.settings
-    host = ServiceHost(ctx, NAME, outbox=models.outbox, inbox=models.inbox)
+    host = ServiceHost(
+        ctx, NAME, outbox=models.outbox, inbox=models.inbox, erased=models.erased_users
+    )
     blobs = LocalBlobStore(settings.data_dir / "chat-media")
     presence = PresenceBook(ctx.kv, ctx.clock, settings.presence_renew_seconds)
     chat = ChatService(ctx, presence)

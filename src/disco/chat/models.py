@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-from disco.platform.db import UtcDateTime, inbox_table, outbox_table
+from disco.platform.db import UtcDateTime, erased_table, inbox_table, outbox_table
 
 __all__ = [
     "client_ids",
@@ -40,6 +40,7 @@ metadata = MetaData()
 
 outbox = outbox_table(metadata, "chat")
 inbox = inbox_table(metadata, "chat")
+erased_users = erased_table(metadata, "chat")
 
 # One room per match, opened by match.created and closed (never reopened) by unmatch, a block
 # or an account's deletion. ``last_seq`` hands out each message's number in the room.

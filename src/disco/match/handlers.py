@@ -28,6 +28,7 @@ from disco.match.discovery.projection import UsersProjection
 from disco.match.discovery.service import DiscoveryService
 from disco.match.local_events.service import erase_user_local_events
 from disco.platform.bus import Envelope, Handler
+from disco.platform.bus.erasure import guarded
 from disco.platform.bus.inbox import idempotent
 from disco.platform.db import Database, UnitOfWork
 
@@ -117,7 +118,8 @@ def on_users_event(db: Database, service: DiscoveryService) -> Handler:
             db,
             models.inbox,
             f"match.on_{event_type.removeprefix('users.').replace('.', '_')}",
-            _bound(service.projection, apply),
+            # Nothing about an erased account comes back (platform/bus/erasure.py).
+            guarded(models.erased_users, event_type, _bound(service.projection, apply)),
         )
         for event_type, apply in _APPLY.items()
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Text
 
-from disco.platform.db import UtcDateTime, inbox_table, outbox_table
+from disco.platform.db import UtcDateTime, erased_table, inbox_table, outbox_table
 
 metadata = MetaData()
 
@@ -80,4 +80,5 @@ deactivated = Table(
 )
 
 outbox = outbox_table(metadata, "match")
+erased_users = erased_table(metadata, "match")
 inbox = inbox_table(metadata, "match")

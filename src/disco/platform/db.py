@@ -103,6 +103,16 @@ def inbox_table(metadata: MetaData, service: str) -> Table:
     )
 
 
+def erased_table(metadata: MetaData, service: str) -> Table:
+    """Accounts this service erased, by a SHA-256 of their id (``platform/bus/erasure.py``)."""
+    return Table(
+        f"{service}_erased_users",
+        metadata,
+        Column("user_hash", String(64), primary_key=True),
+        Column("erased_at", UtcDateTime(), nullable=False),
+    )
+
+
 class PublishableEvent(Protocol):
     """What the outbox needs of an event (``disco.contracts.events.Event`` is one)."""
 

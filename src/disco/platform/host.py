@@ -63,6 +63,7 @@ class ServiceHost:
         *,
         outbox: Table,
         inbox: Table,
+        erased: Table | None = None,
         sqlite_single_connection: bool = False,
     ) -> None:
         self.ctx = ctx
@@ -74,6 +75,7 @@ class ServiceHost:
             sqlite_single_connection=sqlite_single_connection,
         )
         self._inbox = inbox
+        self._erased = erased
         self._workers: list[Worker] = []
         if ctx.settings.outbox_relay:
             self._workers.append(OutboxRelay(self.db, ctx.bus))
@@ -89,7 +91,9 @@ class ServiceHost:
         self, handlers: Mapping[type[EventModel], EventHandler], *, group: str | None = None
     ) -> None:
         """Events this service applies to its tables, once each (``platform/bus/routing.py``)."""
-        subscribe_handlers(self.ctx.bus, self.db, self._inbox, group or self.name, handlers)
+        subscribe_handlers(
+            self.ctx.bus, self.db, self._inbox, group or self.name, handlers, erased=self._erased
+        )
 
     def listen(
         self,

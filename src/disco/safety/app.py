@@ -39,7 +39,9 @@ metadata = models.metadata
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
-    host = ServiceHost(ctx, NAME, outbox=models.outbox, inbox=models.inbox)
+    host = ServiceHost(
+        ctx, NAME, outbox=models.outbox, inbox=models.inbox, erased=models.erased_users
+    )
     notifications = NotificationDispatch(ctx, host.db)
     teller = Teller(ctx.cipher, notifications.queue)
     people, pins = PeopleService(ctx), Pins(ctx)

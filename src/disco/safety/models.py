@@ -14,12 +14,13 @@ from sqlalchemy import (
     Text,
 )
 
-from disco.platform.db import UtcDateTime, inbox_table, outbox_table
+from disco.platform.db import UtcDateTime, erased_table, inbox_table, outbox_table
 
 metadata = MetaData()
 
 outbox = outbox_table(metadata, "safety")
 inbox = inbox_table(metadata, "safety")
+erased_users = erased_table(metadata, "safety")
 
 # Our own copy of each user's confirmed emergency contacts, from users.contact.* events, so an
 # alert never waits on the users service. ``sealed`` is the event's sealed details, unopened.

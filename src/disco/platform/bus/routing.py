@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Protocol
 from sqlalchemy import Table
 
 from disco.platform.bus.base import Envelope, EventBus
+from disco.platform.bus.erasure import guarded
 from disco.platform.bus.inbox import idempotent
 from disco.platform.db import Database, UnitOfWork
 
@@ -45,9 +46,12 @@ def subscribe_handlers(
     inbox: Table,
     group: str,
     handlers: Mapping[type[EventModel], EventHandler],
+    *,
+    erased: Table | None = None,
 ) -> None:
     """Consume every event type of ``handlers`` in consumer group ``group``, each applied once
-    per event id (recorded in ``inbox`` under ``<group>:<event type>``)."""
+    per event id (recorded in ``inbox`` under ``<group>:<event type>``). With ``erased``, an
+    event about an account erased here is not applied (``platform/bus/erasure.py``)."""
     routes: dict[str, tuple[type[EventModel], Callable[[Envelope], Awaitable[None]]]] = {}
     for event_class, handler in handlers.items():
         if event_class.event_type in routes:
@@ -58,7 +62,9 @@ def subscribe_handlers(
                 db,
                 inbox,
                 f"{group}:{event_class.event_type}",
-                _parsed(event_class, handler),
+                _parsed(event_class, handler)
+                if erased is None
+                else guarded(erased, event_class.event_type, _parsed(event_class, handler)),
             ),
         )
 
