@@ -157,8 +157,10 @@ async def wipe_the_store(running: Running) -> None:
         return
     redis = Redis.from_url(settings.redis_url)
     try:
-        async for key in redis.scan_iter(match=f"{settings.namespace}:*"):
-            await redis.delete(key)
+        keys = [key async for key in redis.scan_iter(match=f"{settings.namespace}:*")]
+        # One command, so all are gone at once as in a restart: deleted one by one, auth could
+        # write the marks back between two deletions and the next one take a mark away again.
+        await redis.delete(*keys)
     finally:
         await redis.aclose()
 
