@@ -37,7 +37,6 @@ from tests.support.backends import (
 )
 from tests.support.chat import room_of
 from tests.support.poll import eventually
-from tests.support.users import onboard_at_once
 
 pytestmark = pytest.mark.real
 
@@ -321,14 +320,3 @@ async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster:
         assert (await ada.request("GET", f"/v1/chats/rooms/{room}/media/{media_id}")).content == (
             b"\x00" * 1000
         )
-
-
-async def test_sign_up_then_onboard_at_once_across_processes(cluster: Cluster) -> None:
-    """Read-your-writes where the sign-up's event crosses RabbitMQ to other processes: the
-    onboarding requests, sent the moment the sign-up answers, all succeed."""
-
-    async def newcomer(n: int) -> None:
-        async with DiscoClient(cluster.gateways[n % 2]) as client:
-            await onboard_at_once(client, f"Clustered{n}")
-
-    await asyncio.gather(*(newcomer(n) for n in range(10)))
