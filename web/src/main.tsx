@@ -1,7 +1,15 @@
 import { render } from "preact";
 import { connect } from "./api/live";
 import { App } from "./app";
+import { startChatLive } from "./screens/chat/live";
+import { startDiscoverLive } from "./screens/discover/live";
+import { startSafetyLive } from "./screens/safety/live";
 import "./styles.css";
+
+// Each area listens for its frames (nearby, messages, alerts...) on every screen.
+startDiscoverLive();
+startChatLive();
+startSafetyLive();
 
 const root = document.getElementById("app");
 if (root) render(<App />, root);

@@ -1,0 +1,3 @@
+// What the discover area does with live frames whatever screen is showing (started once, in main).
+
+export function startDiscoverLive(): void {}
