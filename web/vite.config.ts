@@ -1,9 +1,32 @@
 // Builds the web client into the Python package, where the gateway serves it at /.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import preact from "@preact/preset-vite";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
+const require = createRequire(import.meta.url);
+
+/**
+ * Swagger UI's files beside the app (`/api-docs/...`), so the gateway's `/docs` works with no
+ * internet: FastAPI's default page loads them from a CDN.
+ */
+function apiDocsAssets(): Plugin {
+  const files = ["swagger-ui-bundle.js", "swagger-ui.css"];
+  return {
+    name: "disco-api-docs-assets",
+    apply: "build",
+    generateBundle() {
+      for (const file of files) {
+        const source = readFileSync(require.resolve(`swagger-ui-dist/${file}`));
+        this.emitFile({ type: "asset", fileName: `api-docs/${file}`, source });
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [preact(), apiDocsAssets()],
   base: "./",
   build: {
     outDir: "../src/disco/web",

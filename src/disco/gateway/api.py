@@ -34,7 +34,15 @@ async def openapi(gateway: GatewayDep) -> JSONResponse:
 
 @router.get("/docs", include_in_schema=False)
 async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Disco API")
+    # Swagger UI's files come with the web client's build (web/vite.config.ts), never a CDN:
+    # the page must work on a machine with no internet.
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Disco API",
+        swagger_js_url="/api-docs/swagger-ui-bundle.js",
+        swagger_css_url="/api-docs/swagger-ui.css",
+        swagger_favicon_url="data:,",
+    )
 
 
 @router.websocket("/v1/ws")
