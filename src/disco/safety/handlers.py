@@ -59,10 +59,12 @@ class SafetyHandlers:
         }
 
     async def on_contact_confirmed(self, uow: UnitOfWork, event: ContactConfirmed) -> None:
-        await self._people.put_contact(uow, event.user_id, event.contact_id, event.sealed_details)
+        await self._people.put_contact(
+            uow, event.user_id, event.contact_id, event.sealed_details, event.version
+        )
 
     async def on_contact_removed(self, uow: UnitOfWork, event: ContactRemoved) -> None:
-        await self._people.remove_contact(uow, event.contact_id)
+        await self._people.remove_contact(uow, event.user_id, event.contact_id, event.version)
 
     async def on_profile_updated(self, uow: UnitOfWork, event: ProfileUpdated) -> None:
         await self._people.put_first_name(uow, event.user_id, event.first_name)

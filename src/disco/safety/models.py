@@ -33,6 +33,16 @@ contacts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# The newest version of each contact that an event has told (users.contact.*, removals
+# included), so that an older event arriving late never brings a removed contact back.
+contact_versions = Table(
+    "safety_contact_versions",
+    metadata,
+    Column("contact_id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+)
+
 # The first name alert messages call the user by, from users.profile.updated.
 people = Table(
     "safety_people",

@@ -72,6 +72,9 @@ emergency_contacts = Table(
     Column("token_hash", String(64), unique=True),
     Column("token_expires_at", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Raised by every users.contact.* event about this contact, which carries it: consumers
+    # keep only the newest state whatever order the events arrive in.
+    Column("version", Integer, nullable=False, server_default="0"),
     Index("ix_users_emergency_contacts_user", "user_id"),
 )
 

@@ -148,6 +148,9 @@ class ContactConfirmed(Event):
     user_id: str
     contact_id: str
     sealed_details: str  # ContactDetails, sealed: see the module's docstring
+    # The contact's state number (users_emergency_contacts.version): a consumer ignores an
+    # event older than one it has applied. 0 in events published before versions existed.
+    version: int = 0
 
     @staticmethod
     def seal(cipher: FieldCipher, details: ContactDetails) -> str:
@@ -164,6 +167,7 @@ class ContactRemoved(Event):
 
     user_id: str
     contact_id: str
+    version: int = 0  # as ContactConfirmed's; a removal is never undone by an older event
 
 
 class UserDeactivated(Event):

@@ -39,6 +39,24 @@ class MatchRow:
 
 class PeopleRepository(Repository):
     # --- contacts (projection of users.contact.*) -----------------------------------------------
+    async def claim_contact_version(self, contact_id: str, user_id: str, version: int) -> bool:
+        """Record ``version`` as the contact's newest; False when a newer one (or this one) was
+        already applied, and the event must change nothing. Version 0 (events from before
+        versions) is always applied, as it was then."""
+        v = m.contact_versions
+        if version == 0:
+            return True
+        claimed = (
+            self.insert(v)
+            .values(contact_id=contact_id, user_id=user_id, version=version)
+            .on_conflict_do_update(
+                index_elements=["contact_id"],
+                set_={"version": version},
+                where=v.c.version < version,
+            )
+        )
+        return bool(await self.rowcount(claimed))
+
     async def put_contact(self, contact_id: str, user_id: str, sealed: str, now: datetime) -> None:
         values = {"contact_id": contact_id, "user_id": user_id, "sealed": sealed, "updated_at": now}
         await self.upsert(m.contacts, values, key=["contact_id"], update=["sealed", "updated_at"])
@@ -124,6 +142,8 @@ class PeopleRepository(Repository):
     # --- erasure --------------------------------------------------------------------------------
     async def erase_user(self, user_id: str) -> None:
         await self._s.execute(delete(m.contacts).where(m.contacts.c.user_id == user_id))
+        v = m.contact_versions
+        await self._s.execute(delete(v).where(v.c.user_id == user_id))
         await self._s.execute(delete(m.people).where(m.people.c.user_id == user_id))
         await self._s.execute(delete(m.devices).where(m.devices.c.user_id == user_id))
         t = m.matches

@@ -30,12 +30,18 @@ class PeopleService:
 
     # --- projections ----------------------------------------------------------------------------
     async def put_contact(
-        self, uow: UnitOfWork, user_id: str, contact_id: str, sealed: str
+        self, uow: UnitOfWork, user_id: str, contact_id: str, sealed: str, version: int
     ) -> None:
-        await PeopleRepository(uow).put_contact(contact_id, user_id, sealed, self._clock.now())
+        repo = PeopleRepository(uow)
+        if await repo.claim_contact_version(contact_id, user_id, version):
+            await repo.put_contact(contact_id, user_id, sealed, self._clock.now())
 
-    async def remove_contact(self, uow: UnitOfWork, contact_id: str) -> None:
-        await PeopleRepository(uow).delete_contact(contact_id)
+    async def remove_contact(
+        self, uow: UnitOfWork, user_id: str, contact_id: str, version: int
+    ) -> None:
+        repo = PeopleRepository(uow)
+        if await repo.claim_contact_version(contact_id, user_id, version):
+            await repo.delete_contact(contact_id)
 
     async def put_first_name(self, uow: UnitOfWork, user_id: str, first_name: str) -> None:
         await PeopleRepository(uow).put_first_name(user_id, first_name)

@@ -21,6 +21,7 @@ class ContactRow:
     sealed: str
     confirmed_at: datetime | None
     created_at: datetime
+    version: int
 
 
 _c = m.emergency_contacts
@@ -48,6 +49,14 @@ class ContactsRepository(Repository):
 
     async def change(self, contact_id: str, **values: Any) -> None:
         await self._s.execute(update(_c).where(_c.c.id == contact_id).values(**values))
+
+    async def next_version(self, contact_id: str) -> int:
+        """Raise the contact's version for an event about to be published; the new value."""
+        await self._s.execute(
+            update(_c).where(_c.c.id == contact_id).values(version=_c.c.version + 1)
+        )
+        query = select(_c.c.version).where(_c.c.id == contact_id)
+        return int((await self._s.execute(query)).scalar_one())
 
     async def remove(self, user_id: str, contact_id: str) -> bool:
         return bool(

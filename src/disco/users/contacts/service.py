@@ -105,20 +105,20 @@ class ContactsService:
             )
             await self._ask_to_confirm(uow, profile, contact_id, new, link)
             if contact.confirmed_at is not None:
-                await uow.publish(ContactRemoved(user_id=user_id, contact_id=contact_id))
+                await self._publish_removed(uow, repo, contact)
         await repo.change(contact_id, **values)
         updated = await self._owned(repo, user_id, contact_id)
         if updated.confirmed_at is not None:
-            await self._publish_confirmed(uow, updated)
+            await self._publish_confirmed(uow, repo, updated)
         return self._contact(updated)
 
     async def delete_contact(self, uow: UnitOfWork, user_id: str, contact_id: str) -> None:
         repo = ContactsRepository(uow)
         contact = await self._owned(repo, user_id, contact_id)
+        if contact.confirmed_at is not None:
+            await self._publish_removed(uow, repo, contact)  # raises its version: before delete
         if not await repo.remove(user_id, contact_id):
             raise NotFound(NO_CONTACT)
-        if contact.confirmed_at is not None:
-            await uow.publish(ContactRemoved(user_id=user_id, contact_id=contact_id))
 
     async def resend(self, uow: UnitOfWork, user_id: str, contact_id: str) -> Contact:
         """A fresh link for a contact who has not confirmed yet (lost the mail, or let the link
@@ -147,20 +147,32 @@ class ContactsService:
     # --- the contact's side ---------------------------------------------------------------------
     async def confirm_contact(self, uow: UnitOfWork, token: str) -> str:
         """The contact followed their link; returns the name of the user they now stand by."""
-        contact = await ContactsRepository(uow).confirm(hash_token(token), self._clock.now())
+        repo = ContactsRepository(uow)
+        contact = await repo.confirm(hash_token(token), self._clock.now())
         if contact is None:
             raise ValidationFailed("The confirmation link is invalid, used or expired.")
-        await self._publish_confirmed(uow, contact)
+        await self._publish_confirmed(uow, repo, contact)
         profile = await own_profile(uow, contact.user_id)
         return profile.first_name
 
-    async def _publish_confirmed(self, uow: UnitOfWork, contact: ContactRow) -> None:
+    async def _publish_confirmed(
+        self, uow: UnitOfWork, repo: ContactsRepository, contact: ContactRow
+    ) -> None:
         await uow.publish(
             ContactConfirmed(
                 user_id=contact.user_id,
                 contact_id=contact.id,
                 sealed_details=ContactConfirmed.seal(self._cipher, self._details(contact)),
+                version=await repo.next_version(contact.id),
             )
+        )
+
+    async def _publish_removed(
+        self, uow: UnitOfWork, repo: ContactsRepository, contact: ContactRow
+    ) -> None:
+        version = await repo.next_version(contact.id)
+        await uow.publish(
+            ContactRemoved(user_id=contact.user_id, contact_id=contact.id, version=version)
         )
 
     # --- the link and its mail ------------------------------------------------------------------

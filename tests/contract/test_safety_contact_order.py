@@ -1,0 +1,91 @@
+"""Safety's copy of the emergency contacts follows the newest state whatever order the
+users.contact.* events arrive in: an older event delivered late changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from disco.client import DiscoClient
+from disco.platform.bus import Envelope
+from disco.runtime import System
+from tests.conftest import unique_email
+from tests.support.backends import backend_settings
+from tests.support.mailbox import Mailbox
+from tests.support.poll import eventually
+from tests.support.users import rows_naming, sign_up
+
+
+@dataclass
+class Recorded:
+    """A running system, and every users.contact.* event it published."""
+
+    system: System
+    seen: list[Envelope] = field(default_factory=list)
+
+
+@pytest.fixture
+async def recorded(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncIterator[Recorded]:
+    async with backend_settings(backend, tmp_path, smtp_url=mailbox.url) as settings:
+        recorded = Recorded(System(settings))
+
+        async def record(envelope: Envelope) -> None:
+            recorded.seen.append(envelope)
+
+        recorded.system.bus.subscribe("probe", ["users.contact.#"], record)
+        await recorded.system.start()
+        try:
+            yield recorded
+        finally:
+            await recorded.system.stop()
+
+
+async def deliver_late(system: System, original: Envelope) -> None:
+    """``original``'s event once more, as a first delivery (a new envelope id, so no inbox
+    recognises it), and only once the safety service has applied it."""
+    late = Envelope(
+        str(uuid.uuid4()), original.type, original.version, datetime.now(UTC), original.payload
+    )
+    await system.bus.publish(late)
+
+    async def applied() -> bool:
+        rows = await rows_naming(system.settings, [late.id])
+        return any("safety_inbox" in row for row in rows)
+
+    await eventually(applied, what="the safety service to apply the late event")
+
+
+async def test_a_late_confirmation_does_not_bring_a_removed_contact_back(
+    recorded: Recorded, mailbox: Mailbox
+) -> None:
+    system, seen = recorded.system, recorded.seen
+    async with DiscoClient("http://disco.test", transport=httpx.ASGITransport(system.front)) as ada:
+        await sign_up(ada, unique_email("order"), "Ada", "Lovelace")
+        email = unique_email("mum")
+        contact = await ada.post("/v1/users/me/emergency-contacts", {"name": "Mum", "email": email})
+        (mail,) = await mailbox.wait_for(email)
+        await ada.get(f"/v1/users/contacts/confirm?token={mail.token()}")
+
+        async def safety_contacts() -> list[dict[str, Any]]:
+            return (await ada.get("/v1/safety/contacts"))["contacts"]
+
+        await eventually(lambda: _has(safety_contacts, 1), what="safety to know the contact")
+        await ada.delete(f"/v1/users/me/emergency-contacts/{contact['id']}")
+        await eventually(lambda: _has(safety_contacts, 0), what="safety to drop the contact")
+
+        (confirmed,) = [e for e in seen if e.type == "users.contact.confirmed"]
+        (removed,) = [e for e in seen if e.type == "users.contact.removed"]
+        assert confirmed.payload["version"] < removed.payload["version"]
+        await deliver_late(system, confirmed)
+        assert await safety_contacts() == [], "an older confirmation revived a removed contact"
+
+
+async def _has(read: Any, count: int) -> bool:
+    return len(await read()) == count
