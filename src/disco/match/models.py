@@ -72,6 +72,15 @@ blocks = Table(
     Column("until", UtcDateTime(timezone=True), nullable=True),
 )
 
+# The newest users.block.* event applied per pair, so a late unblock never lifts a newer block.
+block_versions = Table(
+    "match_block_versions",
+    metadata,
+    Column("blocker", String(36), primary_key=True),
+    Column("blocked", String(36), primary_key=True, index=True),
+    Column("version", Integer, nullable=False),
+)
+
 deactivated = Table(
     "match_deactivated",
     metadata,

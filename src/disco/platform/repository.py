@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,45 @@ class Repository:
         else:
             statement = statement.on_conflict_do_nothing(index_elements=list(key))
         await self._s.execute(statement)
+
+    async def claim_version(
+        self,
+        table: Table,
+        key: Mapping[str, Any],
+        version: int,
+        also: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """For a consumer of versioned events about one entity (``key``, the table's primary
+        key): record ``version`` as the newest applied and return True, or return False when
+        this version or a newer one was applied already, so that a late event changes nothing.
+        ``table`` has the key columns, ``version`` and any columns in ``also``. Version 0
+        (events from before versions existed) is always applied, as it was then."""
+        if version == 0:
+            return True
+        claimed = (
+            self.insert(table)
+            .values(**key, **(also or {}), version=version)
+            .on_conflict_do_update(
+                index_elements=list(key),
+                set_={"version": version},
+                where=table.c.version < version,
+            )
+        )
+        return bool(await self.rowcount(claimed))
+
+    async def next_version(self, table: Table, key: Mapping[str, Any]) -> int:
+        """For a publisher of versioned events: raise the entity's version (from 1) and return
+        it. ``table`` has the key columns and ``version``."""
+        raised = (
+            self.insert(table)
+            .values(**key, version=1)
+            .on_conflict_do_update(index_elements=list(key), set_={"version": table.c.version + 1})
+        )
+        await self._s.execute(raised)
+        query = select(table.c.version).where(
+            *(table.c[name] == value for name, value in key.items())
+        )
+        return int((await self._s.execute(query)).scalar_one())
 
     async def insert_new(self, table: Table, values: Mapping[str, Any]) -> bool:
         """Insert unless a row with the same primary or unique key exists; True if inserted."""

@@ -117,6 +117,26 @@ blocks = Table(
     Index("ix_users_blocks_blocked", "blocked_id"),
 )
 
+# The version of each pair's latest users.block.* event. It outlives the block (an unblock
+# deletes the block's row), so a later block's events always carry a higher number.
+block_versions = Table(
+    "users_block_versions",
+    metadata,
+    Column(
+        "user_id",
+        String(36),
+        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "blocked_id",
+        String(36),
+        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, nullable=False),
+)
+
 # Accounts deleted here, by a SHA-256 of the user id (never the id itself), so that a sign-up
 # announced late (auth's call retried, or its auth.user.registered delayed) cannot bring a
 # deleted profile back.

@@ -120,6 +120,9 @@ class BlockAdded(Event):
     user_id: str  # who blocks
     blocked_user_id: str
     until: datetime | None = None
+    # The pair's event number (users_block_versions): a consumer ignores an event older than
+    # one it has applied, so a late unblock never lifts a newer block. 0 before versions.
+    version: int = 0
 
 
 class BlockRemoved(Event):
@@ -127,6 +130,7 @@ class BlockRemoved(Event):
 
     user_id: str
     blocked_user_id: str
+    version: int = 0  # as BlockAdded's
 
 
 class ContactDetails(BaseModel):

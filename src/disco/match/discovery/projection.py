@@ -71,11 +71,19 @@ class UsersProjection:
         await self.changed(uow, event.user_id)
 
     async def apply_block_added(self, uow: UnitOfWork, event: BlockAdded) -> None:
+        if not await self._tables.claim_block_version(
+            uow, event.user_id, event.blocked_user_id, event.version
+        ):
+            return
         await self._tables.add_block(uow, event.user_id, event.blocked_user_id, event.until)
         await self.changed(uow, event.user_id)  # both cached members carry the block
         await self.changed(uow, event.blocked_user_id)
 
     async def apply_block_removed(self, uow: UnitOfWork, event: BlockRemoved) -> None:
+        if not await self._tables.claim_block_version(
+            uow, event.user_id, event.blocked_user_id, event.version
+        ):
+            return
         await self._tables.remove_block(uow, event.user_id, event.blocked_user_id)
         await self.changed(uow, event.user_id)
         await self.changed(uow, event.blocked_user_id)

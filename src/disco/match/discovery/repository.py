@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from disco.match import models as m
 from disco.platform.db import UnitOfWork
+from disco.platform.repository import Repository
 
 __all__ = [
     "BlockRow",
@@ -81,6 +82,7 @@ _NAMING: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (m.preferences, ("user_id",)),
     (m.privacy_zones, ("user_id",)),
     (m.blocks, ("blocker", "blocked")),
+    (m.block_versions, ("blocker", "blocked")),
     (m.deactivated, ("user_id",)),
     (m.encounters, ("user_low", "user_high")),
 )
@@ -198,6 +200,13 @@ class DiscoveryTables:
             .values(blocker=blocker, blocked=blocked, until=until)
             .on_conflict_do_update(index_elements=["blocker", "blocked"], set_={"until": until})
         )
+
+    async def claim_block_version(
+        self, uow: UnitOfWork, blocker: str, blocked: str, version: int
+    ) -> bool:
+        """False when a newer block event for the pair was applied already."""
+        key = {"blocker": blocker, "blocked": blocked}
+        return await Repository(uow).claim_version(m.block_versions, key, version)
 
     async def remove_block(self, uow: UnitOfWork, blocker: str, blocked: str) -> None:
         await uow.session.execute(

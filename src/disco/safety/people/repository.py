@@ -40,22 +40,9 @@ class MatchRow:
 class PeopleRepository(Repository):
     # --- contacts (projection of users.contact.*) -----------------------------------------------
     async def claim_contact_version(self, contact_id: str, user_id: str, version: int) -> bool:
-        """Record ``version`` as the contact's newest; False when a newer one (or this one) was
-        already applied, and the event must change nothing. Version 0 (events from before
-        versions) is always applied, as it was then."""
-        v = m.contact_versions
-        if version == 0:
-            return True
-        claimed = (
-            self.insert(v)
-            .values(contact_id=contact_id, user_id=user_id, version=version)
-            .on_conflict_do_update(
-                index_elements=["contact_id"],
-                set_={"version": version},
-                where=v.c.version < version,
-            )
-        )
-        return bool(await self.rowcount(claimed))
+        """False when a newer state of the contact was applied already (see claim_version)."""
+        key = {"contact_id": contact_id}
+        return await self.claim_version(m.contact_versions, key, version, {"user_id": user_id})
 
     async def put_contact(self, contact_id: str, user_id: str, sealed: str, now: datetime) -> None:
         values = {"contact_id": contact_id, "user_id": user_id, "sealed": sealed, "updated_at": now}

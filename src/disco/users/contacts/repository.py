@@ -50,7 +50,7 @@ class ContactsRepository(Repository):
     async def change(self, contact_id: str, **values: Any) -> None:
         await self._s.execute(update(_c).where(_c.c.id == contact_id).values(**values))
 
-    async def next_version(self, contact_id: str) -> int:
+    async def next_contact_version(self, contact_id: str) -> int:
         """Raise the contact's version for an event about to be published; the new value."""
         await self._s.execute(
             update(_c).where(_c.c.id == contact_id).values(version=_c.c.version + 1)

@@ -163,14 +163,14 @@ class ContactsService:
                 user_id=contact.user_id,
                 contact_id=contact.id,
                 sealed_details=ContactConfirmed.seal(self._cipher, self._details(contact)),
-                version=await repo.next_version(contact.id),
+                version=await repo.next_contact_version(contact.id),
             )
         )
 
     async def _publish_removed(
         self, uow: UnitOfWork, repo: ContactsRepository, contact: ContactRow
     ) -> None:
-        version = await repo.next_version(contact.id)
+        version = await repo.next_contact_version(contact.id)
         await uow.publish(
             ContactRemoved(user_id=contact.user_id, contact_id=contact.id, version=version)
         )

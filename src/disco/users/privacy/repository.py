@@ -90,6 +90,10 @@ class PrivacyRepository(Repository):
         values = {"user_id": user_id, "blocked_id": blocked_id, "until": until, "created_at": now}
         await self.upsert(_b, values, key=["user_id", "blocked_id"])
 
+    async def next_block_version(self, user_id: str, blocked_id: str) -> int:
+        key = {"user_id": user_id, "blocked_id": blocked_id}
+        return await self.next_version(m.block_versions, key)
+
     async def delete_block(self, user_id: str, blocked_id: str, now: datetime) -> bool:
         """Lift a block that is still in force; False if there is none."""
         lifted = delete(_b).where(

@@ -101,14 +101,21 @@ class PrivacyService:
             raise NotFound(NO_PROFILE)
         repo = PrivacyRepository(uow)
         await repo.put_block(user_id, blocked_id, until, now)
-        await uow.publish(BlockAdded(user_id=user_id, blocked_user_id=blocked_id, until=until))
+        version = await repo.next_block_version(user_id, blocked_id)
+        await uow.publish(
+            BlockAdded(user_id=user_id, blocked_user_id=blocked_id, until=until, version=version)
+        )
         block = next(b for b in await repo.blocks(user_id, now) if b.blocked_id == blocked_id)
         return Block.of(block)
 
     async def unblock(self, uow: UnitOfWork, user_id: str, blocked_id: str) -> None:
-        if not await PrivacyRepository(uow).delete_block(user_id, blocked_id, self._clock.now()):
+        repo = PrivacyRepository(uow)
+        if not await repo.delete_block(user_id, blocked_id, self._clock.now()):
             raise NotFound("No such block.")
-        await uow.publish(BlockRemoved(user_id=user_id, blocked_user_id=blocked_id))
+        version = await repo.next_block_version(user_id, blocked_id)
+        await uow.publish(
+            BlockRemoved(user_id=user_id, blocked_user_id=blocked_id, version=version)
+        )
 
     # --- the user's data ------------------------------------------------------------------------
     async def export(self, uow: UnitOfWork, user_id: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Safety's copy of the emergency contacts follows the newest state whatever order the
-users.contact.* events arrive in: an older event delivered late changes nothing."""
+"""Projections follow the newest state of each entity whatever order its events arrive in:
+an older event delivered late (redelivered by the broker, or stuck behind a restart) changes
+nothing. Each test publishes an old event again as a first delivery, after a newer one."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.support.users import rows_naming, sign_up
 
 @dataclass
 class Recorded:
-    """A running system, and every users.contact.* event it published."""
+    """A running system, and every users.contact.* and users.block.* event it published."""
 
     system: System
     seen: list[Envelope] = field(default_factory=list)
@@ -39,7 +40,7 @@ async def recorded(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncItera
         async def record(envelope: Envelope) -> None:
             recorded.seen.append(envelope)
 
-        recorded.system.bus.subscribe("probe", ["users.contact.#"], record)
+        recorded.system.bus.subscribe("probe", ["users.contact.#", "users.block.#"], record)
         await recorded.system.start()
         try:
             yield recorded
@@ -47,19 +48,25 @@ async def recorded(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncItera
             await recorded.system.stop()
 
 
-async def deliver_late(system: System, original: Envelope) -> None:
+async def deliver_late(system: System, original: Envelope, consumer: str) -> None:
     """``original``'s event once more, as a first delivery (a new envelope id, so no inbox
-    recognises it), and only once the safety service has applied it."""
+    recognises it); returns once ``consumer`` has handled it."""
     late = Envelope(
         str(uuid.uuid4()), original.type, original.version, datetime.now(UTC), original.payload
     )
     await system.bus.publish(late)
+    await handled(system, late, consumer)
+
+
+async def handled(system: System, envelope: Envelope, consumer: str) -> None:
+    """Returns once ``consumer`` has handled ``envelope`` (its inbox row, written in the same
+    transaction as the event's effect, is there)."""
 
     async def applied() -> bool:
-        rows = await rows_naming(system.settings, [late.id])
-        return any("safety_inbox" in row for row in rows)
+        rows = await rows_naming(system.settings, [envelope.id])
+        return any(f"{consumer}_inbox" in row for row in rows)
 
-    await eventually(applied, what="the safety service to apply the late event")
+    await eventually(applied, what=f"the {consumer} service to handle {envelope.type}")
 
 
 async def test_a_late_confirmation_does_not_bring_a_removed_contact_back(
@@ -83,9 +90,42 @@ async def test_a_late_confirmation_does_not_bring_a_removed_contact_back(
         (confirmed,) = [e for e in seen if e.type == "users.contact.confirmed"]
         (removed,) = [e for e in seen if e.type == "users.contact.removed"]
         assert confirmed.payload["version"] < removed.payload["version"]
-        await deliver_late(system, confirmed)
+        await deliver_late(system, confirmed, "safety")
         assert await safety_contacts() == [], "an older confirmation revived a removed contact"
 
 
 async def _has(read: Any, count: int) -> bool:
     return len(await read()) == count
+
+
+async def test_a_late_unblock_does_not_lift_a_newer_block(recorded: Recorded) -> None:
+    system, seen = recorded.system, recorded.seen
+    transport = httpx.ASGITransport(system.front)
+    async with (
+        DiscoClient("http://disco.test", transport=transport) as ada,
+        DiscoClient("http://disco.test", transport=transport) as bob,
+    ):
+        ada_id = await sign_up(ada, unique_email("order"), "Ada", "Lovelace")
+        await sign_up(bob, unique_email("order"), "Bob", "Babbage")
+
+        async def matching_holds_the_block() -> bool:
+            """Matching's copy of the block, which keeps the two out of each other's nearby
+            lists (the connections API asks the users service instead)."""
+            rows = await rows_naming(system.settings, [ada_id])
+            return any("match_blocks:" in row for row in rows)
+
+        await bob.post("/v1/users/me/blocks", {"userId": ada_id})
+        await bob.delete(f"/v1/users/me/blocks/{ada_id}")
+        await bob.post("/v1/users/me/blocks", {"userId": ada_id})
+
+        def block_events() -> list[Envelope]:
+            return [e for e in seen if e.type.startswith("users.block.")]
+
+        await eventually(lambda: len(block_events()) == 3, what="the three block events")
+        _, unblocked, added_again = sorted(block_events(), key=lambda e: e.payload["version"])
+        assert unblocked.type == "users.block.removed"
+        await handled(system, added_again, "match")
+        assert await matching_holds_the_block()
+
+        await deliver_late(system, unblocked, "match")
+        assert await matching_holds_the_block(), "an older unblock lifted a newer block"
