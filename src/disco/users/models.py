@@ -96,22 +96,23 @@ privacy_zones = Table(
     Index("ix_users_privacy_zones_user", "user_id"),
 )
 
+
+def _pair_member(name: str) -> Column[str]:
+    """One side of a pair of people: a profile, so deleting either one deletes the row."""
+    return Column(
+        name,
+        String(36),
+        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
 # Both sides are profiles, so deleting either user's profile deletes the block with it.
 blocks = Table(
     "users_blocks",
     metadata,
-    Column(
-        "user_id",
-        String(36),
-        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "blocked_id",
-        String(36),
-        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _pair_member("user_id"),
+    _pair_member("blocked_id"),
     Column("until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_users_blocks_blocked", "blocked_id"),
@@ -122,18 +123,8 @@ blocks = Table(
 block_versions = Table(
     "users_block_versions",
     metadata,
-    Column(
-        "user_id",
-        String(36),
-        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "blocked_id",
-        String(36),
-        ForeignKey("users_profiles.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _pair_member("user_id"),
+    _pair_member("blocked_id"),
     Column("version", Integer, nullable=False),
 )
 
