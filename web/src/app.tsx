@@ -8,13 +8,14 @@ import { here, match, navigate } from "./router";
 import { type Route, routes } from "./routes";
 import { NotificationsBell } from "./screens/discover/notifications-bell";
 import { EmergencyButton } from "./screens/safety/emergency-button";
+import { Icon, type IconName } from "./ui/icons";
 import { Toasts } from "./ui/toasts";
 
-const TABS = [
-  { href: "/discover", label: "Discover", icon: "◎" },
-  { href: "/matches", label: "Matches", icon: "♥" },
-  { href: "/safety", label: "Safety", icon: "⛨" },
-  { href: "/me", label: "Me", icon: "☺" },
+const TABS: { href: string; label: string; icon: IconName }[] = [
+  { href: "/discover", label: "Discover", icon: "discover" },
+  { href: "/matches", label: "Matches", icon: "matches" },
+  { href: "/safety", label: "Safety", icon: "safety" },
+  { href: "/me", label: "Me", icon: "me" },
 ];
 
 function resolve(path: string): { route: Route; params: Record<string, string> } | null {
@@ -53,9 +54,7 @@ function TabBar({ path }: { path: string }) {
         const active = path === tab.href || path.startsWith(`${tab.href}/`);
         return (
           <a key={tab.href} href={`#${tab.href}`} aria-current={active ? "page" : undefined}>
-            <span class="tab-icon" aria-hidden="true">
-              {tab.icon}
-            </span>
+            <Icon name={tab.icon} />
             <span>{tab.label}</span>
           </a>
         );
