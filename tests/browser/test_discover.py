@@ -5,10 +5,12 @@ local events are hosted, joined and left; the in-app notifications list what arr
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from PIL import Image
+from playwright.async_api import Locator, Page, expect
 
 from disco.client import DiscoClient
 from tests.browser.conftest import OpenPage, check_accessibility, screenshot
@@ -42,11 +44,29 @@ async def device(
     return page
 
 
-def switch(page: Page):  # noqa: ANN201 - a Locator
+async def show_photo_to_people_nearby(client: DiscoClient) -> None:
+    picture = Image.linear_gradient("L").resize((320, 320)).convert("RGB")
+    out = io.BytesIO()
+    picture.save(out, "JPEG")
+    await client.post("/v1/users/me/photo", files={"photo": ("me.jpg", out.getvalue())})
+    shown = {"lastName": False, "bio": False, "photo": True, "allInterests": False}
+    everything = dict.fromkeys((*shown, "activities"), True)
+    await client.patch(
+        "/v1/users/me",
+        {"visibility": {"nearby": {**shown, "activities": True}, "match": everything}},
+    )
+
+
+def switch(page: Page) -> Locator:
     return page.get_by_role("switch", name="Discovery")
 
 
-def toast(page: Page, text: str | re.Pattern[str]):  # noqa: ANN201 - a Locator
+def person_card(page: Page, name: str) -> Locator:
+    people = page.get_by_role("list", name="People near you")
+    return people.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name))
+
+
+def toast(page: Page, text: str | re.Pattern[str]) -> Locator:
     return page.locator(".toast").filter(has_text=text)
 
 
@@ -57,6 +77,7 @@ async def test_two_people_near_each_other_meet_and_match(
     there = north_of(spot, 200)
     ada_client = await person(disco, "Ada", ["jazz", "chess"])
     bob_client = await person(disco, "Bob", ["jazz", "hiking"])
+    await show_photo_to_people_nearby(bob_client)
     try:
         ada = await device(open_page, ada_client, spot)
         bob = await device(open_page, bob_client, there)
@@ -79,16 +100,22 @@ async def test_two_people_near_each_other_meet_and_match(
         )
 
         for page, other in ((ada, "Bob"), (bob, "Ada")):
-            people = page.get_by_role("list", name="People near you")
-            card = people.get_by_role("listitem").filter(has_text=other).first
+            card = person_card(page, other)
             await expect(card).to_contain_text(NEAR)
-            await expect(card.get_by_role("list", name=re.compile("Interests you share"))).to_contain_text("jazz")
-            await expect(page.get_by_role("img", name=re.compile(r"1 person near you"))).to_be_visible()
+            await expect(
+                card.get_by_role("list", name=re.compile("Interests you share"))
+            ).to_contain_text("jazz")
+            await expect(
+                page.get_by_role("img", name=re.compile(r"1 person near you"))
+            ).to_be_visible()
             # A bucket, never a coordinate: neither person's position is anywhere on the page.
             content = await page.content()
             for place in (spot, there):
                 assert f"{place[0]:.4f}" not in content and f"{place[1]:.4f}" not in content
         await expect(ada.get_by_text("Sharing your location with Disco only")).to_be_visible()
+        # Bob shows his photo to people nearby; Ada does not, so Bob sees her initial.
+        await expect(person_card(ada, "Bob").locator("img.dsc-avatar")).to_be_visible()
+        await expect(person_card(bob, "Ada").locator("img.dsc-avatar")).to_have_count(0)
         await check_accessibility(ada, "discover, someone near")
         await screenshot(ada, "discover-on")
 
@@ -141,13 +168,32 @@ async def test_a_location_not_used_says_why(disco: Running, open_page: OpenPage)
         await client.close()
 
 
+async def test_a_blocked_location_permission_is_explained(
+    disco: Running, open_page: OpenPage
+) -> None:
+    client = await person(disco, "Di", ["jazz"])
+    try:
+        page = await signed_in_page(open_page, client)  # no location permission granted
+        await page.goto("/#/discover")
+        await switch(page).click()
+        await expect(page.get_by_role("alert")).to_contain_text(
+            "Location access is blocked for Disco"
+        )
+        # Without a location nobody could find this person: discovery stays off.
+        await expect(switch(page)).to_have_attribute("aria-checked", "false")
+        await check_accessibility(page, "discover, location blocked")
+        await screenshot(page, "discover-denied")
+    finally:
+        await client.close()
+
+
 async def test_an_event_is_hosted_joined_and_left(disco: Running, open_page: OpenPage) -> None:
     spot = fresh_spot()
     ada_client = await person(disco, "Ada", ["jazz"])
     bob_client = await person(disco, "Bob", ["jazz"])
     try:
         ada = await device(open_page, ada_client, spot)
-        await ada.get_by_role("link", name="Events").click()
+        await ada.get_by_role("link", name="Events", exact=True).click()
         await expect(ada.get_by_role("heading", name="Events nearby", level=1)).to_be_visible()
         await ada.get_by_role("link", name="New").click()
         await ada.get_by_label("What's happening").fill("Jazz on the terrace")
@@ -179,7 +225,9 @@ async def test_an_event_is_hosted_joined_and_left(disco: Running, open_page: Ope
         await screenshot(bob, "events")
         await joined.get_by_role("button", name="Leave Jazz on the terrace").click()
         await expect(bob.get_by_role("list", name="Your events")).to_have_count(0)
-        await expect(near.get_by_role("listitem").filter(has_text="Jazz")).to_contain_text("1 going")
+        await expect(near.get_by_role("listitem").filter(has_text="Jazz")).to_contain_text(
+            "1 going"
+        )
     finally:
         await ada_client.close()
         await bob_client.close()

@@ -6,6 +6,7 @@ import { useEffect } from "preact/hooks";
 import { liveState } from "../../api/live";
 import { session } from "../../api/session";
 import { Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { Icon } from "./icons";
 import { discovery, discoveryError, fix, loadDiscovery } from "./location";
 import {
   connections,
@@ -86,7 +87,7 @@ export function DiscoverScreen() {
       title="Discover"
       actions={
         <a class="btn btn-ghost dsc-events-link" href="#/events">
-          <span aria-hidden="true">📅</span> Events
+          <Icon name="calendar" /> Events
         </a>
       }
     >

@@ -8,6 +8,7 @@ import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { usePosition } from "./events";
+import { Icon } from "./icons";
 import type { LocalEvent } from "./model";
 
 const FIELDS = ["title", "description", "place", "capacity", "startsAt", "endsAt"];
@@ -148,7 +149,7 @@ export function NewEventScreen() {
             </p>
           ) : (
             <p class="hint">
-              <span aria-hidden="true">📍</span> The event is placed where you are now. Its place is
+              <Icon name="pin" size={16} /> The event is placed where you are now. Its place is
               public: everyone nearby can see it.
             </p>
           )}

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { Icon } from "./icons";
 import { eventDistance } from "./logic";
 import type { LocalEvent } from "./model";
 
@@ -64,7 +65,7 @@ function EventCard({ event, onChange }: { event: LocalEvent; onChange: (e: Local
           {event.hosting && <span class="chip dsc-chip-strong">You're hosting</span>}
           {!event.hosting && event.joined && (
             <span class="chip dsc-chip-strong">
-              <span aria-hidden="true">✓</span> You're going
+              <Icon name="check" size={14} /> You're going
             </span>
           )}
         </p>
@@ -145,7 +146,7 @@ export function EventsScreen() {
       back="/discover"
       actions={
         <a class="btn btn-primary dsc-new-event" href="#/events/new">
-          <span aria-hidden="true">＋</span> New
+          <Icon name="plus" /> New
         </a>
       }
     >

@@ -165,14 +165,21 @@ function apply(state: DiscoveryState): void {
   }
 }
 
+let reading: Promise<void> | null = null;
+
 /** Reads whether discovery is on (and starts or stops sharing the position to match). */
-export async function loadDiscovery(): Promise<void> {
-  try {
-    apply(await authed<DiscoveryState>("/v1/discovery"));
-    discoveryError.value = null;
-  } catch (error) {
-    discoveryError.value = messageOf(error);
-  }
+export function loadDiscovery(): Promise<void> {
+  reading ??= (async () => {
+    try {
+      apply(await authed<DiscoveryState>("/v1/discovery"));
+      discoveryError.value = null;
+    } catch (error) {
+      discoveryError.value = messageOf(error);
+    } finally {
+      reading = null;
+    }
+  })();
+  return reading;
 }
 
 /** Asks the browser for a position once: the permission prompt, where it is still to come. */

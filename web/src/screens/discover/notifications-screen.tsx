@@ -3,16 +3,17 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, Screen } from "../../ui/kit";
+import { Icon, type IconName } from "./icons";
 import { clearNotes, notes, readAll } from "./notifications";
 import { ago } from "./notify-list";
 
-const ICONS: Record<string, string> = {
-  nearby: "◎",
-  request: "👋",
-  match: "♥",
-  message: "✉",
-  safety: "⛨",
-  account: "🔒",
+const ICONS: Record<string, IconName> = {
+  nearby: "near",
+  request: "wave",
+  match: "heart",
+  message: "mail",
+  safety: "shield",
+  account: "lock",
 };
 
 export function NotificationsScreen() {
@@ -48,7 +49,7 @@ export function NotificationsScreen() {
             const body = (
               <>
                 <span class="dsc-note-icon" aria-hidden="true">
-                  {ICONS[note.kind] ?? "•"}
+                  <Icon name={ICONS[note.kind] ?? "star"} />
                 </span>
                 <span class="grow">
                   <span class="dsc-note-title">

@@ -4,11 +4,17 @@
 import { authed } from "../../api/client";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
+import { Icon } from "./icons";
 import { initialOf } from "./logic";
 import type { Connection, NearbyPerson } from "./model";
 import { connectionWith, replaceConnection } from "./people";
+import { usePhoto } from "./photo";
 
-export function Avatar({ name }: { name: string }) {
+/** The person's photo if they show you one, else their initial. */
+export function Avatar({ userId, name }: { userId: string; name: string }) {
+  const photo = usePhoto(userId);
+  // Decorative: the name is written right beside it.
+  if (photo) return <img class="dsc-avatar" src={photo} alt="" />;
   return (
     <span class="dsc-avatar" aria-hidden="true">
       {initialOf(name)}
@@ -75,14 +81,14 @@ function Action({ person }: { person: NearbyPerson }) {
   if (connection?.direction === "incoming" && connection.status === "pending") {
     return (
       <p class="dsc-sent" role="status">
-        <span aria-hidden="true">★</span> {person.name} said hi: answer above.
+        <Icon name="star" size={16} /> {person.name} said hi: answer above.
       </p>
     );
   }
   if (connection?.direction === "outgoing") {
     return (
       <p class="dsc-sent" role="status">
-        <span aria-hidden="true">✓</span> Hi sent. We'll tell you if {person.name} says hi back.
+        <Icon name="check" size={16} /> Hi sent. We'll tell you if {person.name} says hi back.
       </p>
     );
   }
@@ -93,7 +99,7 @@ function Action({ person }: { person: NearbyPerson }) {
         onClick={() => void sayHi.submit()}
         aria-label={`Say hi to ${person.name}`}
       >
-        <span aria-hidden="true">👋</span> Say hi
+        <Icon name="wave" /> Say hi
       </Button>
       <FormError message={sayHi.error} />
     </div>
@@ -104,11 +110,11 @@ export function PersonCard({ person }: { person: NearbyPerson }) {
   return (
     <li class="card dsc-person">
       <div class="dsc-person-head">
-        <Avatar name={person.name} />
+        <Avatar userId={person.userId} name={person.name} />
         <div class="grow">
           <h3 class="dsc-name">{person.name}</h3>
           <p class="dsc-bucket">
-            <span aria-hidden="true">◎</span> {person.distance}
+            <Icon name="near" size={16} /> {person.distance}
           </p>
         </div>
       </div>
@@ -136,7 +142,7 @@ export function Requests({ incoming }: { incoming: Connection[] }) {
         {incoming.map((connection) => (
           <li key={connection.id} class="card dsc-request">
             <div class="dsc-person-head">
-              <Avatar name={connection.name} />
+              <Avatar userId={connection.userId} name={connection.name} />
               <div class="grow">
                 <h3 class="dsc-name">{connection.name}</h3>
                 <p class="muted dsc-request-text">said hi. Accept to match and start a chat.</p>
