@@ -118,6 +118,8 @@ async def test_two_people_near_each_other_meet_and_match(
         await expect(person_card(bob, "Ada").locator("img.dsc-avatar")).to_have_count(0)
         await check_accessibility(ada, "discover, someone near")
         await screenshot(ada, "discover-on")
+        await person_card(ada, "Bob").evaluate("card => card.scrollIntoView({block: 'center'})")
+        await screenshot(ada, "discover-people")
 
         await ada.get_by_role("button", name="Say hi to Bob").click()
         await expect(ada.get_by_text("Hi sent.")).to_be_visible()

@@ -171,7 +171,7 @@ export function EventsScreen() {
         ) : others === null ? (
           !error && <Loading label="Finding events near you…" />
         ) : others.length === 0 ? (
-          <Empty title="Nothing on near you yet">
+          <Empty title={mineIds.size ? "Nothing else on near you yet" : "Nothing on near you yet"}>
             <p>Start something: a coffee, a walk, a board game night.</p>
             <a class="btn btn-secondary" href="#/events/new">
               Host an event

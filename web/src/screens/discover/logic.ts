@@ -28,7 +28,8 @@ export function hash(text: string): number {
  * position is known to the client, and none is suggested.
  */
 export function angleFor(viewerId: string, userId: string): number {
-  return (hash(`${viewerId}:${userId}`) % 3600) / 10;
+  // Clear of the top, where the rings' labels are.
+  return 25 + (hash(`${viewerId}:${userId}`) % 3100) / 10;
 }
 
 export interface Dot {
@@ -39,10 +40,16 @@ export interface Dot {
   y: number;
 }
 
+/** The radius of a bucket's ring: evenly spaced (buckets are ordinal, not to scale), the
+ * nearest one clear of the "You" mark in the middle. */
+export function ringRadius(ring: number, radius: number): number {
+  const inner = radius / 3;
+  return inner + ((radius - inner) * ring) / (BUCKETS.length - 1);
+}
+
 /**
- * Where each person's dot goes on a radar of `rings` evenly spaced rings (buckets are ordinal,
- * not to scale) around (0, 0) with the outer ring at `radius`. Dots on one ring closer than
- * `minGap` degrees are nudged apart so none hides another.
+ * Where each person's dot goes on a radar around (0, 0) with the outer ring at `radius`. Dots
+ * on one ring closer than `minGap` degrees are nudged apart so none hides another.
  */
 export function placeDots(
   viewerId: string,
@@ -50,7 +57,6 @@ export function placeDots(
   radius: number,
   minGap = 24,
 ): Dot[] {
-  const rings = BUCKETS.length;
   const byRing = new Map<number, { userId: string; name: string; angle: number }[]>();
   for (const person of people) {
     const ring = ringOf(person.distance);
@@ -65,13 +71,13 @@ export function placeDots(
   const dots: Dot[] = [];
   for (const [ring, list] of byRing) {
     list.sort((a, b) => a.angle - b.angle);
-    const gap = Math.min(minGap, 360 / list.length);
+    const gap = Math.min(minGap, 310 / list.length);
     for (let i = 1; i < list.length; i++) {
       const before = list[i - 1];
       const item = list[i];
       if (before && item && item.angle - before.angle < gap) item.angle = before.angle + gap;
     }
-    const r = (radius * (ring + 1)) / rings;
+    const r = ringRadius(ring, radius);
     for (const item of list) {
       const rad = ((item.angle - 90) * Math.PI) / 180;
       dots.push({

@@ -2,7 +2,7 @@
 // (evenly spaced: they are ordinal, not to scale); each person sits on the ring of their
 // bucket at an angle from a hash of ids, which says nothing about direction.
 
-import { BUCKETS, initialOf, placeDots, RING_LABELS } from "./logic";
+import { BUCKETS, initialOf, placeDots, RING_LABELS, ringRadius } from "./logic";
 import type { NearbyPerson } from "./model";
 
 const SIZE = 320;
@@ -38,19 +38,19 @@ export function Radar({ viewerId, people }: { viewerId: string; people: NearbyPe
         </defs>
         <circle r={OUTER + 10} fill="url(#dsc-glow)" />
         {RING_LABELS.map((label, index) => {
-          const r = (OUTER * (index + 1)) / RING_LABELS.length;
+          const r = ringRadius(index, OUTER);
           return (
             <g key={label}>
               <circle r={r} class="dsc-ring" />
-              <text x={0} y={-r + 13} class="dsc-ring-label" text-anchor="middle">
+              <text x={0} y={-r + 4} class="dsc-ring-label" text-anchor="middle">
                 {label}
               </text>
             </g>
           );
         })}
-        <circle r={9} class="dsc-you-pulse" />
-        <circle r={9} class="dsc-you" />
-        <text y={26} class="dsc-you-label" text-anchor="middle">
+        <circle r={18} class="dsc-you-pulse" />
+        <circle r={18} class="dsc-you" />
+        <text y={4} class="dsc-you-label" text-anchor="middle">
           You
         </text>
         {dots.map((dot) => (
@@ -62,10 +62,7 @@ export function Radar({ viewerId, people }: { viewerId: string; people: NearbyPe
           </g>
         ))}
       </svg>
-      <figcaption class="hint">
-        Rings show rough distance only. Where a person appears on a ring says nothing about their
-        direction.
-      </figcaption>
+      <figcaption class="hint">Rings show rough distance only, never direction.</figcaption>
     </figure>
   );
 }
