@@ -72,18 +72,20 @@ export function SwitchCard() {
     else await switchOn(untilFor(spanOf(choice, time), new Date()));
   });
   const until = state?.until ? clockText(new Date(state.until), new Date()) : null;
+  // On, but the last fix was not used: nobody can see the person, and the title must not say so.
+  const unseen = fix.value.kind === "refused" || fix.value.kind === "denied";
   return (
     <section class={`card dsc-switch${on ? " on" : ""}`} aria-labelledby="dsc-switch-title">
       <div class="dsc-switch-row">
         <div class="grow">
           <h2 id="dsc-switch-title" class="dsc-switch-title">
-            {on ? "You're discoverable" : "Discovery is off"}
+            {on ? (unseen ? "Discovery is on" : "You're discoverable") : "Discovery is off"}
           </h2>
           <p class="muted dsc-switch-sub">
             {on
-              ? until
-                ? `Until ${until}. People who share your interests nearby can find you.`
-                : "Until you turn it off. People who share your interests nearby can find you."
+              ? `${until ? `On until ${until}.` : "On until you turn it off."}${
+                  unseen ? "" : " People near you who share your interests can find you."
+                }`
               : "Nobody sees you, and you see nobody."}
           </p>
         </div>
