@@ -2,15 +2,17 @@
 // main): a notice when someone compatible comes into range, asks to connect or matches, and
 // an entry in the in-app notifications for those and for the account's other notices.
 
+import { effect } from "@preact/signals";
 import { authed } from "../../api/client";
 import { onFrame } from "../../api/live";
-import { session } from "../../api/session";
+import { current, session } from "../../api/session";
 import { here } from "../../router";
 import { toast } from "../../ui/toasts";
 import { startLocation } from "./location";
 import type { NearbyPerson, Room } from "./model";
 import { notify } from "./notifications";
-import { connectionWith, nearby, refreshConnections, refreshNearby } from "./people";
+import { connectionWith, forgetPeople, nearby, refreshConnections, refreshNearby } from "./people";
+import { forgetPhotos } from "./photo";
 
 const text = (value: unknown): string | null =>
   typeof value === "string" && value.trim() ? value : null;
@@ -137,6 +139,15 @@ function onMessage(data: Record<string, unknown>): void {
 
 export function startDiscoverLive(): void {
   startLocation();
+  // What one person saw is not the next one's to see, in the same tab.
+  let userId = session.user?.id ?? null;
+  effect(() => {
+    const id = current.value?.user.id ?? null;
+    if (id === userId) return;
+    userId = id;
+    forgetPeople();
+    forgetPhotos();
+  });
   onFrame("nearby", onNearby);
   onFrame("connection_request", (data) => void onRequest(data));
   onFrame("match_update", (data) => void onMatch(data));

@@ -41,3 +41,11 @@ export function usePhoto(userId: string): string | null {
   }, [userId]);
   return url;
 }
+
+/** Drops every photo read (on sign-out: the next person sees only what is shown to them). */
+export function forgetPhotos(): void {
+  for (const pending of photos.values()) {
+    void pending.then((url) => url && URL.revokeObjectURL(url));
+  }
+  photos.clear();
+}
