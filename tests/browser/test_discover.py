@@ -146,6 +146,12 @@ async def test_two_people_near_each_other_meet_and_match(
         await expect(bob.get_by_role("link", name="Matched · Open chats")).to_be_visible()
 
         bell = bob.get_by_role("link", name=re.compile(r"^Notifications, \d+ unread$"))
+        dismiss = bob.locator(".toast").get_by_role("button", name="Dismiss")
+        while await dismiss.count():
+            await dismiss.first.click()
+        await expect(bob.locator(".toast")).to_have_count(0)
+        await expect(bell).to_be_visible()
+        await screenshot(bob, "discover-matched")
         await bell.click()
         notes = bob.get_by_role("list", name="Notifications")
         await expect(notes).to_contain_text("You matched with Ada")
