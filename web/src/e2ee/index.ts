@@ -417,15 +417,15 @@ export class SecureChat {
   }
 
   /** Report `userId` with messages they sent as proof moderators can verify. */
-  report(
+  async report(
     userId: string,
     reason: string,
     messages: PlainMessage[],
     details?: string,
   ): Promise<unknown> {
-    const strangers = messages.filter((m) => m.senderId !== userId).map((m) => m.id);
-    if (strangers.length)
+    if (messages.some((m) => m.senderId !== userId)) {
       throw new E2eeError("Only messages the reported person sent can be attached.");
+    }
     const body: Record<string, unknown> = {
       userId,
       reason,
