@@ -168,6 +168,11 @@ export class SecureChat {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves once every change already asked for (a `keyChanged`, a top-up) is done. */
+  settled(): Promise<void> {
+    return this.local.lock.run(async () => undefined);
+  }
+
   /** Publish, rotate and top up keys; how many one-time prekeys the directory holds now. */
   maintain(): Promise<number> {
     return this.local.lock.run(() => this.local.maintain(this.oneTimeTarget));
