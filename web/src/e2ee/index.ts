@@ -13,21 +13,17 @@
 import type { Recipient } from "./device";
 import type { ChangeKind, KeyChange } from "./directory";
 import {
-  DecryptionFailed,
-  DuplicateMessage,
   E2eeError,
   FrankingMismatch,
-  MalformedMessage,
   MessageTooLarge,
   NoDevices,
   NotForThisDevice,
-  TooManySkippedMessages,
-  UnknownPreKey,
-  UntrustedKeys,
+  reasonOf,
 } from "./errors";
 import { type SafetyNumber, safetyNumber } from "./fingerprint";
 import { LocalDevice, ONE_TIME_PREKEY_TARGET } from "./local";
 import {
+  checkShape,
   type Http,
   openingOf,
   type PlainMessage,
@@ -41,7 +37,7 @@ import { IndexedDbKeyStore, type KeyStore, type MessageStore } from "./store";
 import { CONTENT_BYTES, CONTENT_TEXT, decodeEnvelope, partFor } from "./wire";
 
 export type { KeyChange } from "./directory";
-export { E2eeError } from "./errors";
+export { E2eeError, reasonOf } from "./errors";
 export type { Http, PlainMessage, ReportedOpening, ServerMessage, Undecryptable } from "./messages";
 
 export const MAX_ENVELOPE_BYTES = 64 * 1024; // what the server accepts, decoded
@@ -63,43 +59,6 @@ async function apiHttp(): Promise<Http> {
     put: <T>(path: string, body: unknown) => authed<T>(path, { method: "PUT", body }),
     post: <T>(path: string, body: unknown) => authed<T>(path, { method: "POST", body }),
   };
-}
-
-/** A sentence for a person, for each way a message can fail to open. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof DuplicateMessage) {
-    return "This message was already read on this device; its key is gone, so it cannot be opened again.";
-  }
-  if (error instanceof UnknownPreKey) {
-    return "This message starts a secure session with keys this device no longer has.";
-  }
-  if (error instanceof TooManySkippedMessages) {
-    return "Too many messages were lost before this one to open it.";
-  }
-  if (error instanceof DecryptionFailed) {
-    return "This message could not be decrypted: it was damaged, altered or not meant for this chat.";
-  }
-  if (error instanceof NotForThisDevice) {
-    return "This message was sent before this device was set up for secure chat, or from this device before it was reloaded.";
-  }
-  if (error instanceof UntrustedKeys) {
-    return "This message comes from a device whose keys do not match what the server lists.";
-  }
-  if (error instanceof FrankingMismatch) {
-    return "This message was refused: it carries no valid proof for reporting.";
-  }
-  if (error instanceof MalformedMessage)
-    return "This message is not in a format this app can read.";
-  if (error instanceof E2eeError) return error.message;
-  return "This message could not be decrypted.";
-}
-
-/** What a ServerMessage must hold to be opened; the rest is passed along as it is. */
-function checkShape(m: ServerMessage): void {
-  const strings = [m.id, m.roomId, m.senderId, m.ciphertext, m.sentAt];
-  if (strings.some((s) => typeof s !== "string") || typeof m.seq !== "number") {
-    throw new MalformedMessage("not a chat message");
-  }
 }
 
 interface StoredMessage {
