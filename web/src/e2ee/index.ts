@@ -129,12 +129,12 @@ export class SecureChat {
 
   /** Resolves once every change already asked for (a `keyChanged`, a top-up) is done. */
   settled(): Promise<void> {
-    return this.local.lock.run(async () => undefined);
+    return this.local.run(async () => undefined);
   }
 
   /** Publish, rotate and top up keys; how many one-time prekeys the directory holds now. */
   maintain(): Promise<number> {
-    return this.local.lock.run(() => this.local.maintain(this.oneTimeTarget));
+    return this.local.run(() => this.local.maintain(this.oneTimeTarget));
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ export class SecureChat {
     const isText = typeof content === "string";
     const contentType = isText ? CONTENT_TEXT : CONTENT_BYTES;
     const body = isText ? utf8(content) : content;
-    const sent = await this.local.lock.run(async () => {
+    const sent = await this.local.run(async () => {
       const recipients = await this.recipients(peerUserId);
       const sealed = await this.local.device.seal(roomId, contentType, body, recipients);
       if (sealed.envelope.length > MAX_ENVELOPE_BYTES) {
@@ -243,9 +243,10 @@ export class SecureChat {
     if (!message.frankingTag) throw new FrankingMismatch("no franking tag");
     const frankingTag = unb64(message.frankingTag, 32);
     const part = partFor(envelope, this.userId, this.deviceId);
-    const { plain, startedSession } = await this.local.lock.run(async () => {
-      const again = this.recent.get(message.id);
-      if (again !== undefined) return { plain: again, startedSession: false };
+    const { plain, startedSession } = await this.local.run(async () => {
+      // Decrypted while this call waited: its frame and a catch-up, or another tab.
+      const again = await this.known(message.id);
+      if (again !== null) return { plain: again, startedSession: false };
       let identity: Uint8Array | null = null;
       if (part?.preamble) {
         identity = await this.local.directory.identityOf(
@@ -342,7 +343,7 @@ export class SecureChat {
     if (typeof userId !== "string" || typeof deviceId !== "string") return;
     if (change !== "added" && change !== "changed" && change !== "removed") return;
     const noted: KeyChange = { userId, deviceId, change: change as ChangeKind };
-    void this.local.lock
+    void this.local
       .run(async () => {
         this.local.directory.noted(noted);
         if (noted.change === "removed") this.local.device.sessions.forget([userId, deviceId]);
@@ -361,7 +362,7 @@ export class SecureChat {
   async safetyNumber(
     peerUserId: string,
   ): Promise<{ digits: string; qrPayload: string; groups: string[] }> {
-    const number: SafetyNumber = await this.local.lock.run(async () => {
+    const number: SafetyNumber = await this.local.run(async () => {
       const mine = await this.local.directory.devices(this.userId);
       const theirs = await this.local.directory.devices(peerUserId);
       if (theirs.size === 0) {

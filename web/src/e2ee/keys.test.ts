@@ -115,6 +115,30 @@ describe("sessions over time", () => {
     expect(server.calls.slice(calls)).toContain("bob GET /v1/keys");
   });
 
+  it("two tabs of one browser share the device without undoing each other's state", async () => {
+    const server = new FakeServer();
+    const alice = await open(server, "alice");
+    const store = new MemoryKeyStore();
+    const tabA = await open(server, "bob", store);
+    const tabB = await open(server, "bob", store);
+    expect(tabB.deviceId).toBe(tabA.deviceId);
+    expect(server.devices.get("bob")?.size).toBe(1);
+
+    const first = await alice.send(ROOM, "bob", "to both tabs");
+    expect(text(await tabA.decrypt(first))).toBe("to both tabs");
+    expect(text(await tabB.decrypt(first))).toBe("to both tabs"); // from the shared cache
+    const fromA = await tabA.send(ROOM, "alice", "from tab A");
+    const fromB = await tabB.send(ROOM, "alice", "from tab B");
+    expect(text(await alice.decrypt(fromA))).toBe("from tab A");
+    expect(text(await alice.decrypt(fromB))).toBe("from tab B");
+    // Alice answers in the session tab B's message made current: tab A reads it first.
+    const back = await alice.send(ROOM, "bob", "back");
+    expect(text(await tabA.decrypt(back))).toBe("back");
+    const again = await tabB.send(ROOM, "alice", "and again");
+    expect(text(await alice.decrypt(again))).toBe("and again");
+    expect(text(await tabA.decrypt(await alice.send(ROOM, "bob", "last")))).toBe("last");
+  });
+
   it("a message to three devices takes milliseconds", async () => {
     const server = new FakeServer();
     const alice = await open(server, "alice");
