@@ -22,6 +22,7 @@ import {
 } from "./errors";
 import { type SafetyNumber, safetyNumber } from "./fingerprint";
 import { LocalDevice, ONE_TIME_PREKEY_TARGET } from "./local";
+import { MessageMemory } from "./memory";
 import {
   checkShape,
   type Http,
@@ -41,7 +42,6 @@ export { E2eeError, reasonOf } from "./errors";
 export type { Http, PlainMessage, ReportedOpening, ServerMessage, Undecryptable } from "./messages";
 
 export const MAX_ENVELOPE_BYTES = 64 * 1024; // what the server accepts, decoded
-const RECENT_MESSAGES = 1000; // kept in memory, so a frame and a catch-up agree at once
 
 /** For tests and tools; the app needs none of these. */
 export interface OpenOptions {
@@ -61,22 +61,13 @@ async function apiHttp(): Promise<Http> {
   };
 }
 
-interface StoredMessage {
-  message: ServerMessage;
-  senderDeviceId: string;
-  contentType: number;
-  body: string;
-  frankingKey: string;
-}
-
 export class SecureChat {
-  private readonly recent = new Map<string, PlainMessage>();
   private readonly listeners = new Set<(change: KeyChange) => void>();
 
   private constructor(
     private readonly http: Http,
     private readonly local: LocalDevice,
-    private readonly messages: Partial<MessageStore>,
+    private readonly memory: MessageMemory,
     private readonly random: Random,
     private readonly oneTimeTarget: number,
   ) {}
@@ -85,7 +76,28 @@ export class SecureChat {
    * This browser's device for `userId` (made on first use, with a random device id; private
    * halves saved before anything is uploaded), published, topped up and rotated as needed.
    */
-  static async open(userId: string, http?: Http, options: OpenOptions = {}): Promise<SecureChat> {
+  static open(userId: string, http?: Http, options: OpenOptions = {}): Promise<SecureChat> {
+    if (http !== undefined || Object.keys(options).length > 0) {
+      return SecureChat.openNew(userId, http, options);
+    }
+    // The app's own calls share one instance per person: screens that each open it neither
+    // race on the ratchets nor fetch the directory twice. A failed open is tried afresh.
+    let opening = SecureChat.opened.get(userId);
+    if (opening === undefined) {
+      opening = SecureChat.openNew(userId, undefined, options);
+      SecureChat.opened.set(userId, opening);
+      opening.catch(() => SecureChat.opened.delete(userId));
+    }
+    return opening;
+  }
+
+  private static readonly opened = new Map<string, Promise<SecureChat>>();
+
+  private static async openNew(
+    userId: string,
+    http: Http | undefined,
+    options: OpenOptions,
+  ): Promise<SecureChat> {
     await ready();
     const api = http ?? (await apiHttp());
     const store = options.store ?? new IndexedDbKeyStore(userId);
@@ -95,7 +107,7 @@ export class SecureChat {
     const chat = new SecureChat(
       api,
       local,
-      store,
+      new MessageMemory(userId, store),
       random,
       options.oneTimePreKeys ?? ONE_TIME_PREKEY_TARGET,
     );
@@ -171,7 +183,7 @@ export class SecureChat {
       return { answer, frankingKey: sealed.payload.frankingKey };
     });
     const text = isText ? content : null;
-    await this.remember(
+    await this.memory.remember(
       plainMessage(
         sent.answer,
         this.userId,
@@ -219,7 +231,7 @@ export class SecureChat {
   async decrypt(message: ServerMessage): Promise<PlainMessage | Undecryptable> {
     try {
       checkShape(message);
-      const known = await this.known(message.id);
+      const known = await this.memory.known(message.id);
       if (known !== null) return known;
       return await this.open(message);
     } catch (error) {
@@ -245,7 +257,7 @@ export class SecureChat {
     const part = partFor(envelope, this.userId, this.deviceId);
     const { plain, startedSession } = await this.local.run(async () => {
       // Decrypted while this call waited: its frame and a catch-up, or another tab.
-      const again = await this.known(message.id);
+      const again = await this.memory.known(message.id);
       if (again !== null) return { plain: again, startedSession: false };
       let identity: Uint8Array | null = null;
       if (part?.preamble) {
@@ -275,7 +287,7 @@ export class SecureChat {
         payload.frankingKey,
         text,
       );
-      await this.remember(plain);
+      await this.memory.remember(plain);
       return { plain, startedSession: opened.startedSession };
     });
     if (startedSession) {
@@ -284,52 +296,6 @@ export class SecureChat {
       this.maintain().catch(() => undefined);
     }
     return plain;
-  }
-
-  /** A message read or sent before: from memory, or from the sealed store after a reload. */
-  private async known(id: string): Promise<PlainMessage | null> {
-    const inMemory = this.recent.get(id);
-    if (inMemory !== undefined) return inMemory;
-    const stored = (await this.messages.getMessage?.(id)) as StoredMessage | null | undefined;
-    if (!stored) return null;
-    const expires = stored.message.expiresAt ? Date.parse(stored.message.expiresAt) : Number.NaN;
-    if (expires <= Date.now()) {
-      await this.messages.deleteMessage?.(id);
-      return null;
-    }
-    const body = unb64(stored.body);
-    const text = stored.contentType === CONTENT_TEXT ? fromUtf8(body) : null;
-    const plain = plainMessage(
-      stored.message,
-      this.userId,
-      stored.senderDeviceId,
-      stored.contentType,
-      body,
-      unb64(stored.frankingKey),
-      text,
-    );
-    this.keep(plain);
-    return plain;
-  }
-
-  private keep(plain: PlainMessage): void {
-    this.recent.set(plain.id, plain);
-    for (const id of this.recent.keys()) {
-      if (this.recent.size <= RECENT_MESSAGES) break;
-      this.recent.delete(id);
-    }
-  }
-
-  private async remember(plain: PlainMessage): Promise<void> {
-    this.keep(plain);
-    const record: StoredMessage = {
-      message: plain.message,
-      senderDeviceId: plain.senderDeviceId ?? "",
-      contentType: plain.kind === "text" ? CONTENT_TEXT : CONTENT_BYTES,
-      body: b64(plain.body ?? new Uint8Array()),
-      frankingKey: b64(plain.frankingKey ?? new Uint8Array()),
-    };
-    await this.messages.putMessage?.(plain.id, record);
   }
 
   // --- keys of others -----------------------------------------------------------------------
@@ -378,7 +344,7 @@ export class SecureChat {
 
   /** The openings `POST /v1/safety/reports` takes in `messages`, one per message. */
   reportOpenings(messages: PlainMessage[]): ReportedOpening[] {
-    return messages.map((m) => openingOf(this.recent.get(m.id) ?? m));
+    return messages.map((m) => openingOf(this.memory.inMemory(m.id) ?? m));
   }
 
   /** Report `userId` with messages they sent as proof moderators can verify. */
