@@ -2,7 +2,7 @@
 // change under the same device id), signed prekey rotation, one-time prekey top-up, and the
 // cost of a message to three devices.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type PlainMessage, SecureChat, type Undecryptable } from "./index";
 import type { StateDocument } from "./local";
 import { ready } from "./primitives";
@@ -137,6 +137,42 @@ describe("sessions over time", () => {
     const again = await tabB.send(ROOM, "alice", "and again");
     expect(text(await alice.decrypt(again))).toBe("and again");
     expect(text(await tabA.decrypt(await alice.send(ROOM, "bob", "last")))).toBe("last");
+  });
+
+  it("holds the browser-wide Web Lock of the person for every change", async () => {
+    // Web Locks as browsers grant them: one holder per name, the others queued.
+    const held: string[] = [];
+    const tails = new Map<string, Promise<unknown>>();
+    const locks = {
+      request: (name: string, task: () => Promise<unknown>) => {
+        const granted = (tails.get(name) ?? Promise.resolve()).then(() => {
+          held.push(name);
+          return task();
+        });
+        tails.set(
+          name,
+          granted.catch(() => undefined),
+        );
+        return granted;
+      },
+    };
+    vi.stubGlobal("navigator", { locks });
+    try {
+      const server = new FakeServer();
+      const alice = await open(server, "alice");
+      const store = new MemoryKeyStore();
+      const [tabA, tabB] = await Promise.all([
+        open(server, "bob", store),
+        open(server, "bob", store),
+      ]);
+      expect(tabA.deviceId).toBe(tabB.deviceId); // one device, not two
+      const sent = await alice.send(ROOM, "bob", "locked");
+      const [a, b] = await Promise.all([tabA.decrypt(sent), tabB.decrypt(sent)]);
+      expect([text(a), text(b)]).toEqual(["locked", "locked"]);
+      expect(new Set(held)).toEqual(new Set(["disco-e2ee:alice", "disco-e2ee:bob"]));
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it("a message to three devices takes milliseconds", async () => {
