@@ -2,7 +2,7 @@
 // several devices per person, lost and reordered messages, replays and tampering refused
 // without a change of state, safety numbers, franking openings, key changes.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type PlainMessage, SecureChat, type ServerMessage, type Undecryptable } from "./index";
 import { b64, hmacSha256, ready, unb64, utf8 } from "./primitives";
 import { type KeyStore, MemoryKeyStore } from "./store";
@@ -110,6 +110,24 @@ describe("a conversation through the facade", () => {
     // With the cache (the IndexedDB store keeps one), it reads again.
     const again = await device(server, "bob", bobStore);
     expect(plain(await again.decrypt(sent)).text).toBe("once");
+  });
+
+  it("forgets an expired message's plaintext", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const store = new MemoryKeyStore();
+    const bob = await device(server, "bob", store);
+    const sent = await alice.send(ROOM, "bob", "this disappears");
+    const expiring = { ...sent, expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    expect(plain(await bob.decrypt(expiring)).text).toBe("this disappears");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 120_000 });
+    try {
+      await bob.sweepExpired();
+      expect(await store.getMessage(sent.id)).toBeNull();
+      expect(refused(await bob.decrypt(expiring))).toMatch(/already read/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses tampered, misdirected and unprovable messages without changing any state", async () => {

@@ -111,6 +111,7 @@ export class SecureChat {
       random,
       options.oneTimePreKeys ?? ONE_TIME_PREKEY_TARGET,
     );
+    await chat.memory.sweep();
     await chat.maintain();
     return chat;
   }
@@ -137,6 +138,11 @@ export class SecureChat {
   onKeyChange(listener: (change: KeyChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets the plaintexts of messages that expired (the app may call it now and then). */
+  sweepExpired(): Promise<void> {
+    return this.memory.sweep();
   }
 
   /** Resolves once every change already asked for (a `keyChanged`, a top-up) is done. */
