@@ -70,6 +70,28 @@ describe("a conversation through the facade", () => {
     expect([...(got.bytes ?? [])]).toEqual([0, 1, 2, 255]);
   });
 
+  it("reads its own message when its frame comes before the send's answer", async () => {
+    const server = new FakeServer();
+    await device(server, "bob");
+    let frame: Promise<PlainMessage | Undecryptable> | null = null;
+    const http = server.http("alice");
+    const echoing = {
+      ...http,
+      post: async <T>(path: string, body: unknown): Promise<T> => {
+        const stored = await http.post<ServerMessage>(path, body);
+        frame = alice.decrypt(stored); // the socket delivers it while the POST is answered
+        return stored as T;
+      },
+    };
+    const alice = await SecureChat.open("alice", echoing, { store: new MemoryKeyStore() });
+    await alice.send(ROOM, "bob", "echo");
+    expect(frame).not.toBeNull();
+    expect(plain(await (frame as unknown as Promise<PlainMessage>))).toMatchObject({
+      text: "echo",
+      mine: true,
+    });
+  });
+
   it("reads messages out of order, survives lost ones and reads them when they come", async () => {
     const server = new FakeServer();
     const alice = await device(server, "alice");
