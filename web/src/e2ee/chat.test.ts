@@ -92,6 +92,21 @@ describe("a conversation through the facade", () => {
     });
   });
 
+  it("refuses a message too large for the server before anything is sent or advances", async () => {
+    const server = new FakeServer();
+    const store = new MemoryKeyStore();
+    const alice = await device(server, "alice", store);
+    const bob = await device(server, "bob");
+    expect(plain(await bob.decrypt(await alice.send(ROOM, "bob", "first")))).toBeTruthy();
+    const before = JSON.stringify(await store.load());
+    await expect(alice.send(ROOM, "bob", new Uint8Array(66_000))).rejects.toThrow(/too long/);
+    expect(JSON.stringify(await store.load())).toBe(before);
+    expect(server.history(ROOM)).toHaveLength(1);
+    const next = await alice.send(ROOM, "bob", "shorter");
+    expect(decodeEnvelope(unb64(next.ciphertext)).parts[0]?.header.number).toBe(1);
+    expect(plain(await bob.decrypt(next)).text).toBe("shorter");
+  });
+
   it("reads messages out of order, survives lost ones and reads them when they come", async () => {
     const server = new FakeServer();
     const alice = await device(server, "alice");
