@@ -104,7 +104,7 @@ export function EmergencyButton() {
       <button
         type="button"
         class={`sos${holding ? " holding" : ""}`}
-        aria-label="Emergency: hold for 2 seconds, or press to start a 5-second countdown"
+        aria-label="SOS emergency alert: hold for 2 seconds, or press to start a 5-second countdown"
         onPointerDown={(event) => {
           if (event.button !== 0) return;
           event.currentTarget.setPointerCapture?.(event.pointerId);
