@@ -9,6 +9,7 @@ import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { type Checkin, type Match, type MeetingSpots, safetyApi } from "./api";
 import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { currentPosition } from "./geo";
+import { Icon } from "./icons";
 import { inputAttrs } from "./input-attrs";
 import { useLoad } from "./use-load";
 
@@ -18,6 +19,9 @@ export const STATUS_TEXT: Record<Checkin["status"], string> = {
   CANCELLED: "Cancelled",
   ESCALATED: "Missed: contacts told",
 };
+
+/** The nearest few public places are enough to choose from on a phone. */
+const SPOTS_SHOWN = 5;
 
 function inTwoHours(): string {
   const date = new Date(Date.now() + 2 * 3_600_000);
@@ -62,10 +66,11 @@ function Spots({ matchId, onPick }: { matchId: string; onPick: (name: string) =>
                   : "Public places near you (once your match asks too, the suggestions sit between you):"}
               </p>
               <ul class="chips" aria-label="Suggested places">
-                {spots.spots.map((spot) => (
+                {spots.spots.slice(0, SPOTS_SHOWN).map((spot) => (
                   <li key={spot.id}>
                     <button type="button" class="chip" onClick={() => onPick(spot.name)}>
-                      {spot.name} <span class="spot-kind">· {spot.category}</span>
+                      {spot.name}{" "}
+                      <span class="spot-kind">· {spot.category.replace(/_/g, " ")}</span>
                     </button>
                   </li>
                 ))}
@@ -156,8 +161,8 @@ export function CheckinRow({ checkin, who }: { checkin: Checkin; who: string | n
   return (
     <li>
       <a class="hub-row" href={`#/safety/checkins/${checkin.id}`}>
-        <span class="hub-icon" aria-hidden="true">
-          ⏱
+        <span class="hub-icon">
+          <Icon name="clock" />
         </span>
         <span class="grow">
           <span class="hub-title">{who ? `Meeting ${who}` : "Check-in"}</span>

@@ -28,7 +28,7 @@ describe("dayAndTime", () => {
       "Today at 14:05",
     );
     expect(dayAndTime(new Date(2026, 11, 7, 9, 30).toISOString(), now, "en-GB")).toBe(
-      "Tomorrow at 09:30",
+      "Tomorrow at 9:30",
     );
   });
 });

@@ -2,7 +2,7 @@
 
 /** "14:05" in the reader's own time zone. */
 export function clockTime(iso: string, locale?: string): string {
-  return new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(locale, { hour: "numeric", minute: "2-digit" });
 }
 
 /** "Today at 14:05", "Tomorrow at 09:30" or "Sat 12 Dec at 19:00". */

@@ -5,6 +5,7 @@ import { current } from "../../api/session";
 import { Screen } from "../../ui/kit";
 import { type Checkin, type Contact, type Report, safetyApi, type Zone } from "./api";
 import { dayAndTime } from "./format";
+import { Icon, type IconName } from "./icons";
 import { isModerator } from "./roles";
 import { useLoad } from "./use-load";
 
@@ -45,7 +46,7 @@ function Row({
   warn,
 }: {
   href: string;
-  icon: string;
+  icon: IconName;
   title: string;
   state: string;
   warn?: boolean;
@@ -53,8 +54,8 @@ function Row({
   return (
     <li>
       <a class="hub-row" href={`#${href}`}>
-        <span class="hub-icon" aria-hidden="true">
-          {icon}
+        <span class="hub-icon">
+          <Icon name={icon} />
         </span>
         <span class="grow">
           <span class="hub-title">{title}</span>
@@ -133,25 +134,35 @@ export function SafetyHub() {
       <ul class="card hub-list">
         <Row
           href="/safety/contacts"
-          icon="☎"
+          icon="contacts"
           title="Emergency contacts"
           state={s?.contacts ?? dots}
           warn={s?.noContact}
         />
         <Row
           href="/safety/pin"
-          icon="🔒"
+          icon="lock"
           title="Safety PIN"
           state={s?.pin ?? dots}
           warn={loaded.data ? !loaded.data.pinSet : false}
         />
-        <Row href="/safety/checkins" icon="⏱" title="Meetup check-ins" state={s?.checkin ?? dots} />
-        <Row href="/safety/zones" icon="⌂" title="Privacy zones" state={s?.zones ?? dots} />
-        <Row href="/safety/reports" icon="⚑" title="Your reports" state={s?.reports ?? dots} />
+        <Row
+          href="/safety/checkins"
+          icon="clock"
+          title="Meetup check-ins"
+          state={s?.checkin ?? dots}
+        />
+        <Row href="/safety/zones" icon="home" title="Privacy zones" state={s?.zones ?? dots} />
+        <Row href="/safety/reports" icon="flag" title="Your reports" state={s?.reports ?? dots} />
       </ul>
       {moderator && (
         <ul class="card hub-list">
-          <Row href="/moderation" icon="⚖" title="Moderation" state="Reports and active alerts" />
+          <Row
+            href="/moderation"
+            icon="scales"
+            title="Moderation"
+            state="Reports and active alerts"
+          />
         </ul>
       )}
     </Screen>

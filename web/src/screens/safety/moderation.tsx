@@ -21,6 +21,10 @@ const EFFECT: Record<ModerationAction, string> = {
   ban: "They can never sign in again.",
 };
 
+function count(n: number, one: string): string {
+  return `${n} ${one}${n === 1 ? "" : "s"}`;
+}
+
 function short(id: string): string {
   return id.slice(0, 8);
 }
@@ -125,7 +129,8 @@ function ReportCard({ report, onDone }: { report: ModerationReport; onDone: () =
         </ul>
       )}
       <p class="muted">
-        Trust {trust.score.toFixed(1)} · {trust.ratings} ratings · {trust.reports} reports
+        Trust {trust.score.toFixed(1)} · {count(trust.ratings, "rating")} ·{" "}
+        {count(trust.reports, "report")}
       </p>
       {report.actions.length > 0 && (
         <p>
@@ -225,9 +230,9 @@ function TabList({ tab }: { tab: Tab }) {
 }
 
 const TABS: [Tab, string][] = [
-  ["OPEN", "Open reports"],
+  ["OPEN", "Open"],
   ["ACTIONED", "Done"],
-  ["alerts", "Active alerts"],
+  ["alerts", "Alerts"],
 ];
 
 export function ModerationScreen() {

@@ -7,6 +7,7 @@ import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { safetyApi, type Zone } from "./api";
 import { currentPosition, formatPosition, parsePosition } from "./geo";
+import { Icon } from "./icons";
 import { inputAttrs } from "./input-attrs";
 import { useLoad } from "./use-load";
 
@@ -17,8 +18,8 @@ function ZoneRow({ zone, onRemoved }: { zone: Zone; onRemoved: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   return (
     <li class="zone">
-      <span class="hub-icon" aria-hidden="true">
-        ⌂
+      <span class="hub-icon">
+        <Icon name="home" />
       </span>
       <div class="grow">
         <p class="contact-name">{zone.name}</p>
