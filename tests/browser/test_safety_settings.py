@@ -69,6 +69,7 @@ async def test_privacy_zones_from_here_or_typed_coordinates(
     await page.get_by_role("button", name="Add zone").click()
     await expect(zones.get_by_text("Work")).to_be_visible()
     await expect(zones.get_by_text(re.compile(r"200 m around 45\.77000, 4\.84000"))).to_be_visible()
+    await page.evaluate("window.scrollTo(0, 0)")
     await check_accessibility(page, "privacy zones")
     await screenshot(page, "safety-zones")
     assert {z["name"] for z in (await ada.get("/v1/users/me/privacy-zones"))["zones"]} == {

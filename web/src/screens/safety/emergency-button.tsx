@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { navigate } from "../../router";
-import { raiseAlert } from "./alert-state";
+import { alertPhase, raiseAlert } from "./alert-state";
 
 export const HOLD_MS = 2_000;
 export const COUNTDOWN_S = 5;
@@ -72,8 +72,25 @@ function Countdown({ onCancel }: { onCancel: () => void }) {
   );
 }
 
+/** While an alert is on, the button leads back to it instead. */
+function AlertOn() {
+  return (
+    <a class="sos sos-on" href="#/alert">
+      <span class="sos-label">Alert on</span>
+    </a>
+  );
+}
+
 export function EmergencyButton() {
+  const phase = alertPhase.value.kind;
+  if (phase === "active" || phase === "locating") return <AlertOn />;
+  return <HoldOrCount />;
+}
+
+function HoldOrCount() {
   const [holding, setHolding] = useState(false);
+  // The press as the event handlers see it, without waiting for a render.
+  const held = useRef(false);
   const [counting, setCounting] = useState(false);
   const holdTimer = useRef<ReturnType<typeof setTimeout>>();
   // Set while a press is handled by its pointer or key events, so the click that follows it
@@ -84,15 +101,18 @@ export function EmergencyButton() {
 
   const startHold = () => {
     pressed.current = true;
-    if (holding || counting) return;
+    if (held.current || counting) return;
+    held.current = true;
     setHolding(true);
     holdTimer.current = setTimeout(() => {
+      held.current = false;
       setHolding(false);
       send();
     }, HOLD_MS);
   };
   const stopHold = (thenCount: boolean) => {
-    if (!holding) return;
+    if (!held.current) return;
+    held.current = false;
     clearTimeout(holdTimer.current);
     setHolding(false);
     if (thenCount) setCounting(true);

@@ -2,10 +2,12 @@
 // main): a notice for the person's own alert and for a check-in reminder, and the meetup
 // heartbeat picked up again after a reload.
 
+import { effect } from "@preact/signals";
 import { onFrame } from "../../api/live";
+import { current } from "../../api/session";
 import { here } from "../../router";
 import { toast } from "../../ui/toasts";
-import { resumeHeartbeat } from "./heartbeat";
+import { beating, resumeHeartbeat, stopHeartbeat } from "./heartbeat";
 
 function text(data: Record<string, unknown>, fallback: string): string {
   return typeof data.subject === "string" && data.subject ? data.subject : fallback;
@@ -29,4 +31,8 @@ export function startSafetyLive(): void {
     });
   });
   resumeHeartbeat();
+  // A meetup's heartbeat belongs to the session that started it.
+  effect(() => {
+    if (!current.value && beating.peek()) stopHeartbeat();
+  });
 }
