@@ -2,7 +2,7 @@
 // for two seconds (a ring fills as you hold), or tap it and a five-second countdown starts
 // that can still be cancelled. Both work from the keyboard (hold Enter or Space, or press).
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { navigate } from "../../router";
 import { alertPhase, raiseAlert } from "./alert-state";
 
@@ -21,7 +21,9 @@ function Countdown({ onCancel }: { onCancel: () => void }) {
   // The latest handler, so the parent re-rendering does not restart the count.
   const cancelled = useRef(onCancel);
   cancelled.current = onCancel;
-  useEffect(() => {
+  // A layout effect, run as the sheet appears: an Escape pressed at once must already cancel
+  // (a plain effect waits for the next frame, which a busy phone may paint late).
+  useLayoutEffect(() => {
     cancel.current?.focus();
     const started = Date.now();
     const timer = setInterval(() => {
@@ -96,6 +98,11 @@ function HoldOrCount() {
   // Set while a press is handled by its pointer or key events, so the click that follows it
   // is not handled twice; a click alone (a screen reader's) starts the countdown.
   const pressed = useRef(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const cancel = () => {
+    setCounting(false);
+    button.current?.focus(); // back where the person was
+  };
 
   useEffect(() => () => clearTimeout(holdTimer.current), []);
 
@@ -122,6 +129,7 @@ function HoldOrCount() {
   return (
     <>
       <button
+        ref={button}
         type="button"
         class={`sos${holding ? " holding" : ""}`}
         aria-label="SOS emergency alert: hold for 2 seconds, or press to start a 5-second countdown"
@@ -171,7 +179,7 @@ function HoldOrCount() {
           Keep holding to send an alert…
         </p>
       )}
-      {counting && <Countdown onCancel={() => setCounting(false)} />}
+      {counting && <Countdown onCancel={cancel} />}
     </>
   );
 }
