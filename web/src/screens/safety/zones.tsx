@@ -93,7 +93,7 @@ function AddZone({ onAdded }: { onAdded: () => void }) {
         name="name"
         value={name}
         onValue={setName}
-        {...inputAttrs({ placeholder: "Home" })}
+        {...inputAttrs({ placeholder: "e.g. Home" })}
         error={form.fieldErrors.name}
       />
       <Field
