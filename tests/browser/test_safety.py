@@ -169,7 +169,7 @@ async def test_the_duress_pin_ends_the_alert_on_the_phone_only(
     mail = (await mailbox.wait_for(contact.email, 2))[1]
     found = LIVE_LINK.search(mail.body)
     assert found, mail.body
-    viewer = await open_page()
+    viewer = await open_page(viewport={"width": 360, "height": 780})  # a small phone
     await viewer.goto(found.group(0))
     await expect(viewer.get_by_role("heading", name="Ada needs help")).to_be_visible()
     await expect(viewer.get_by_text("Ada may have been forced to end this alert.")).to_be_visible()
