@@ -203,7 +203,7 @@ async def bench_alerts(url: str, inbox: Inbox, alerts: int, rate: float) -> dict
     def delivered() -> dict[str, float]:
         last: dict[str, list[float]] = {}
         for arrival in inbox.snapshot():
-            found = re.search(r"/v1/safety/live/([A-Za-z0-9_\-]+)", arrival.body)
+            found = re.search(r"/#/live/([A-Za-z0-9_\-]+)", arrival.body)
             if found and found.group(1) in raised:
                 last.setdefault(found.group(1), []).append(arrival.at)
         return {token: max(times) for token, times in last.items() if len(times) == 3}

@@ -24,7 +24,8 @@ THERE = {"latitude": 51.509865, "longitude": -0.118092}
 
 
 def live_token(body: str) -> str:
-    match = re.search(r"/v1/safety/live/([A-Za-z0-9_\-]+)", body)
+    """The token of the web app's live page the mail links to (``{base}/#/live/{token}``)."""
+    match = re.search(r"/#/live/([A-Za-z0-9_\-]+)", body)
     assert match, body
     return match.group(1)
 
@@ -50,10 +51,12 @@ async def test_an_alert_reaches_every_contact_with_a_live_link_to_the_trail(
         assert "Ada" in mail.subject and "followed" in mail.body
         tokens.add(live_token(mail.body))
     assert tokens == {alert["liveUrl"].rsplit("/", 1)[1]}
+    assert alert["liveUrl"] == f"{disco.system.settings.base_url}/#/live/{tokens.copy().pop()}"
 
     await ada.post(f"/v1/safety/alerts/{alert['id']}/location", THERE)
     view = (await live(disco.url, tokens.pop())).json()
     assert view["status"] == "ACTIVE" and view["message"] == "followed"
+    assert view["name"] == "Ada"  # who, as the mail names them
     assert [(p["latitude"], p["longitude"]) for p in view["trail"]] == [
         (HERE["latitude"], HERE["longitude"]),
         (THERE["latitude"], THERE["longitude"]),
@@ -110,7 +113,9 @@ async def test_cancelling_needs_the_pin_and_tells_the_contacts(
     cancel = f"/v1/safety/alerts/{alert['id']}/cancel"
     no_pin_yet = await ada.request("POST", cancel, json={"pin": "2468"})
     assert no_pin_yet.status_code == 409
+    assert await ada.get("/v1/safety/pin") == {"set": False}
     await ada.put("/v1/safety/pin", {"pin": "1111"})
+    assert await ada.get("/v1/safety/pin") == {"set": True}
     # Changing it takes the current one: whoever holds the phone cannot set a PIN they know.
     for body, status in [({"pin": "2468"}, 422), ({"pin": "2468", "currentPin": "2222"}, 403)]:
         response = await ada.request("PUT", "/v1/safety/pin", json=body)

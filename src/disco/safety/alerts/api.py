@@ -8,7 +8,16 @@ from fastapi import APIRouter, Body, Depends, Path, Query, status
 
 from disco.platform.api import CurrentPrincipal, Uow, from_state
 from disco.safety.alerts.pins import Pins
-from disco.safety.alerts.schemas import Alert, AlertIn, Alerts, CancelIn, LiveView, PinIn, ResolveIn
+from disco.safety.alerts.schemas import (
+    Alert,
+    AlertIn,
+    Alerts,
+    CancelIn,
+    LiveView,
+    PinIn,
+    PinState,
+    ResolveIn,
+)
 from disco.safety.alerts.service import AlertsService
 from disco.safety.schemas import LocationIn, ResourceId
 
@@ -17,6 +26,12 @@ router = APIRouter(prefix="/v1/safety", tags=["safety"])
 Service = Annotated[AlertsService, Depends(from_state("alerts"))]
 PinService = Annotated[Pins, Depends(from_state("pins"))]
 LiveToken = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+
+
+@router.get("/pin")
+async def pin_state(principal: CurrentPrincipal, pins: PinService, uow: Uow) -> PinState:
+    """Whether the caller has a PIN to end an alert with (an app says so before an alert)."""
+    return PinState(set=await pins.is_set(uow, principal.user_id))
 
 
 @router.put("/pin", status_code=status.HTTP_204_NO_CONTENT)

@@ -27,6 +27,9 @@ class Pins:
         # argon2id with the library's RFC 9106 defaults; a PIN is short, so the hash is slow.
         self._hasher = PasswordHasher()
 
+    async def is_set(self, uow: UnitOfWork, user_id: str) -> bool:
+        return await AlertsRepository(uow).pin_hashes(user_id) is not None
+
     async def set_pin(self, uow: UnitOfWork, user_id: str, body: PinIn) -> None:
         if body.duress_pin is not None and body.duress_pin == body.pin:
             raise ValidationFailed(

@@ -17,6 +17,7 @@ __all__ = [
     "CancelIn",
     "LiveView",
     "PinIn",
+    "PinState",
     "ResolveIn",
     "TrailPoint",
 ]
@@ -58,6 +59,12 @@ class ResolveIn(RequestModel):
     pin: str | None = Field(None, pattern=PIN_PATTERN)
 
 
+class PinState(ApiModel):
+    """Whether a PIN is set (never whether a duress PIN is: whoever holds the phone may ask)."""
+
+    set: bool
+
+
 class PinIn(RequestModel):
     pin: str = Field(pattern=PIN_PATTERN)
     duress_pin: str | None = Field(None, pattern=PIN_PATTERN)
@@ -75,6 +82,7 @@ class LiveView(ApiModel):
     """What an emergency contact sees through the live link."""
 
     id: str
+    name: str
     type: str
     status: Literal["ACTIVE", "RESOLVED", "CANCELLED"]
     duress: bool

@@ -95,7 +95,8 @@ class AlertsService:
             created_at=now,
         )
         await repo.add_point(alert_id, seal_location(self._cipher, body.location), now)
-        live_url = f"{self._settings.base_url}/v1/safety/live/{token}"
+        # The web app's page for it (no account needed), which reads GET /v1/safety/live/{token}.
+        live_url = f"{self._settings.base_url}/#/live/{token}"
         name = await self._tell.name(uow, user_id)
         message = f'\nTheir message: "{body.message}"\n' if body.message else ""
         await self._tell.tell_contacts(
@@ -181,6 +182,8 @@ class AlertsService:
         ]
         return LiveView(
             id=row.id,
+            # The first name the alert mail already gave the holder of the link.
+            name=await self._tell.name(uow, row.user_id),
             type=row.type,
             status=row.status,
             duress=row.duress_at is not None,

@@ -1,0 +1,170 @@
+// The Safety tab: how the emergency button works, and each safety setting with its state at a
+// glance (PIN, contacts, check-ins, privacy zones, reports), plus moderation for moderators.
+
+import { current } from "../../api/session";
+import { Screen } from "../../ui/kit";
+import { type Checkin, type Contact, type Report, safetyApi, type Zone } from "./api";
+import { dayAndTime } from "./format";
+import { Icon, type IconName } from "./icons";
+import { isModerator } from "./roles";
+import { useLoad } from "./use-load";
+
+interface Summary {
+  pinSet: boolean;
+  contacts: Contact[];
+  checkins: Checkin[];
+  zones: Zone[];
+  reports: Report[];
+}
+
+async function summary(): Promise<Summary> {
+  const [pin, contacts, checkins, zones, reports] = await Promise.all([
+    safetyApi.pinState(),
+    safetyApi.contacts(),
+    safetyApi.checkins(),
+    safetyApi.zones(),
+    safetyApi.reports(),
+  ]);
+  return {
+    pinSet: pin.set,
+    contacts: contacts.contacts,
+    checkins: checkins.checkins,
+    zones: zones.zones,
+    reports: reports.reports,
+  };
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function Row({
+  href,
+  icon,
+  title,
+  state,
+  warn,
+}: {
+  href: string;
+  icon: IconName;
+  title: string;
+  state: string;
+  warn?: boolean;
+}) {
+  return (
+    <li>
+      <a class="hub-row" href={`#${href}`}>
+        <span class="hub-icon">
+          <Icon name={icon} />
+        </span>
+        <span class="grow">
+          <span class="hub-title">{title}</span>
+          <span class={`hub-state${warn ? " warn" : ""}`}>
+            {warn && <span aria-hidden="true">! </span>}
+            {state}
+          </span>
+        </span>
+        <span class="hub-chevron" aria-hidden="true">
+          ›
+        </span>
+      </a>
+    </li>
+  );
+}
+
+function states(s: Summary | null) {
+  if (!s) return null;
+  const confirmed = s.contacts.filter((c) => c.status === "confirmed").length;
+  const pending = s.contacts.length - confirmed;
+  const next = s.checkins
+    .filter((c) => c.status === "ACTIVE" || c.status === "ESCALATED")
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+  const open = s.reports.filter((r) => r.status === "OPEN").length;
+  return {
+    pin: s.pinSet ? "Set: an alert ends only with it" : "Not set yet",
+    contacts:
+      s.contacts.length === 0
+        ? "None yet: nobody would be told"
+        : [plural(confirmed, "confirmed"), pending ? `${pending} waiting to confirm` : ""]
+            .filter(Boolean)
+            .join(" · "),
+    noContact: confirmed === 0,
+    checkin: next ? `Next: ${dayAndTime(next.dueAt)}` : "Plan one before you meet someone",
+    zones: s.zones.length ? plural(s.zones.length, "zone") : "None: you are visible everywhere",
+    reports: s.reports.length
+      ? `${plural(s.reports.length, "report")}${open ? ` · ${open} being reviewed` : ""}`
+      : "You have not reported anyone",
+  };
+}
+
+export function SafetyHub() {
+  const loaded = useLoad(summary);
+  const s = states(loaded.data);
+  const moderator = isModerator(current.value?.user, current.value?.token);
+  const dots = loaded.error ? "Not loaded" : "…";
+  return (
+    <Screen title="Safety">
+      <div class="card hub-sos">
+        <span class="hub-sos-badge" aria-hidden="true">
+          SOS
+        </span>
+        <div>
+          <h2>In an emergency</h2>
+          <p>
+            Hold the red SOS button for 2 seconds, on any screen, or tap it and let the 5-second
+            countdown run. Your emergency contacts are told at once and can follow where you are.
+          </p>
+        </div>
+      </div>
+      {loaded.error && (
+        <div class="load-error" role="alert">
+          <p>{loaded.error}</p>
+          <button type="button" class="btn btn-secondary" onClick={loaded.reload}>
+            Try again
+          </button>
+        </div>
+      )}
+      {s && (!loaded.data?.pinSet || s.noContact) && (
+        <p class="notice warning">
+          {s.noContact
+            ? "Add an emergency contact: an alert reaches only contacts who confirmed."
+            : "Set a safety PIN so you can end an alert yourself."}
+        </p>
+      )}
+      <ul class="card hub-list">
+        <Row
+          href="/safety/contacts"
+          icon="contacts"
+          title="Emergency contacts"
+          state={s?.contacts ?? dots}
+          warn={s?.noContact}
+        />
+        <Row
+          href="/safety/pin"
+          icon="lock"
+          title="Safety PIN"
+          state={s?.pin ?? dots}
+          warn={loaded.data ? !loaded.data.pinSet : false}
+        />
+        <Row
+          href="/safety/checkins"
+          icon="clock"
+          title="Meetup check-ins"
+          state={s?.checkin ?? dots}
+        />
+        <Row href="/safety/zones" icon="home" title="Privacy zones" state={s?.zones ?? dots} />
+        <Row href="/safety/reports" icon="flag" title="Your reports" state={s?.reports ?? dots} />
+      </ul>
+      {moderator && (
+        <ul class="card hub-list">
+          <Row
+            href="/moderation"
+            icon="scales"
+            title="Moderation"
+            state="Reports and active alerts"
+          />
+        </ul>
+      )}
+    </Screen>
+  );
+}
