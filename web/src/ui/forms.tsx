@@ -48,7 +48,7 @@ export function useSubmit(action: () => Promise<void>): Submission {
   return { busy, error, fieldErrors, submit, clear };
 }
 
-type InputProps = Omit<JSX.HTMLAttributes<HTMLInputElement>, "onInput" | "value" | "label">;
+type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, "onInput" | "value" | "label">;
 
 export interface FieldProps extends InputProps {
   label: string;

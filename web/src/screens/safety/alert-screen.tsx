@@ -19,7 +19,6 @@ import {
 import { type Contact, safetyApi } from "./api";
 import { clockTime } from "./format";
 import { formatPosition } from "./geo";
-import { inputAttrs } from "./input-attrs";
 import { PinFields, usePinForm } from "./pin-form";
 
 /** The number a phone connects to the local emergency services almost everywhere. */
@@ -81,7 +80,7 @@ function EndWithPin() {
         name="pin"
         type="password"
         inputMode="numeric"
-        {...inputAttrs({ autoComplete: "off" })}
+        autoComplete="off"
         value={pin}
         onValue={setPin}
         error={form.fieldErrors.pin}

@@ -10,7 +10,6 @@ import { type Checkin, type Match, type MeetingSpots, safetyApi } from "./api";
 import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { currentPosition } from "./geo";
 import { Icon } from "./icons";
-import { inputAttrs } from "./input-attrs";
 import { useLoad } from "./use-load";
 
 export const STATUS_TEXT: Record<Checkin["status"], string> = {
@@ -136,7 +135,7 @@ function Plan({ matches, onPlanned }: { matches: Match[]; onPlanned: (c: Checkin
         name="place"
         value={place}
         onValue={setPlace}
-        {...inputAttrs({ maxLength: 200 })}
+        maxLength={200}
         error={form.fieldErrors.place}
       />
       {matchId && <Spots matchId={matchId} onPick={setPlace} />}
@@ -145,7 +144,7 @@ function Plan({ matches, onPlanned }: { matches: Match[]; onPlanned: (c: Checkin
         name="note"
         value={note}
         onValue={setNote}
-        {...inputAttrs({ maxLength: 500 })}
+        maxLength={500}
         error={form.fieldErrors.note}
         hint="Only sent to your contacts if you miss the check-in."
       />

@@ -7,7 +7,6 @@ import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { type Contact, safetyApi } from "./api";
-import { inputAttrs } from "./input-attrs";
 import { useLoad } from "./use-load";
 
 function ContactRow({ contact, onChange }: { contact: Contact; onChange: () => void }) {
@@ -114,7 +113,7 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
         name="name"
         value={name}
         onValue={setName}
-        {...inputAttrs({ autoComplete: "off" })}
+        autoComplete="off"
         error={form.fieldErrors.name}
       />
       <Field
@@ -123,7 +122,7 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
         type="email"
         value={email}
         onValue={setEmail}
-        {...inputAttrs({ autoComplete: "off" })}
+        autoComplete="off"
         error={form.fieldErrors.email}
         hint="They get a link to confirm; alerts reach them by email."
       />
@@ -133,7 +132,7 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
         type="tel"
         value={phone}
         onValue={setPhone}
-        {...inputAttrs({ autoComplete: "off" })}
+        autoComplete="off"
         error={form.fieldErrors.phone}
         hint="With a number they are also told by text message."
       />

@@ -5,7 +5,6 @@ import { useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { Field } from "../../ui/forms";
 import { safetyApi } from "./api";
-import { inputAttrs } from "./input-attrs";
 
 const PIN = /^[0-9]{4,12}$/;
 
@@ -65,7 +64,7 @@ export function usePinForm(needsCurrent: boolean, withDuress = false): PinForm {
   };
 }
 
-const digits = { type: "password", inputMode: "numeric", ...inputAttrs({ autoComplete: "off" }) };
+const digits = { type: "password", inputMode: "numeric", autoComplete: "off" } as const;
 
 export function PinFields({ form, errors }: { form: PinForm; errors: Record<string, string> }) {
   return (

@@ -8,7 +8,6 @@ import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { safetyApi, type Zone } from "./api";
 import { currentPosition, formatPosition, parsePosition } from "./geo";
 import { Icon } from "./icons";
-import { inputAttrs } from "./input-attrs";
 import { useLoad } from "./use-load";
 
 const RADII = [100, 200, 300, 500, 750, 1000];
@@ -93,7 +92,7 @@ function AddZone({ onAdded }: { onAdded: () => void }) {
         name="name"
         value={name}
         onValue={setName}
-        {...inputAttrs({ placeholder: "e.g. Home" })}
+        placeholder={"e.g. Home"}
         error={form.fieldErrors.name}
       />
       <Field
@@ -102,7 +101,7 @@ function AddZone({ onAdded }: { onAdded: () => void }) {
         value={where}
         onValue={setWhere}
         inputMode="decimal"
-        {...inputAttrs({ autoComplete: "off" })}
+        autoComplete="off"
         error={whereError ?? whereProblem ?? undefined}
       />
       <Button variant="secondary" busy={locating} onClick={useHere}>
