@@ -2,6 +2,7 @@
 
 import { ApiError, authed, call, renew } from "../../api/client";
 import { session, type TokenPair } from "../../api/session";
+import { navigate } from "../../router";
 
 export type Mode = "social" | "professional";
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -170,12 +171,21 @@ export async function photoObjectUrl(path: string): Promise<string> {
   return URL.createObjectURL(await response.blob());
 }
 
-/** Signs this tab out: the server ends the session's tokens, then the tab forgets them. */
-export async function signOut(reason: string | null = null): Promise<void> {
+/**
+ * Signs this tab out: the server ends the session's tokens, then the tab forgets them and
+ * goes to `to`, in one step (else the app frame would send it to sign-in first).
+ */
+export async function signOut(to = "/welcome"): Promise<void> {
   try {
     await accountApi.logout();
   } catch {
-    // Already ended (deleted account, revoked session) or offline: forget it here all the same.
+    // Already ended or offline: forget it here all the same.
   }
+  leave(null, to);
+}
+
+/** Forgets the session and shows `to` at once. */
+export function leave(reason: string | null, to: string): void {
   session.clear(reason);
+  navigate(to, { replace: true });
 }

@@ -39,6 +39,7 @@ export function normaliseInterest(raw: string): string {
   return raw
     .normalize("NFKC")
     .toLowerCase()
+    .trim()
     .replace(/^#+/, "")
     .replace(/_/g, " ")
     .split(/\s+/)

@@ -1,7 +1,7 @@
 // Sign in: email and password (with this browser's device token), then a second factor when
 // the account has two-factor on; afterwards, back to where the person was headed.
 
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { endedBecause, session, type TokenPair } from "../../api/session";
 import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
@@ -105,6 +105,10 @@ function SecondFactor({
   onRestart: () => void;
 }) {
   const [code, setCode] = useState("");
+  const box = useRef<HTMLFormElement>(null);
+  // The code is the only thing asked for here, and the next thing typed: focus it (after
+  // the card has focused its heading, which a child's effect does first).
+  useEffect(() => box.current?.querySelector("input")?.focus(), []);
   const form = useSubmit(async () => {
     onDone(await accountApi.verifyTwoFactor(mfaToken, code.trim()));
   });
@@ -120,7 +124,7 @@ function SecondFactor({
         </p>
       }
     >
-      <form onSubmit={form.submit} noValidate>
+      <form ref={box} onSubmit={form.submit} noValidate>
         <InputField
           label="Authentication code"
           name="code"
@@ -128,7 +132,6 @@ function SecondFactor({
           onValue={setCode}
           error={form.fieldErrors.code}
           autocomplete="one-time-code"
-          autoFocus
           spellcheck={false}
           required
         />

@@ -2,7 +2,6 @@
 
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
-import { navigate } from "../../router";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { type AuthMe, accountApi, type Profile, signOut } from "./api";
 import { activityLabel } from "./logic";
@@ -62,11 +61,7 @@ export function Me() {
           ))}
         </ul>
       </nav>
-      <Button
-        variant="secondary"
-        class="btn btn-secondary block"
-        onClick={() => void signOut().then(() => navigate("/welcome", { replace: true }))}
-      >
+      <Button variant="secondary" class="btn btn-secondary block" onClick={() => void signOut()}>
         Sign out
       </Button>
     </Screen>

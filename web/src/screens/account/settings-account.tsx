@@ -1,12 +1,10 @@
 // Settings: the account itself — export my data, pause (deactivate), delete, sign out.
 
 import { useState } from "preact/hooks";
-import { session } from "../../api/session";
-import { navigate } from "../../router";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
-import { accountApi, type Profile, signOut } from "./api";
+import { accountApi, leave, type Profile, signOut } from "./api";
 import { InputField } from "./input-field";
 import { useLoad } from "./use-load";
 
@@ -23,11 +21,7 @@ export function AccountSettings() {
       <Card>
         <h2 class="card-title">Sign out</h2>
         <p>Ends this device's session. Your profile stays as it is.</p>
-        <Button
-          variant="secondary"
-          class="btn btn-secondary block"
-          onClick={() => void signOut().then(() => navigate("/welcome", { replace: true }))}
-        >
+        <Button variant="secondary" class="btn btn-secondary block" onClick={() => void signOut()}>
           Sign out
         </Button>
       </Card>
@@ -103,8 +97,7 @@ function DeleteCard() {
   const form = useSubmit(async () => {
     await accountApi.deleteAccount();
     // The server has ended every session of the account: nothing left to sign out of.
-    session.clear("Your account was deleted. We're sorry to see you go.");
-    navigate("/login", { replace: true });
+    leave("Your account was deleted. We're sorry to see you go.", "/login");
   });
   return (
     <Card class="danger-zone">
