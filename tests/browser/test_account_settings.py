@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from tests.browser.conftest import OpenPage, PageWatch, check_accessibility, screenshot
 from tests.browser.people import account, signed_in_page
@@ -14,6 +14,13 @@ from tests.conftest import PASSWORD
 from tests.support.backends import Running
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+
+async def dismiss_notices(page: Page) -> None:
+    """Closes the "saved" notices, as a person would, so the next picture shows the screen."""
+    close = page.get_by_role("button", name="Dismiss")
+    while await close.count():
+        await close.first.click()
 
 
 async def test_discovery_preferences_survive_a_reload(open_page: OpenPage, disco: Running) -> None:
@@ -68,6 +75,7 @@ async def test_profile_privacy_and_blocks_settings(open_page: OpenPage, disco: R
     await screenshot(page, "account-settings-profile")
     await page.get_by_role("button", name="Save profile").click()
     await expect(page.get_by_text("Profile saved.")).to_be_visible()
+    await dismiss_notices(page)
 
     await page.goto("/#/settings/privacy")
     photo_nearby = page.get_by_role("checkbox", name="Photo: people nearby")
@@ -78,6 +86,7 @@ async def test_profile_privacy_and_blocks_settings(open_page: OpenPage, disco: R
     await page.get_by_text("Read receipts", exact=True).click()
     await expect(page.get_by_role("switch", name=re.compile("Read receipts"))).not_to_be_checked()
     await expect(page.get_by_text("Chat privacy saved.")).to_be_visible()
+    await dismiss_notices(page)
     await check_accessibility(page, "privacy settings")
     await screenshot(page, "account-settings-privacy")
     profile = await client.get("/v1/users/me")
@@ -88,9 +97,10 @@ async def test_profile_privacy_and_blocks_settings(open_page: OpenPage, disco: R
     await page.goto("/#/settings/blocks")
     blocked = page.get_by_role("list", name="Blocked people").get_by_role("listitem")
     await expect(blocked).to_have_count(1)
+    await expect(blocked).to_contain_text("Bob")
     await check_accessibility(page, "blocks")
     await screenshot(page, "account-settings-blocks")
-    await page.get_by_role("button", name="Unblock Blocked person 1").click()
+    await page.get_by_role("button", name="Unblock Bob").click()
     await expect(page.get_by_text("Nobody is blocked")).to_be_visible()
     assert (await client.get("/v1/users/me/blocks"))["blocks"] == []
     await client.close()
@@ -108,6 +118,7 @@ async def test_deleting_the_account_signs_out_for_good(
     async with page.expect_download() as download:
         await page.get_by_role("button", name="Download my data").click()
     assert (await download.value).suggested_filename == "disco-export.json"
+    await dismiss_notices(page)
     await check_accessibility(page, "account settings")
     await screenshot(page, "account-settings-account")
 

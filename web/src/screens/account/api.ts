@@ -62,6 +62,8 @@ export interface ChatPrivacy {
 
 export interface Block {
   userId: string;
+  /** Null once the blocked account is gone. */
+  firstName: string | null;
   until: string | null;
   createdAt: string;
 }

@@ -104,8 +104,15 @@ export function RadiusSlider({
   const id = useId();
   const feet = feetFromMeters(meters);
   const text = describeFeet(feet);
+  // The circle grows with the area covered, so a mile looks as much bigger as it is.
+  const ring = 14 + 62 * Math.sqrt((feet - MIN_RADIUS_FEET) / (MAX_RADIUS_FEET - MIN_RADIUS_FEET));
   return (
     <div class="field radius">
+      <svg class="radius-preview" viewBox="0 0 200 160" aria-hidden="true">
+        <circle cx="100" cy="80" r="76" class="radius-limit" />
+        <circle cx="100" cy="80" r={ring} class="radius-area" />
+        <circle cx="100" cy="80" r="6" class="radius-you" />
+      </svg>
       <div class="radius-head">
         <label for={id}>Discovery radius</label>
         <output for={id} class="radius-value">

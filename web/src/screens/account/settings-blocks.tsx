@@ -5,6 +5,7 @@ import { messageOf } from "../../api/client";
 import { Card, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { accountApi, type Block } from "./api";
+import { initials } from "./logic";
 import { useLoad } from "./use-load";
 
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
@@ -46,8 +47,7 @@ export function BlocksSettings() {
 function BlockRow({ block, n, onGone }: { block: Block; n: number; onGone: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // A block hides the other person's profile from this one too: the list knows no names.
-  const who = `Blocked person ${n}`;
+  const who = block.firstName ?? `Deleted account ${n}`;
   const unblock = async () => {
     setBusy(true);
     setError(null);
@@ -63,7 +63,7 @@ function BlockRow({ block, n, onGone }: { block: Block; n: number; onGone: () =>
   return (
     <li>
       <span class="avatar avatar-small" aria-hidden="true">
-        ⊘
+        {initials(who)}
       </span>
       <span class="grow">
         <span class="settings-title">{who}</span>
