@@ -47,7 +47,7 @@ async def test_discovery_preferences_survive_a_reload(open_page: OpenPage, disco
 
     await page.reload()
     await expect(page.locator("output")).to_have_text("1 mile")
-    await expect(page.get_by_text("Time window 1: Mon–Sat, 18:00–22:30")).to_be_visible()
+    await expect(page.get_by_text("Time window 1: Mon\u2013Sat, 18:00\u201322:30")).to_be_visible()
     await expect(page.get_by_role("button", name="Saturday")).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -3,6 +3,7 @@
 import { ApiError, authed, call, renew } from "../../api/client";
 import { session, type TokenPair } from "../../api/session";
 import { navigate } from "../../router";
+import { readable } from "./errors";
 
 export type Mode = "social" | "professional";
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -79,21 +80,6 @@ export interface AuthMe {
 export interface MfaRequired {
   mfaRequired: true;
   mfaToken: string;
-}
-
-/**
- * The auth service pins a short tag on the field ("too short") and says the readable sentence
- * in the message. Put the sentence beside the field instead, so the person reads it once,
- * where it belongs, in words.
- */
-export function readable(error: unknown): unknown {
-  if (!(error instanceof ApiError)) return error;
-  const fields = error.fields;
-  const only = fields[0];
-  if (fields.length !== 1 || !only || /[.;]/.test(only.message)) return error;
-  return new ApiError(error.status, error.code, error.message, [
-    { field: only.field, message: error.message },
-  ]);
 }
 
 async function explained<T>(work: Promise<T>): Promise<T> {

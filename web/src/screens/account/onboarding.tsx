@@ -276,7 +276,13 @@ function Ready({ data }: { data: Data }) {
       lead="You're all set. Switch discovery on whenever you want to be found — and off again in a tap."
     >
       <div class="ready-badge" aria-hidden="true">
-        <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5">
+        <svg
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2.5"
+          aria-hidden="true"
+        >
           <path d="M5 12.5l4.5 4.5L19 7.5" />
         </svg>
       </div>
