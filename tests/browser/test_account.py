@@ -5,6 +5,7 @@ and a password reset through the mail."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
+from disco.client import DiscoClient
 from tests.browser.conftest import OpenPage, PageWatch, check_accessibility, screenshot
 from tests.browser.people import account, signed_in_page
 from tests.conftest import PASSWORD, unique_email
@@ -316,3 +318,36 @@ async def test_the_way_in_fits_a_small_phone_and_a_desktop(
         assert overflow <= 0, f"{path} scrolls sideways at {viewport['width']} px"
     await page.goto("/#/welcome")
     await screenshot(page, f"account-welcome-{viewport['width']}")
+
+
+async def test_the_browser_signs_in_with_its_device_token(
+    open_page: OpenPage, disco: Running
+) -> None:
+    """A browser that signed in before is a known device: its next sign-in presents the
+    device token, so strangers guessing the password never hold it up."""
+    email = unique_email("device")
+    page = await open_page()
+    await page.goto("/#/signup")
+    await page.get_by_label("First name").fill("Ada")
+    await page.get_by_label("Last name").fill("Lovelace")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page.get_by_role("heading", name="What should people call you?")).to_be_visible()
+    kept = await page.evaluate(f"localStorage.getItem({json.dumps(f'disco.device:{email}')})")
+    assert kept
+    await page.goto("/#/me")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Meet people nearby, safely")).to_be_visible()
+
+    async with DiscoClient(disco.url) as stranger:
+        for n in range(disco.system.settings.login_failures_per_account + 1):
+            response = await stranger.request(
+                "POST", "/v1/auth/login", json={"email": email, "password": f"guess {n}"}
+            )
+            assert response.status_code in (401, 429)
+    await page.get_by_role("link", name="Sign in").click()
+    async with page.expect_request("**/v1/auth/login") as sent:
+        await log_in(page, email)
+    assert json.loads((await sent.value).post_data or "{}")["deviceToken"] == kept
+    await expect(page).to_have_url(re.compile(r"#/discover$"))

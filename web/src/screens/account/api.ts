@@ -149,7 +149,8 @@ export const accountApi = {
  */
 export async function photoObjectUrl(path: string): Promise<string> {
   const fetchOnce = () =>
-    fetch(path, { headers: { Authorization: `Bearer ${session.token ?? ""}` } });
+    // No cache: a new photo keeps the same address, and the old one must not linger.
+    fetch(path, { cache: "no-store", headers: { Authorization: `Bearer ${session.token ?? ""}` } });
   let response = await fetchOnce();
   if (response.status === 401 && session.refreshToken) {
     await renew();
