@@ -8,7 +8,7 @@ import type { RouteProps } from "../../routes";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField } from "./input-field";
+import { InputField, PasswordField } from "./input-field";
 import { nextPath } from "./logic";
 import { AuthCard } from "./parts";
 
@@ -73,10 +73,9 @@ function Password({
           autocomplete="username"
           required
         />
-        <InputField
+        <PasswordField
           label="Password"
           name="password"
-          type="password"
           value={password}
           onValue={setPassword}
           error={form.fieldErrors.password}

@@ -7,7 +7,7 @@ import type { RouteProps } from "../../routes";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField } from "./input-field";
+import { InputField, PasswordField } from "./input-field";
 import { AuthCard } from "./parts";
 
 export function ForgotPassword() {
@@ -94,10 +94,9 @@ export function ResetPassword({ query }: RouteProps) {
         </>
       ) : (
         <form onSubmit={form.submit} noValidate>
-          <InputField
+          <PasswordField
             label="New password"
             name="password"
-            type="password"
             value={password}
             onValue={setPassword}
             error={form.fieldErrors.password}

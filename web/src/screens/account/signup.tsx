@@ -6,7 +6,7 @@ import { navigate } from "../../router";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField } from "./input-field";
+import { InputField, PasswordField } from "./input-field";
 import { AuthCard } from "./parts";
 
 export function Signup() {
@@ -65,10 +65,9 @@ export function Signup() {
           autocomplete="email"
           required
         />
-        <InputField
+        <PasswordField
           label="Password"
           name="password"
-          type="password"
           value={password}
           onValue={setPassword}
           error={form.fieldErrors.password}
