@@ -69,6 +69,7 @@ async def test_a_newcomer_signs_up_verifies_and_onboards(
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Create account").click()
     await expect(page.get_by_role("heading", name="What should people call you?")).to_be_visible()
+    await expect(page.get_by_text(f"We've emailed a link to {email}")).to_be_visible()
 
     # The verification mail's link, opened in the same tab (the session stays).
     (mail,) = await mailbox.wait_for(email)
@@ -78,8 +79,9 @@ async def test_a_newcomer_signs_up_verifies_and_onboards(
     await check_accessibility(page, "verify email")
     await page.goto("/#/onboarding")
 
-    # 1. name
+    # 1. name (the address is confirmed now: no more word about the mail)
     await expect(page.get_by_label("First name")).to_have_value("Ada")
+    await expect(page.get_by_text("We've emailed a link")).to_have_count(0)
     await page.get_by_label("About you (optional)").fill("Mathematician. Coffee first.")
     await check_accessibility(page, "onboarding: name")
     await screenshot(page, "account-onboarding-name")

@@ -19,6 +19,8 @@ const STEPS = ["name", "photo", "interests", "activities", "radius", "ready"] as
 type Step = (typeof STEPS)[number];
 
 interface Data {
+  /** The address awaiting confirmation, if it does. */
+  unverified: string | null;
   profile: Profile;
   taxonomy: Taxonomy;
   preferences: Preferences;
@@ -26,12 +28,13 @@ interface Data {
 
 export function Onboarding({ query }: RouteProps) {
   const loaded = useLoad<Data>(async () => {
-    const [profile, taxonomy, preferences] = await Promise.all([
+    const [profile, taxonomy, preferences, me] = await Promise.all([
       accountApi.profile(),
       accountApi.taxonomy(),
       accountApi.preferences(),
+      accountApi.authMe(),
     ]);
-    return { profile, taxonomy, preferences };
+    return { profile, taxonomy, preferences, unverified: me.emailVerified ? null : me.email };
   });
   const asked = query.get("step") as Step | null;
   const step: Step = asked && STEPS.includes(asked) ? asked : "name";
@@ -99,6 +102,7 @@ function NameStep({ data, setProfile, onward }: StepProps) {
   const [firstName, setFirstName] = useState(data.profile.firstName);
   const [lastName, setLastName] = useState(data.profile.lastName);
   const [bio, setBio] = useState(data.profile.bio);
+  const email = data.unverified;
   const form = useSubmit(async () => {
     const profile = await accountApi.updateProfile({
       firstName: firstName.trim(),
@@ -114,6 +118,12 @@ function NameStep({ data, setProfile, onward }: StepProps) {
       title="What should people call you?"
       lead="Strangers nearby see your first name only."
     >
+      {email && (
+        <p class="notice">
+          We've emailed a link to <strong>{email}</strong> to confirm it's you. Carry on here
+          meanwhile.
+        </p>
+      )}
       <form onSubmit={form.submit} noValidate>
         <InputField
           label="First name"
