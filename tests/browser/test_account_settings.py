@@ -41,6 +41,7 @@ async def test_discovery_preferences_survive_a_reload(open_page: OpenPage, disco
     await page.get_by_label("To age").fill("40")
     await page.get_by_role("radio", name=re.compile("^Professional")).check()
     await check_accessibility(page, "discovery settings")
+    await page.evaluate("window.scrollTo(0, 0)")
     await screenshot(page, "account-settings-discovery")
     await page.get_by_role("button", name="Save preferences").click()
     await expect(page.get_by_text("Discovery preferences saved.")).to_be_visible()

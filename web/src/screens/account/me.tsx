@@ -97,7 +97,7 @@ function ProfileCard({ profile, me }: { profile: Profile; me: AuthMe }) {
       {profile.activities.length > 0 && (
         <p class="muted">Up for: {profile.activities.map(activityLabel).join(", ")}</p>
       )}
-      <a class="btn btn-ghost" href="#/settings/profile">
+      <a class="btn btn-secondary block profile-edit" href="#/settings/profile">
         Edit profile
       </a>
     </Card>
