@@ -138,7 +138,9 @@ async def test_a_block_hides_both_ways_at_once(ada: DiscoClient, bob: DiscoClien
         with pytest.raises(ApiError) as err:
             await viewer.get(f"/v1/users/{_id(target)}")
         assert err.value.status == 404 and err.value.code == "NOT_FOUND"
-    assert [b["userId"] for b in (await ada.get("/v1/users/me/blocks"))["blocks"]] == [_id(bob)]
+    (block,) = (await ada.get("/v1/users/me/blocks"))["blocks"]
+    # The blocker's list names whom they blocked (they knew); nobody else learns it.
+    assert (block["userId"], block["firstName"]) == (_id(bob), "Bob")
     await ada.delete(f"/v1/users/me/blocks/{_id(bob)}")
     assert (await bob.get(f"/v1/users/{_id(ada)}"))["firstName"] == "Ada"
     assert (await ada.get("/v1/users/me/blocks"))["blocks"] == []

@@ -64,12 +64,19 @@ class BlockIn(RequestModel):
 
 class Block(ApiModel):
     user_id: str
+    # Whom the blocker blocked, so their list can say so; null once that account is gone.
+    first_name: str | None = None
     until: datetime | None
     created_at: datetime
 
     @classmethod
-    def of(cls, row: BlockRow) -> Block:
-        return cls(user_id=row.blocked_id, until=row.until, created_at=row.created_at)
+    def of(cls, row: BlockRow, first_name: str | None = None) -> Block:
+        return cls(
+            user_id=row.blocked_id,
+            first_name=first_name,
+            until=row.until,
+            created_at=row.created_at,
+        )
 
 
 class Blocks(ApiModel):

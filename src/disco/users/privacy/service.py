@@ -83,9 +83,13 @@ class PrivacyService:
     # --- blocks ---------------------------------------------------------------------------------
     async def blocks(self, uow: UnitOfWork, user_id: str) -> list[Block]:
         await own_profile(uow, user_id)
-        return [
-            Block.of(b) for b in await PrivacyRepository(uow).blocks(user_id, self._clock.now())
-        ]
+        users = UsersRepository(uow)
+        blocks = []
+        for row in await PrivacyRepository(uow).blocks(user_id, self._clock.now()):
+            # The blocker knew whom they blocked: their list names them (first name only).
+            blocked = await users.profile(row.blocked_id)
+            blocks.append(Block.of(row, blocked.first_name if blocked else None))
+        return blocks
 
     async def block(
         self, uow: UnitOfWork, user_id: str, blocked_id: str, until: datetime | None
@@ -97,7 +101,8 @@ class PrivacyService:
         if until is not None and until <= now:
             raise ValidationFailed("A temporary block must end in the future.")
         # A deactivated account can be blocked: it may come back.
-        if await UsersRepository(uow).profile(blocked_id) is None:
+        blocked = await UsersRepository(uow).profile(blocked_id)
+        if blocked is None:
             raise NotFound(NO_PROFILE)
         repo = PrivacyRepository(uow)
         await repo.put_block(user_id, blocked_id, until, now)
@@ -106,7 +111,7 @@ class PrivacyService:
             BlockAdded(user_id=user_id, blocked_user_id=blocked_id, until=until, version=version)
         )
         block = next(b for b in await repo.blocks(user_id, now) if b.blocked_id == blocked_id)
-        return Block.of(block)
+        return Block.of(block, blocked.first_name)
 
     async def unblock(self, uow: UnitOfWork, user_id: str, blocked_id: str) -> None:
         repo = PrivacyRepository(uow)
