@@ -5,12 +5,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { endedBecause, session, type TokenPair } from "../../api/session";
 import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField, PasswordField } from "./input-field";
 import { nextPath } from "./logic";
 import { AuthCard } from "./parts";
+import { PasswordField } from "./password-field";
 
 export function Login({ query }: RouteProps) {
   const [mfaToken, setMfaToken] = useState<string | null>(null);
@@ -63,7 +63,7 @@ function Password({
         </p>
       )}
       <form onSubmit={form.submit} noValidate>
-        <InputField
+        <Field
           label="Email"
           name="email"
           type="email"
@@ -124,7 +124,7 @@ function SecondFactor({
       }
     >
       <form ref={box} onSubmit={form.submit} noValidate>
-        <InputField
+        <Field
           label="Authentication code"
           name="code"
           value={code}

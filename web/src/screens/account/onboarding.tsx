@@ -6,10 +6,10 @@ import { useState } from "preact/hooks";
 import { session } from "../../api/session";
 import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, LoadError, Loading } from "../../ui/kit";
 import { accountApi, type Mode, type Preferences, type Profile, type Taxonomy } from "./api";
-import { InputField } from "./input-field";
+
 import { describeMeters } from "./logic";
 import { ActivityPicker, AuthCard, InterestPicker, ModePicker, RadiusSlider } from "./parts";
 import { PhotoPicker } from "./photo-picker";
@@ -125,7 +125,7 @@ function NameStep({ data, setProfile, onward }: StepProps) {
         </p>
       )}
       <form onSubmit={form.submit} noValidate>
-        <InputField
+        <Field
           label="First name"
           name="firstName"
           value={firstName}
@@ -133,7 +133,7 @@ function NameStep({ data, setProfile, onward }: StepProps) {
           error={form.fieldErrors.firstName}
           autocomplete="given-name"
         />
-        <InputField
+        <Field
           label="Last name"
           name="lastName"
           value={lastName}

@@ -4,11 +4,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { current, session } from "../../api/session";
 import type { RouteProps } from "../../routes";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField, PasswordField } from "./input-field";
 import { AuthCard } from "./parts";
+import { PasswordField } from "./password-field";
 
 export function ForgotPassword() {
   const [email, setEmail] = useState("");
@@ -36,7 +36,7 @@ export function ForgotPassword() {
         </p>
       ) : (
         <form onSubmit={form.submit} noValidate>
-          <InputField
+          <Field
             label="Email"
             name="email"
             type="email"

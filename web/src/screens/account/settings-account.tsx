@@ -1,11 +1,11 @@
 // Settings: the account itself — export my data, pause (deactivate), delete, sign out.
 
 import { useState } from "preact/hooks";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { accountApi, leave, type Profile, signOut } from "./api";
-import { InputField } from "./input-field";
+
 import { useLoad } from "./use-load";
 
 const CONFIRM_WORD = "DELETE";
@@ -108,7 +108,7 @@ function DeleteCard() {
       </p>
       {asked ? (
         <form onSubmit={form.submit} noValidate>
-          <InputField
+          <Field
             label={`Type ${CONFIRM_WORD} to confirm`}
             name="confirm"
             value={typed}

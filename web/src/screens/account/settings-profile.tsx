@@ -2,11 +2,11 @@
 
 import { useState } from "preact/hooks";
 import { session } from "../../api/session";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { accountApi, type Mode, type Profile, type Taxonomy } from "./api";
-import { InputField } from "./input-field";
+
 import { BioField } from "./onboarding";
 import { ActivityPicker, InterestPicker, ModePicker } from "./parts";
 import { PhotoPicker } from "./photo-picker";
@@ -63,7 +63,7 @@ function ProfileForm({ profile, taxonomy }: { profile: Profile; taxonomy: Taxono
         <Card>
           <h2 class="card-title">About you</h2>
           <div class="two-up">
-            <InputField
+            <Field
               label="First name"
               name="firstName"
               value={firstName}
@@ -71,7 +71,7 @@ function ProfileForm({ profile, taxonomy }: { profile: Profile; taxonomy: Taxono
               error={form.fieldErrors.firstName}
               autocomplete="given-name"
             />
-            <InputField
+            <Field
               label="Last name"
               name="lastName"
               value={lastName}
@@ -81,7 +81,7 @@ function ProfileForm({ profile, taxonomy }: { profile: Profile; taxonomy: Taxono
             />
           </div>
           <BioField value={bio} onValue={setBio} error={form.fieldErrors.bio} />
-          <InputField
+          <Field
             label="Birth date (optional)"
             name="birthDate"
             type="date"

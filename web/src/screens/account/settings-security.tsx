@@ -3,11 +3,11 @@
 
 import { useEffect, useState } from "preact/hooks";
 import QRCode from "qrcode";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { accountApi } from "./api";
-import { InputField } from "./input-field";
+
 import { useLoad } from "./use-load";
 
 type Stage =
@@ -111,7 +111,7 @@ function Scan({
       </p>
       <h2 class="card-title">2. Enter the code it shows</h2>
       <form onSubmit={form.submit} noValidate>
-        <InputField
+        <Field
           label="6-digit code"
           name="code"
           value={code}
@@ -189,7 +189,7 @@ function TurnOff({ onOff }: { onOff: () => void }) {
       <p>New devices need a code from your authenticator app, or a recovery code.</p>
       <h2 class="card-title">Turn it off</h2>
       <form onSubmit={form.submit} noValidate>
-        <InputField
+        <Field
           label="Code from your app or a recovery code"
           name="code"
           value={code}

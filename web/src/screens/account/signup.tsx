@@ -3,11 +3,11 @@
 import { useState } from "preact/hooks";
 import { session } from "../../api/session";
 import { navigate } from "../../router";
-import { FormError, useSubmit } from "../../ui/forms";
+import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
-import { InputField, PasswordField } from "./input-field";
 import { AuthCard } from "./parts";
+import { PasswordField } from "./password-field";
 
 export function Signup() {
   const [firstName, setFirstName] = useState("");
@@ -36,7 +36,7 @@ export function Signup() {
     >
       <form onSubmit={form.submit} noValidate>
         <div class="two-up">
-          <InputField
+          <Field
             label="First name"
             name="firstName"
             value={firstName}
@@ -45,7 +45,7 @@ export function Signup() {
             autocomplete="given-name"
             required
           />
-          <InputField
+          <Field
             label="Last name"
             name="lastName"
             value={lastName}
@@ -55,7 +55,7 @@ export function Signup() {
             required
           />
         </div>
-        <InputField
+        <Field
           label="Email"
           name="email"
           type="email"
