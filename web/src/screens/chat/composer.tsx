@@ -7,16 +7,33 @@ import { messageOf } from "../../api/client";
 export function Composer({
   disabled,
   onSend,
+  onFile,
   onTyping,
 }: {
   disabled: boolean;
   onSend: (text: string) => Promise<void>;
+  onFile: (file: File) => Promise<void>;
   onTyping: (active: boolean) => void;
 }) {
   const id = useId();
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+
+  const attach = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onFile(file);
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const submit = async (event?: Event) => {
     event?.preventDefault();
@@ -42,6 +59,16 @@ export function Composer({
         </p>
       )}
       <div class="composer-row">
+        <label class="attach-button" title="Attach a photo or file">
+          <input
+            type="file"
+            class="visually-hidden"
+            disabled={disabled || busy}
+            onChange={(event) => void attach(event.currentTarget)}
+          />
+          <span aria-hidden="true">＋</span>
+          <span class="visually-hidden">Attach a photo or file</span>
+        </label>
         <label for={id} class="visually-hidden">
           Message
         </label>

@@ -6,11 +6,11 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import { liveState, onFrame, send as sendFrame } from "../../api/live";
 import { session } from "../../api/session";
+import { encodeRef, encryptFile, MAX_ATTACHMENT_BYTES, uploadMedia } from "./attachments";
 import { mergeMessages } from "./format";
 import {
   activeRoom,
   decrypt,
-  isPlain,
   loadRoom,
   openedChat,
   patchRoom,
@@ -57,6 +57,8 @@ export interface Conversation {
   retry: () => void;
   loadOlder: () => Promise<void>;
   sendText: (text: string) => Promise<void>;
+  /** Encrypts, uploads and sends a file. */
+  sendFile: (file: File) => Promise<void>;
   /** To call while composing: tells the peer (at most every few seconds). */
   typing: (active: boolean) => void;
 }
@@ -210,13 +212,14 @@ export function useConversation(roomId: string): Conversation {
     [roomId],
   );
 
-  const sendText = useCallback(
-    async (text: string) => {
+  const sendContent = useCallback(
+    async (content: string | Uint8Array, extra?: Record<string, unknown>) => {
       const peer = rooms.value[roomId]?.peer;
       if (!peer) throw new Error("This chat is not loaded yet.");
       const chat = await secureChat();
       typing(false);
-      const sent = await chat.send(roomId, peer.userId, text);
+      const sent = await chat.send(roomId, peer.userId, content, extra);
+      const text = typeof content === "string";
       const shown = {
         id: sent.id,
         roomId,
@@ -224,9 +227,9 @@ export function useConversation(roomId: string): Conversation {
         senderId: chat.userId,
         sentAt: sent.sentAt,
         mine: true,
-        kind: "text" as const,
-        text,
-        bytes: null,
+        kind: text ? ("text" as const) : ("bytes" as const),
+        text: text ? content : null,
+        bytes: text ? null : content,
         message: sent,
       };
       remember(shown);
@@ -237,6 +240,28 @@ export function useConversation(roomId: string): Conversation {
       }));
     },
     [roomId, add, typing],
+  );
+
+  const sendText = useCallback((text: string) => sendContent(text), [sendContent]);
+
+  const sendFile = useCallback(
+    async (file: File) => {
+      if (file.size > MAX_ATTACHMENT_BYTES) {
+        throw new Error("That file is too large: attachments can be up to 10 MB.");
+      }
+      const sealed = await encryptFile(new Uint8Array(await file.arrayBuffer()));
+      const mediaId = await uploadMedia(roomId, sealed.ciphertext);
+      const ref = {
+        mediaId,
+        key: sealed.key,
+        iv: sealed.iv,
+        name: file.name,
+        type: file.type,
+        size: file.size,
+      };
+      await sendContent(encodeRef(ref), { mediaIds: [mediaId] });
+    },
+    [roomId, sendContent],
   );
 
   return {
@@ -250,8 +275,7 @@ export function useConversation(roomId: string): Conversation {
     retry: () => setAttempt((n) => n + 1),
     loadOlder,
     sendText,
+    sendFile,
     typing,
   };
 }
-
-export { isPlain };

@@ -90,7 +90,12 @@ export function RoomScreen({ params }: RouteProps) {
             </p>
           )}
           {room.status === "open" ? (
-            <Composer disabled={false} onSend={chat.sendText} onTyping={chat.typing} />
+            <Composer
+              disabled={false}
+              onSend={chat.sendText}
+              onFile={chat.sendFile}
+              onTyping={chat.typing}
+            />
           ) : (
             <p class="closed-note" role="status">
               {CLOSED_BECAUSE[room.closedReason ?? ""] ?? "This chat is closed."} You can still read

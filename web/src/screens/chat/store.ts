@@ -141,7 +141,7 @@ export function remember(shown: Shown): void {
   if (!decrypted.has(shown.id)) decrypted.set(shown.id, Promise.resolve(shown));
   const latest = previews.value[shown.roomId];
   if (isPlain(shown) && (!latest || latest.sentAt <= shown.sentAt)) {
-    const text = shown.kind === "text" ? (shown.text ?? "") : "Attachment";
+    const text = shown.kind === "text" ? (shown.text ?? "") : "📎 Attachment";
     previews.value = {
       ...previews.value,
       [shown.roomId]: { text, sentAt: shown.sentAt, mine: shown.mine },

@@ -4,6 +4,8 @@
 
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { Button } from "../../ui/kit";
+import { AttachmentView } from "./attachment-view";
+import { parseRef } from "./attachments";
 import { dayLabel, type Receipt, receiptOf, startsDay, timeLabel } from "./format";
 import { isPlain, type Room, type Shown } from "./store";
 
@@ -20,6 +22,12 @@ function Ticks({ receipt }: { receipt: Receipt }) {
       <span class="visually-hidden">{RECEIPT_TEXT[receipt]}</span>
     </span>
   );
+}
+
+function BytesBody({ roomId, bytes }: { roomId: string; bytes: Uint8Array | null }) {
+  const attachment = parseRef(bytes);
+  if (attachment) return <AttachmentView roomId={roomId} attachment={attachment} />;
+  return <p class="bubble-text">Content this app cannot show ({bytes?.length ?? 0} bytes)</p>;
 }
 
 function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }) {
@@ -43,9 +51,7 @@ function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }
       {item.kind === "text" ? (
         <p class="bubble-text">{item.text}</p>
       ) : (
-        <p class="bubble-text attachment">
-          <span aria-hidden="true">📎 </span>An attachment ({item.bytes?.length ?? 0} bytes)
-        </p>
+        <BytesBody roomId={room.id} bytes={item.bytes} />
       )}
       <span class="bubble-meta">
         <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>

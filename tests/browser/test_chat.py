@@ -1,0 +1,176 @@
+"""Matches and chat in real browsers: two matched people, each on their own phone, exchange
+end-to-end encrypted messages live (and with an SDK device), see typing and read receipts,
+compare safety numbers, report a message with its franking opening, and unmatch."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from disco.client import DiscoClient
+from disco.client.e2ee import MemoryKeyStore, SecureChat
+from tests.browser.conftest import OpenPage, check_accessibility, screenshot
+from tests.browser.people import account, signed_in_page
+from tests.conftest import PASSWORD
+from tests.support.backends import Running
+from tests.support.chat import chatting
+from tests.support.poll import eventually
+from tests.support.safety import moderator, uid
+
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+
+async def open_chat(page: Page, room: str, peer: str) -> None:
+    """The conversation, once its keys are ready (the composer shows)."""
+    await page.goto(f"/#/chat/{room}")
+    await expect(page.get_by_role("heading", level=1, name=peer)).to_be_visible()
+    await expect(page.get_by_role("textbox", name="Message")).to_be_visible(timeout=40_000)
+
+
+async def say(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Message")
+    await box.fill(text)
+    await page.get_by_role("button", name="Send").click()
+    await expect(box).to_have_value("")
+
+
+def thread(page: Page) -> Any:
+    return page.get_by_role("log")
+
+
+async def safety_digits(page: Page, room: str) -> str:
+    await page.goto(f"/#/chat/{room}/safety-number")
+    groups = page.get_by_role("list", name=re.compile("Safety number"))
+    await expect(groups.get_by_role("listitem")).to_have_count(12, timeout=40_000)
+    return "".join(await groups.get_by_role("listitem").all_inner_texts())
+
+
+async def sdk_device(disco: Running, client: DiscoClient) -> tuple[DiscoClient, SecureChat]:
+    """The same person on an SDK app (another device, keys of its own)."""
+    assert client.user is not None
+    device = DiscoClient(disco.url)
+    await device.login(client.user["email"], PASSWORD)
+    chat = SecureChat(device, "sdk-phone", MemoryKeyStore())
+    await chat.setup()
+    return device, chat
+
+
+async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
+    disco: Running, open_page: OpenPage
+) -> None:
+    ada = await account(disco, "Ada", interests=["climbing"])
+    bob = await account(disco, "Bob", interests=["climbing"])
+    async with ada, bob:
+        match_id, room = await chatting(disco.system, ada, bob)
+        bob_sdk, bob_sdk_chat = await sdk_device(disco, bob)
+        async with bob_sdk:
+            ada_page = await signed_in_page(open_page, ada)
+            bob_page = await signed_in_page(open_page, bob)
+
+            # The match list, then the chat.
+            await ada_page.goto("/#/matches")
+            await expect(ada_page.get_by_role("link", name=re.compile("Bob"))).to_be_visible()
+            await expect(ada_page.get_by_text("You matched! Say hello.")).to_be_visible()
+            await check_accessibility(ada_page, "matches")
+            await ada_page.get_by_role("link", name=re.compile("Bob")).click()
+            await expect(ada_page).to_have_url(re.compile(f"#/chat/{room}$"))
+            await expect(ada_page.get_by_role("textbox", name="Message")).to_be_visible(
+                timeout=40_000
+            )
+            await open_chat(bob_page, room, "Ada")
+
+            # Typing shows on the other phone while Ada writes.
+            await ada_page.get_by_role("textbox", name="Message").fill("Hi Bob")
+            await expect(bob_page.get_by_text("typing…")).to_be_visible()
+            secret_one = "Coffee at the blue kiosk at noon? 🌿"
+            await say(ada_page, secret_one)
+            await expect(thread(bob_page).get_by_text(secret_one)).to_be_visible()
+            await expect(bob_page.get_by_text("typing…")).to_be_hidden()
+            # Bob's phone is open on the chat: Ada sees her message read.
+            await expect(thread(ada_page).get_by_text("Read", exact=True)).to_be_visible()
+
+            secret_two = "Perfect, see you at the kiosk"
+            await say(bob_page, secret_two)
+            await expect(thread(ada_page).get_by_text(secret_two)).to_be_visible()
+
+            # The server holds ciphertext only.
+            stored = (await ada.get(f"/v1/chats/rooms/{room}/messages"))["messages"]
+            assert len(stored) == 2
+            dump = json.dumps(stored)
+            assert "kiosk" not in dump and "Coffee" not in dump
+
+            # The SDK app reads the browser's message, and the browser reads the SDK's.
+            (first,) = [m for m in stored if m["senderId"] == uid(ada)]
+            opened = await bob_sdk_chat.decrypt(first)
+            assert opened.text == secret_one
+            from_sdk = "Sent from my other phone"
+            await bob_sdk_chat.send(room, from_sdk)
+            await expect(thread(ada_page).get_by_text(from_sdk)).to_be_visible()
+            await check_accessibility(ada_page, "chat")
+            await screenshot(ada_page, "chat-conversation")
+            await screenshot(bob_page, "chat-conversation-other-side")
+
+            # The match list shows the latest message Ada's browser read.
+            await ada_page.goto("/#/matches")
+            await expect(ada_page.get_by_text(from_sdk)).to_be_visible()
+            await screenshot(ada_page, "chat-matches")
+
+            # Both see the same safety number.
+            ada_digits = await safety_digits(ada_page, room)
+            bob_digits = await safety_digits(bob_page, room)
+            assert len(ada_digits) == 60 and ada_digits == bob_digits
+            await expect(ada_page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+            await check_accessibility(ada_page, "safety number")
+            await screenshot(ada_page, "chat-safety-number")
+
+            # Bob reports Ada's first message from the conversation's menu.
+            await open_chat(bob_page, room, "Ada")
+            await bob_page.get_by_role("button", name="Chat options").click()
+            await bob_page.get_by_role("link", name="Report Ada").click()
+            await expect(bob_page.get_by_role("heading", name="Report Ada")).to_be_visible()
+            await bob_page.get_by_label("What happened?").select_option("harassment")
+            await bob_page.get_by_role("checkbox", name=re.compile("blue kiosk")).check()
+            await check_accessibility(bob_page, "report")
+            await screenshot(bob_page, "chat-report")
+            await bob_page.get_by_role("button", name="Send report").click()
+            await expect(bob_page.get_by_text("Your report reached")).to_be_visible()
+
+            mod = await moderator(disco.system, disco.url)
+            async with mod:
+                reports = (await mod.get("/v1/safety/moderation/reports"))["reports"]
+                (report,) = [r for r in reports if r["userId"] == uid(ada)]
+                (evidence,) = report["messages"]
+                assert evidence["verified"] is True and evidence["text"] == secret_one
+
+            # Ada unmatches: the chat closes on both phones, read-only.
+            await ada_page.goto(f"/#/chat/{room}")
+            await ada_page.get_by_role("button", name="Chat options").click()
+            await ada_page.get_by_role("button", name="Unmatch").click()
+            await ada_page.get_by_role("button", name="Unmatch", exact=True).click()
+            await expect(ada_page.get_by_text("This chat is closed")).to_be_visible()
+            await expect(ada_page.get_by_role("textbox", name="Message")).to_have_count(0)
+            await bob_page.goto(f"/#/chat/{room}")
+            await expect(bob_page.get_by_text("This chat is closed")).to_be_visible()
+
+            async def closed() -> bool:
+                rooms = (await bob.get("/v1/chats/rooms"))["rooms"]
+                return any(r["id"] == room and r["status"] == "closed" for r in rooms)
+
+            await eventually(closed, what="the room to close")
+            assert match_id
+
+
+async def test_no_matches_yet_leads_to_discover(disco: Running, open_page: OpenPage) -> None:
+    cleo = await account(disco, "Cleo")
+    async with cleo:
+        page = await signed_in_page(open_page, cleo)
+        await page.goto("/#/matches")
+        await expect(page.get_by_text("No matches yet")).to_be_visible()
+        await check_accessibility(page, "empty matches")
+        await screenshot(page, "chat-matches-empty")
+        await page.get_by_role("link", name="Go to Discover").click()
+        await expect(page).to_have_url(re.compile("#/discover$"))
