@@ -289,7 +289,7 @@ describe("the conversation vector", () => {
 
     const identities: Record<string, Uint8Array[]> = {};
     for (const d of Object.values(devices)) {
-      (identities[d.userId] ??= []).push(d.keys.identity.publicKey);
+      identities[d.userId] = [...(identities[d.userId] ?? []), d.keys.identity.publicKey];
     }
     const alice = given.users.alice;
     const bob = given.users.bob;

@@ -1,0 +1,257 @@
+// The facade end to end, with an in-memory server (test-server.ts): conversations both ways,
+// several devices per person, lost and reordered messages, replays and tampering refused
+// without a change of state, safety numbers, franking openings, key changes.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PlainMessage, SecureChat, type ServerMessage, type Undecryptable } from "./index";
+import { b64, hmacSha256, ready, unb64, utf8 } from "./primitives";
+import { type KeyStore, MemoryKeyStore } from "./store";
+import { FakeServer, serverTagOf } from "./test-server";
+import { decodeEnvelope, encodeEnvelope } from "./wire";
+
+beforeAll(() => ready());
+
+const ROOM = "room-1";
+
+async function device(server: FakeServer, userId: string, store: KeyStore = new MemoryKeyStore()) {
+  return SecureChat.open(userId, server.http(userId), { store, oneTimePreKeys: 20 });
+}
+
+function plain(result: PlainMessage | Undecryptable): PlainMessage {
+  if ("reason" in result) throw new Error(`undecryptable: ${result.reason}`);
+  return result;
+}
+
+function refused(result: PlainMessage | Undecryptable): string {
+  if (!("reason" in result)) throw new Error(`decrypted: ${result.text}`);
+  return result.reason;
+}
+
+/** Only the key state: no plaintext kept, as after a reload that lost the message cache. */
+class StateOnly implements KeyStore {
+  constructor(private readonly inner: KeyStore) {}
+  load() {
+    return this.inner.load();
+  }
+  save(document: unknown) {
+    return this.inner.save(document);
+  }
+}
+
+describe("a conversation through the facade", () => {
+  it("works both ways and each side reads its own messages", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bob = await device(server, "bob");
+    expect(server.devices.get("alice")?.get(alice.deviceId)?.prekeys.length).toBe(20);
+
+    const sent = await alice.send(ROOM, "bob", "Hi Bob! Coffee at 5?");
+    expect(sent.senderDeviceId).toBe(alice.deviceId);
+    expect(sent.ciphertext).not.toContain("Coffee");
+    const read = plain(await bob.decrypt(sent));
+    expect(read).toMatchObject({ text: "Hi Bob! Coffee at 5?", kind: "text", mine: false });
+    expect(read.senderDeviceId).toBe(alice.deviceId);
+    await bob.settled();
+
+    const reply = await bob.send(ROOM, "alice", "5 is perfect ☕");
+    expect(plain(await alice.decrypt(reply)).text).toBe("5 is perfect ☕");
+    expect(plain(await alice.decrypt(sent))).toMatchObject({
+      mine: true,
+      text: "Hi Bob! Coffee at 5?",
+    });
+    expect(plain(await bob.decrypt(reply)).mine).toBe(true);
+
+    // Bytes travel as bytes, and a third turn needs no preamble any more.
+    const bytes = await alice.send(ROOM, "bob", Uint8Array.of(0, 1, 2, 255));
+    const envelope = decodeEnvelope(unb64(bytes.ciphertext));
+    expect(envelope.parts.map((p) => p.preamble)).toEqual([null]);
+    const got = plain(await bob.decrypt(bytes));
+    expect(got.kind).toBe("bytes");
+    expect([...(got.bytes ?? [])]).toEqual([0, 1, 2, 255]);
+  });
+
+  it("reads messages out of order, survives lost ones and reads them when they come", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bob = await device(server, "bob");
+    const m = [];
+    for (const text of ["one", "two", "three", "four"]) m.push(await alice.send(ROOM, "bob", text));
+    const [one, two, three, four] = m as [
+      ServerMessage,
+      ServerMessage,
+      ServerMessage,
+      ServerMessage,
+    ];
+    expect(plain(await bob.decrypt(three)).text).toBe("three");
+    expect(plain(await bob.decrypt(one)).text).toBe("one");
+    const answer = await bob.send(ROOM, "alice", "got some");
+    expect(plain(await alice.decrypt(answer)).text).toBe("got some");
+    const five = await alice.send(ROOM, "bob", "five");
+    expect(plain(await bob.decrypt(five)).text).toBe("five");
+    expect(plain(await bob.decrypt(four)).text).toBe("four");
+    expect(plain(await bob.decrypt(two)).text).toBe("two"); // "lost", then late
+  });
+
+  it("refuses a replay, and a message read before reads from the cache", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bobStore = new MemoryKeyStore();
+    const bob = await device(server, "bob", bobStore);
+    const sent = await alice.send(ROOM, "bob", "once");
+    expect(plain(await bob.decrypt(sent)).text).toBe("once");
+    // The same message again (its frame, then the catch-up): answered from memory.
+    expect(plain(await bob.decrypt(sent)).text).toBe("once");
+    // The server replays it under a new id: its key is gone.
+    expect(refused(await bob.decrypt({ ...sent, id: "replayed", seq: 9 }))).toMatch(/already read/);
+    // After a reload without the message cache, it cannot be decrypted again, by design.
+    const reloaded = await device(server, "bob", new StateOnly(bobStore));
+    expect(reloaded.deviceId).toBe(bob.deviceId);
+    expect(refused(await reloaded.decrypt(sent))).toMatch(/already read/);
+    // With the cache (the IndexedDB store keeps one), it reads again.
+    const again = await device(server, "bob", bobStore);
+    expect(plain(await again.decrypt(sent)).text).toBe("once");
+  });
+
+  it("refuses tampered, misdirected and unprovable messages without changing any state", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const store = new MemoryKeyStore();
+    const bob = await device(server, "bob", store);
+    const sent = await alice.send(ROOM, "bob", "the real one");
+    const before = JSON.stringify(await store.load());
+
+    const raw = unb64(sent.ciphertext);
+    const flipped = raw.slice();
+    flipped[flipped.length - 3] = (flipped[flipped.length - 3] ?? 0) ^ 1;
+    const envelope = decodeEnvelope(raw);
+    const part = envelope.parts[0];
+    if (!part) throw new Error("no part");
+    const otherHeader = encodeEnvelope({
+      ...envelope,
+      parts: [{ ...part, header: { ...part.header, number: 5 } }],
+    });
+    const fakeTag = b64(await hmacSha256(new Uint8Array(32), utf8("the real one")));
+    const cases: [Partial<ServerMessage>, RegExp][] = [
+      [{ ciphertext: b64(flipped) }, /could not be decrypted/],
+      [{ ciphertext: b64(otherHeader) }, /could not be decrypted/],
+      [{ ciphertext: `${sent.ciphertext.slice(0, -4)}` }, /format|could not/],
+      [{ ciphertext: "not base64!" }, /format/],
+      [{ roomId: "another-room" }, /not meant for this chat/],
+      [{ frankingTag: fakeTag }, /no valid proof/],
+      [{ frankingTag: "" }, /no valid proof/],
+      [{ senderId: "mallory" }, /keys do not match/],
+    ];
+    for (const [change, reason] of cases) {
+      const result = await bob.decrypt({ ...sent, ...change, id: `forged-${reason.source}` });
+      expect(refused(result)).toMatch(reason);
+      expect(JSON.stringify(await store.load())).toBe(before);
+    }
+    expect(refused(await bob.decrypt({ nonsense: true } as unknown as ServerMessage))).toMatch(
+      /format/,
+    );
+    expect(plain(await bob.decrypt(sent)).text).toBe("the real one");
+  });
+});
+
+describe("several devices per person", () => {
+  it("seals one envelope for every other device, and everyone reads it", async () => {
+    const server = new FakeServer();
+    const alicePhone = await device(server, "alice");
+    const aliceLaptop = await device(server, "alice");
+    const bobPhone = await device(server, "bob");
+    const bobLaptop = await device(server, "bob");
+
+    const first = await alicePhone.send(ROOM, "bob", "to all of you");
+    const parts = decodeEnvelope(unb64(first.ciphertext)).parts;
+    expect(parts.map((p) => `${p.userId}/${p.deviceId}`)).toEqual(
+      [
+        `alice/${aliceLaptop.deviceId}`,
+        `bob/${bobLaptop.deviceId}`,
+        `bob/${bobPhone.deviceId}`,
+      ].sort(),
+    );
+    for (const reader of [aliceLaptop, bobPhone, bobLaptop]) {
+      expect(plain(await reader.decrypt(first)).text).toBe("to all of you");
+    }
+    expect(plain(await aliceLaptop.decrypt(first)).mine).toBe(true);
+
+    const reply = await bobLaptop.send(ROOM, "alice", "from the laptop");
+    for (const reader of [alicePhone, aliceLaptop, bobPhone]) {
+      expect(plain(await reader.decrypt(reply)).text).toBe("from the laptop");
+    }
+    const third = await aliceLaptop.send(ROOM, "bob", "and from mine");
+    for (const reader of [alicePhone, bobPhone, bobLaptop]) {
+      expect(plain(await reader.decrypt(third)).text).toBe("and from mine");
+    }
+  });
+
+  it("a device added later gets parts once a key_changed frame is heard; a removed one none", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bobPhone = await device(server, "bob");
+    await alice.send(ROOM, "bob", "before");
+    const bobLaptop = await device(server, "bob");
+    const early = await alice.send(ROOM, "bob", "cached keys");
+    expect(refused(await bobLaptop.decrypt(early))).toMatch(/before this device was set up/);
+    alice.keyChanged({ userId: "bob", deviceId: bobLaptop.deviceId, change: "added" });
+    await alice.settled();
+    const later = await alice.send(ROOM, "bob", "now both");
+    expect(plain(await bobLaptop.decrypt(later)).text).toBe("now both");
+    expect(plain(await bobPhone.decrypt(later)).text).toBe("now both");
+
+    server.removeDevice("bob", bobLaptop.deviceId);
+    alice.keyChanged({ userId: "bob", deviceId: bobLaptop.deviceId, change: "removed" });
+    await alice.settled();
+    expect(alice.keyChanges.map((c) => c.change)).toEqual(["added", "removed"]);
+    const last = await alice.send(ROOM, "bob", "phone only");
+    expect(decodeEnvelope(unb64(last.ciphertext)).parts.map((p) => p.deviceId)).toEqual([
+      bobPhone.deviceId,
+    ]);
+  });
+});
+
+describe("safety numbers and franking", () => {
+  it("both people see the same number, stable until a device changes", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bob = await device(server, "bob");
+    const forAlice = await alice.safetyNumber("bob");
+    const forBob = await bob.safetyNumber("alice");
+    expect(forAlice).toEqual(forBob);
+    expect(forAlice.digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(forAlice.qrPayload).toMatch(/^disco-sn:1:[0-9a-f]{64}:[0-9a-f]{64}$/);
+    expect(await alice.safetyNumber("bob")).toEqual(forAlice);
+
+    const laptop = await device(server, "bob");
+    alice.keyChanged({ userId: "bob", deviceId: laptop.deviceId, change: "added" });
+    await alice.settled();
+    const changed = await alice.safetyNumber("bob");
+    expect(changed.digits).not.toBe(forAlice.digits);
+    expect(changed).toEqual(await laptop.safetyNumber("alice"));
+  });
+
+  it("a report's openings verify against both tags", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bob = await device(server, "bob");
+    const sent = await alice.send(ROOM, "bob", "you will regret this");
+    const read = plain(await bob.decrypt(sent));
+    const [opening] = bob.reportOpenings([read]);
+    if (!opening) throw new Error("no opening");
+    expect(opening).toMatchObject({
+      id: sent.id,
+      senderId: "alice",
+      sentAt: sent.sentAt,
+      roomId: ROOM,
+      text: "you will regret this",
+      frankingTag: sent.frankingTag,
+      serverTag: sent.serverTag,
+    });
+    const commitment = await hmacSha256(unb64(opening.frankingKey), unb64(opening.plaintext));
+    expect(b64(commitment)).toBe(sent.frankingTag);
+    expect(opening.serverTag).toBe(await serverTagOf(opening));
+    await bob.report("alice", "HARASSMENT", [read]);
+    expect(server.reports).toHaveLength(1);
+    await expect(bob.report("bob", "HARASSMENT", [read])).rejects.toThrow(/reported person/);
+  });
+});
