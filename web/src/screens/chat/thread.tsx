@@ -15,11 +15,16 @@ const RECEIPT_TEXT: Record<Receipt, string> = {
   read: "Read",
 };
 
-function Ticks({ receipt }: { receipt: Receipt }) {
+/** ✓ sent, ✓✓ delivered, white ✓✓ read; the last message of mine says it in words too. */
+function Ticks({ receipt, worded }: { receipt: Receipt; worded: boolean }) {
   return (
     <span class={`ticks ${receipt}`} title={RECEIPT_TEXT[receipt]}>
       <span aria-hidden="true">{receipt === "sent" ? "✓" : "✓✓"}</span>
-      <span class="visually-hidden">{RECEIPT_TEXT[receipt]}</span>
+      {worded ? (
+        <span class="receipt-word">{RECEIPT_TEXT[receipt]}</span>
+      ) : (
+        <span class="visually-hidden">{RECEIPT_TEXT[receipt]}</span>
+      )}
     </span>
   );
 }
@@ -55,8 +60,7 @@ function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }
       )}
       <span class="bubble-meta">
         <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>
-        {receipt && <Ticks receipt={receipt} />}
-        {receipt && last && <span class="receipt-word">{RECEIPT_TEXT[receipt]}</span>}
+        {receipt && <Ticks receipt={receipt} worded={last} />}
       </span>
     </li>
   );
@@ -125,16 +129,18 @@ export function Thread({
           </p>
         )}
       </div>
-      <ol class="messages" role="log" aria-label={`Messages with ${room.peer.name}`}>
-        {items.map((item, index) => [
-          startsDay(items, index) ? (
-            <li key={`day-${item.id}`} class="day-separator">
-              <span>{dayLabel(item.sentAt)}</span>
-            </li>
-          ) : null,
-          <Bubble key={item.id} item={item} room={room} last={item.id === lastMine} />,
-        ])}
-      </ol>
+      <div role="log" aria-label={`Messages with ${room.peer.name}`}>
+        <ol class="messages">
+          {items.map((item, index) => [
+            startsDay(items, index) ? (
+              <li key={`day-${item.id}`} class="day-separator">
+                <span>{dayLabel(item.sentAt)}</span>
+              </li>
+            ) : null,
+            <Bubble key={item.id} item={item} room={room} last={item.id === lastMine} />,
+          ])}
+        </ol>
+      </div>
       <div ref={bottom} class="thread-bottom" />
     </div>
   );
