@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import zlib
 from typing import Any
 
 import pytest
@@ -49,6 +51,23 @@ async def safety_digits(page: Page, room: str) -> str:
     return "".join(await groups.get_by_role("listitem").all_inner_texts())
 
 
+def png(width: int = 48, height: int = 32) -> bytes:
+    """A small purple picture, as a phone's photo would be (only smaller)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x6d\x28\xd9" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 async def sdk_device(disco: Running, client: DiscoClient) -> tuple[DiscoClient, SecureChat]:
     """The same person on an SDK app (another device, keys of its own)."""
     assert client.user is not None
@@ -86,7 +105,7 @@ async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
             # Typing shows on the other phone while Ada writes.
             await ada_page.get_by_role("textbox", name="Message").fill("Hi Bob")
             await expect(bob_page.get_by_text("typing…")).to_be_visible()
-            secret_one = "Coffee at the blue kiosk at noon? 🌿"
+            secret_one = "Coffee at the blue kiosk at noon?"
             await say(ada_page, secret_one)
             await expect(thread(bob_page).get_by_text(secret_one)).to_be_visible()
             await expect(bob_page.get_by_text("typing…")).to_be_hidden()
@@ -110,13 +129,27 @@ async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
             from_sdk = "Sent from my other phone"
             await bob_sdk_chat.send(room, from_sdk)
             await expect(thread(ada_page).get_by_text(from_sdk)).to_be_visible()
+
+            # A photo, encrypted in Bob's browser: Ada's decrypts and shows it; the server's
+            # copy is not a picture.
+            await bob_page.get_by_label("Attach a photo or file").set_input_files(
+                {"name": "kiosk.png", "mimeType": "image/png", "buffer": png()}
+            )
+            photo = thread(ada_page).get_by_role("img", name="Photo: kiosk.png")
+            await expect(photo).to_be_visible()
+            stored = (await ada.get(f"/v1/chats/rooms/{room}/messages"))["messages"]
+            (with_media,) = [m for m in stored if m["mediaIds"]]
+            response = await ada.request(
+                "GET", f"/v1/chats/rooms/{room}/media/{with_media['mediaIds'][0]}"
+            )
+            assert response.status_code == 200 and not response.content.startswith(b"\x89PNG")
             await check_accessibility(ada_page, "chat")
             await screenshot(ada_page, "chat-conversation")
             await screenshot(bob_page, "chat-conversation-other-side")
 
             # The match list shows the latest message Ada's browser read.
             await ada_page.goto("/#/matches")
-            await expect(ada_page.get_by_text(from_sdk)).to_be_visible()
+            await expect(ada_page.get_by_text("Photo", exact=True)).to_be_visible()
             await screenshot(ada_page, "chat-matches")
 
             # Both see the same safety number.

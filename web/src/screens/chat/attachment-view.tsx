@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { type AttachmentRef, attachmentUrl } from "./attachments";
+import { PaperclipIcon } from "./icons";
 
 function sizeText(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -34,7 +35,7 @@ export function AttachmentView({
   if (error) {
     return (
       <p class="attachment-missing">
-        <span aria-hidden="true">📎 </span>
+        <PaperclipIcon />
         {attachment.name}: {error}
       </p>
     );
@@ -55,7 +56,7 @@ export function AttachmentView({
   }
   return (
     <a href={url} download={attachment.name} class="attachment-file">
-      <span aria-hidden="true">📎</span> {attachment.name}{" "}
+      <PaperclipIcon /> {attachment.name}{" "}
       <span class="attachment-size">({sizeText(attachment.size)})</span>
     </a>
   );

@@ -3,6 +3,7 @@
 
 import { useId, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
+import { PaperclipIcon, SendIcon } from "./icons";
 
 export function Composer({
   disabled,
@@ -66,7 +67,7 @@ export function Composer({
             disabled={disabled || busy}
             onChange={(event) => void attach(event.currentTarget)}
           />
-          <span aria-hidden="true">＋</span>
+          <PaperclipIcon size={22} />
           <span class="visually-hidden">Attach a photo or file</span>
         </label>
         <label for={id} class="visually-hidden">
@@ -96,7 +97,7 @@ export function Composer({
           disabled={disabled || busy || text.trim() === ""}
           aria-busy={busy || undefined}
         >
-          <span aria-hidden="true">➤</span>
+          <SendIcon size={20} />
           <span class="visually-hidden">Send</span>
         </button>
       </div>

@@ -6,7 +6,15 @@
 import { liveState, onFrame } from "../../api/live";
 import { current, session } from "../../api/session";
 import { toast } from "../../ui/toasts";
-import { activeRoom, keyChanges, loadRooms, openedChat, patchRoom, rooms } from "./store";
+import {
+  activeRoom,
+  keyChanges,
+  loadRooms,
+  openedChat,
+  patchRoom,
+  roomOfPeer,
+  rooms,
+} from "./store";
 
 function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
@@ -68,9 +76,12 @@ export function startChatLive(): void {
   onFrame("key_changed", (data) => {
     openedChat()?.keyChanged(data);
     const userId = text(data.userId);
-    if (userId && userId !== session.user?.id) {
-      keyChanges.value = { ...keyChanges.value, [userId]: Date.now() };
-    }
+    if (!userId || userId === session.user?.id) return;
+    // A first device set up for a chat that has no messages yet changes nothing anyone could
+    // have compared; any other change (a device added, replaced or removed) is worth a look.
+    const room = roomOfPeer(userId);
+    if (data.change === "added" && !(room && room.lastSeq > 0)) return;
+    keyChanges.value = { ...keyChanges.value, [userId]: Date.now() };
   });
   // Unread counts on arrival and after every reconnection (frames missed while away).
   let wasConnected = false;

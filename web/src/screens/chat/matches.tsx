@@ -7,6 +7,7 @@ import type { RouteProps } from "../../routes";
 import { Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { Avatar } from "./avatar";
 import { listTime, presenceText } from "./format";
+import { ChatIcon, LockIcon } from "./icons";
 import { loadRooms, previews, type Room, rooms, roomsLoaded } from "./store";
 
 interface Match {
@@ -117,6 +118,9 @@ export function MatchesScreen(_: RouteProps) {
         <Loading label="Loading your matches…" />
       ) : list.length === 0 ? (
         <Empty title="No matches yet">
+          <span class="empty-art">
+            <ChatIcon size={40} />
+          </span>
           <p>When you and someone nearby both say hi, you match and can chat here.</p>
           <a class="btn btn-primary" href="#/discover">
             Go to Discover
@@ -131,8 +135,8 @@ export function MatchesScreen(_: RouteProps) {
       )}
       {list && list.length > 0 && (
         <p class="muted e2ee-note">
-          <span aria-hidden="true">🔒</span> Chats are end-to-end encrypted: only you and your match
-          can read them.
+          <LockIcon size={14} /> Chats are end-to-end encrypted: only you and your match can read
+          them.
         </p>
       )}
     </Screen>

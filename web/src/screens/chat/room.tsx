@@ -9,6 +9,7 @@ import { Avatar } from "./avatar";
 import { Composer } from "./composer";
 import { useConversation } from "./conversation";
 import { durationText, presenceText } from "./format";
+import { TimerIcon } from "./icons";
 import { RoomMenu } from "./room-menu";
 import { keyChanges, loadRoom, type Room } from "./store";
 import { Thread } from "./thread";
@@ -73,7 +74,7 @@ export function RoomScreen({ params }: RouteProps) {
       ) : (
         <>
           <p class="timer-note">
-            <span aria-hidden="true">⏱ </span>
+            <TimerIcon size={14} />
             Messages disappear after {durationText(room.timerSeconds)}
           </p>
           <KeyNotice room={room} />
@@ -85,9 +86,7 @@ export function RoomScreen({ params }: RouteProps) {
             loadOlder={chat.loadOlder}
           />
           {chat.items.length === 0 && room.status === "open" && (
-            <p class="chat-empty">
-              You matched with {room.peer.name}. Say hello <span aria-hidden="true">👋</span>
-            </p>
+            <p class="chat-empty">You matched with {room.peer.name}. Say hello!</p>
           )}
           {room.status === "open" ? (
             <Composer

@@ -9,6 +9,7 @@ import { computed, effect, signal } from "@preact/signals";
 import { authed } from "../../api/client";
 import { current, session } from "../../api/session";
 import type { PlainMessage, SecureChat, ServerMessage, Undecryptable } from "../../e2ee";
+import { parseRef } from "./attachments";
 
 export type { PlainMessage, ServerMessage, Undecryptable };
 export type Shown = PlainMessage | Undecryptable;
@@ -141,7 +142,13 @@ export function remember(shown: Shown): void {
   if (!decrypted.has(shown.id)) decrypted.set(shown.id, Promise.resolve(shown));
   const latest = previews.value[shown.roomId];
   if (isPlain(shown) && (!latest || latest.sentAt <= shown.sentAt)) {
-    const text = shown.kind === "text" ? (shown.text ?? "") : "📎 Attachment";
+    const attachment = shown.kind === "bytes" ? parseRef(shown.bytes) : null;
+    const text =
+      shown.kind === "text"
+        ? (shown.text ?? "")
+        : attachment?.type.startsWith("image/")
+          ? "Photo"
+          : `File: ${attachment?.name ?? "attachment"}`;
     previews.value = {
       ...previews.value,
       [shown.roomId]: { text, sentAt: shown.sentAt, mine: shown.mine },

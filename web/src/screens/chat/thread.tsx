@@ -7,6 +7,7 @@ import { Button } from "../../ui/kit";
 import { AttachmentView } from "./attachment-view";
 import { parseRef } from "./attachments";
 import { dayLabel, type Receipt, receiptOf, startsDay, timeLabel } from "./format";
+import { LockIcon } from "./icons";
 import { isPlain, type Room, type Shown } from "./store";
 
 const RECEIPT_TEXT: Record<Receipt, string> = {
@@ -40,8 +41,7 @@ function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }
     return (
       <li class="bubble theirs undecryptable" data-seq={item.seq}>
         <p>
-          <span aria-hidden="true">🔒 </span>
-          This message can’t be read on this device.
+          <LockIcon size={14} /> This message can’t be read on this device.
         </p>
         <span class="bubble-meta">
           <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>
@@ -124,8 +124,8 @@ export function Thread({
           </Button>
         ) : (
           <p class="thread-start">
-            <span aria-hidden="true">🔒 </span>
-            Messages are end-to-end encrypted. Nobody else, not even Disco, can read them.
+            <LockIcon size={14} /> Messages are end-to-end encrypted. Nobody else, not even Disco,
+            can read them.
           </p>
         )}
       </div>
