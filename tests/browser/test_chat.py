@@ -52,13 +52,13 @@ async def safety_digits(page: Page, room: str) -> str:
 
 
 def png(width: int = 48, height: int = 32) -> bytes:
-    """A small purple picture, as a phone's photo would be (only smaller)."""
+    """A small amber picture, as a phone's photo would be (only smaller)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    rows = b"".join(b"\x00" + b"\x6d\x28\xd9" * width for _ in range(height))
+    rows = b"".join(b"\x00" + b"\xf5\x9e\x0b" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
