@@ -150,6 +150,13 @@ async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
             # The match list shows the latest message Ada's browser read.
             await ada_page.goto("/#/matches")
             await expect(ada_page.get_by_text("Photo", exact=True)).to_be_visible()
+            # A message while Ada is elsewhere: a toast naming Bob (not the message), a badge,
+            # and the preview her browser decrypted.
+            await say(bob_page, "Bring an umbrella")
+            await expect(ada_page.get_by_role("link", name="New message from Bob")).to_be_visible()
+            await expect(ada_page.get_by_text("1 unread")).to_be_attached()
+            await expect(ada_page.get_by_text("Bring an umbrella")).to_be_visible()
+            await ada_page.get_by_role("button", name="Dismiss").click()
             await screenshot(ada_page, "chat-matches")
 
             # Both see the same safety number.

@@ -1,19 +1,22 @@
 // What the chat area does with live frames whatever screen is showing (started once, in main):
 // unread counts, presence, receipts, closed rooms, key changes, and a toast for a message that
-// arrives while its chat is not on screen. The toast names the sender only: the message is
-// not decrypted here (that would load the cryptography on every screen) and never shown.
+// arrives while its chat is not on screen. The toast names the sender only, never the content;
+// the message is decrypted here (for the match list's preview) only if this tab has its keys
+// open already: loading the cryptography on every screen for a preview is not worth it.
 
 import { liveState, onFrame } from "../../api/live";
 import { current, session } from "../../api/session";
 import { toast } from "../../ui/toasts";
 import {
   activeRoom,
+  decrypt,
   keyChanges,
   loadRooms,
   openedChat,
   patchRoom,
   roomOfPeer,
   rooms,
+  type ServerMessage,
 } from "./store";
 
 function text(value: unknown): string | null {
@@ -32,6 +35,10 @@ async function onMessage(data: Record<string, unknown>): Promise<void> {
     lastMessageAt: text(data.sentAt) ?? room.lastMessageAt,
     unread: mine || here ? room.unread : room.unread + 1,
   }));
+  // Where this browser has its keys open already, the match list can show the message.
+  if (openedChat() && activeRoom.value !== roomId) {
+    void decrypt(data as unknown as ServerMessage).catch(() => {});
+  }
   if (!mine && activeRoom.value !== roomId) {
     const name = rooms.value[roomId]?.peer.name ?? "a match";
     toast(`New message from ${name}`, { href: `#/chat/${roomId}` });
