@@ -68,12 +68,14 @@ def png(width: int = 48, height: int = 32) -> bytes:
     )
 
 
-async def sdk_device(disco: Running, client: DiscoClient) -> tuple[DiscoClient, SecureChat]:
+async def sdk_device(
+    disco: Running, client: DiscoClient, device_id: str = "sdk-phone"
+) -> tuple[DiscoClient, SecureChat]:
     """The same person on an SDK app (another device, keys of its own)."""
     assert client.user is not None
     device = DiscoClient(disco.url)
     await device.login(client.user["email"], PASSWORD)
-    chat = SecureChat(device, "sdk-phone", MemoryKeyStore())
+    chat = SecureChat(device, device_id, MemoryKeyStore())
     await chat.setup()
     return device, chat
 
@@ -158,6 +160,7 @@ async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
             await expect(ada_page.get_by_text("Bring an umbrella")).to_be_visible()
             await ada_page.get_by_role("button", name="Dismiss").click()
             await screenshot(ada_page, "chat-matches")
+            await screenshot(ada_page, "chat-matches")
 
             # Both see the same safety number.
             ada_digits = await safety_digits(ada_page, room)
@@ -214,3 +217,46 @@ async def test_no_matches_yet_leads_to_discover(disco: Running, open_page: OpenP
         await screenshot(page, "chat-matches-empty")
         await page.get_by_role("link", name="Go to Discover").click()
         await expect(page).to_have_url(re.compile("#/discover$"))
+
+
+async def test_older_messages_load_on_scrolling_up_and_a_blocked_chat_closes(
+    disco: Running, open_page: OpenPage
+) -> None:
+    ada = await account(disco, "Ada")
+    bob = await account(disco, "Bob")
+    async with ada, bob:
+        _, room = await chatting(disco.system, ada, bob)
+        ada_sdk, _ = await sdk_device(disco, ada)
+        bob_early, bob_early_chat = await sdk_device(disco, bob, "sdk-early")
+        async with ada_sdk, bob_early:
+            # Sent before Ada's browser had keys: it holds no part of it, and says so.
+            await bob_early_chat.send(room, "Sent before your browser joined")
+            page = await signed_in_page(open_page, ada)
+            await open_chat(page, room, "Bob")
+            await expect(
+                thread(page).get_by_text(re.compile("t be read on this device"))
+            ).to_be_visible()
+            await page.get_by_role("link", name="Back to matches").click()
+
+            bob_late, bob_late_chat = await sdk_device(disco, bob, "sdk-late")
+            async with bob_late:
+                for n in range(1, 35):
+                    await bob_late_chat.send(room, f"Note {n}")
+            await page.get_by_role("link", name=re.compile("^Bob")).click()
+            # The newest page first; scrolling up brings the ones before.
+            await expect(thread(page).get_by_text("Note 34", exact=True)).to_be_visible()
+            await expect(thread(page).get_by_text("Note 1", exact=True)).to_have_count(0)
+            await page.evaluate("window.scrollTo(0, 0)")
+            await expect(thread(page).get_by_text("Note 1", exact=True)).to_be_visible()
+            await expect(
+                thread(page).get_by_text(re.compile("t be read on this device"))
+            ).to_be_visible()
+
+            # Blocking from the chat's menu closes it, read-only.
+            await page.get_by_role("button", name="Chat options").click()
+            await page.get_by_role("button", name="Block Bob").click()
+            await page.get_by_role("button", name="Block", exact=True).click()
+            await expect(page.get_by_text("one of you blocked the other")).to_be_visible()
+            await expect(page.get_by_role("textbox", name="Message")).to_have_count(0)
+            await check_accessibility(page, "closed chat")
+            await screenshot(page, "chat-closed")

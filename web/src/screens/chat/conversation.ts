@@ -184,10 +184,12 @@ export function useConversation(roomId: string): Conversation {
     });
   }, [roomId, ready, add, markRead]);
 
+  // A ref, not the state: the scroll watcher and the button may both ask in one moment.
+  const fetchingOlder = useRef(false);
   const loadOlder = useCallback(async () => {
-    if (loadingOlder || !hasMore) return;
     const oldest = items[0]?.seq;
-    if (!oldest) return;
+    if (fetchingOlder.current || !hasMore || !oldest) return;
+    fetchingOlder.current = true;
     setLoadingOlder(true);
     try {
       const page = await authed<Page>(messagesPath(roomId, `before=${oldest}&limit=${PAGE}`));
@@ -196,9 +198,10 @@ export function useConversation(roomId: string): Conversation {
     } catch (caught) {
       setError(messageOf(caught));
     } finally {
+      fetchingOlder.current = false;
       setLoadingOlder(false);
     }
-  }, [roomId, items, hasMore, loadingOlder, add]);
+  }, [roomId, items, hasMore, add]);
 
   const lastTyping = useRef(0);
   const typing = useCallback(

@@ -23,6 +23,18 @@ function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
+// One toast per chat while it shows: a burst of messages is one notice, not a stack.
+const TOAST_MS = 8_000;
+const toastedAt = new Map<string, number>();
+
+function toastedLately(roomId: string): boolean {
+  const now = Date.now();
+  const last = toastedAt.get(roomId) ?? 0;
+  if (now - last < TOAST_MS) return true;
+  toastedAt.set(roomId, now);
+  return false;
+}
+
 async function onMessage(data: Record<string, unknown>): Promise<void> {
   const roomId = text(data.roomId);
   const seq = Number(data.seq);
@@ -39,7 +51,7 @@ async function onMessage(data: Record<string, unknown>): Promise<void> {
   if (openedChat() && activeRoom.value !== roomId) {
     void decrypt(data as unknown as ServerMessage).catch(() => {});
   }
-  if (!mine && activeRoom.value !== roomId) {
+  if (!mine && activeRoom.value !== roomId && !toastedLately(roomId)) {
     const name = rooms.value[roomId]?.peer.name ?? "a match";
     toast(`New message from ${name}`, { href: `#/chat/${roomId}` });
   }
