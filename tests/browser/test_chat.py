@@ -258,5 +258,6 @@ async def test_older_messages_load_on_scrolling_up_and_a_blocked_chat_closes(
             await page.get_by_role("button", name="Block", exact=True).click()
             await expect(page.get_by_text("one of you blocked the other")).to_be_visible()
             await expect(page.get_by_role("textbox", name="Message")).to_have_count(0)
+            await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             await check_accessibility(page, "closed chat")
             await screenshot(page, "chat-closed")

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import { liveState, onFrame, send as sendFrame } from "../../api/live";
 import { session } from "../../api/session";
+import { dismiss, toasts } from "../../ui/toasts";
 import { encodeRef, encryptFile, MAX_ATTACHMENT_BYTES, uploadMedia } from "./attachments";
 import { mergeMessages } from "./format";
 import {
@@ -98,6 +99,8 @@ export function useConversation(roomId: string): Conversation {
   // The room, the keys and the newest page.
   useEffect(() => {
     activeRoom.value = roomId;
+    // Notices of this chat's new messages have done their job once it is open.
+    for (const item of toasts.value) if (item.href === `#/chat/${roomId}`) dismiss(item.id);
     let live = true;
     setError(null);
     (async () => {
