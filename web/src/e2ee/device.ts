@@ -70,8 +70,8 @@ export class Device {
   constructor(
     readonly userId: string,
     readonly deviceId: string,
-    readonly keys: DeviceKeys,
-    readonly sessions: SessionBook,
+    public keys: DeviceKeys, // replaced when another tab saved a newer state
+    public sessions: SessionBook,
     private readonly random: Random,
   ) {}
 

@@ -28,7 +28,7 @@ export class KeyDirectory {
 
   constructor(
     private readonly http: Http,
-    readonly known: KnownIdentities,
+    public known: KnownIdentities, // replaced when another tab saved a newer state
   ) {}
 
   /** The user's devices by id, each checked. */

@@ -44,3 +44,32 @@ export class NoDevices extends E2eeError {
 export class MessageTooLarge extends E2eeError {
   override name = "MessageTooLarge";
 }
+
+/** A sentence for a person, for each way a message can fail to open. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof DuplicateMessage) {
+    return "This message was already read on this device; its key is gone, so it cannot be opened again.";
+  }
+  if (error instanceof UnknownPreKey) {
+    return "This message starts a secure session with keys this device no longer has.";
+  }
+  if (error instanceof TooManySkippedMessages) {
+    return "Too many messages were lost before this one to open it.";
+  }
+  if (error instanceof DecryptionFailed) {
+    return "This message could not be decrypted: it was damaged, altered or not meant for this chat.";
+  }
+  if (error instanceof NotForThisDevice) {
+    return "This message was sent before this device was set up for secure chat, or from this device before it was reloaded.";
+  }
+  if (error instanceof UntrustedKeys) {
+    return "This message comes from a device whose keys do not match what the server lists.";
+  }
+  if (error instanceof FrankingMismatch) {
+    return "This message was refused: it carries no valid proof for reporting.";
+  }
+  if (error instanceof MalformedMessage)
+    return "This message is not in a format this app can read.";
+  if (error instanceof E2eeError) return error.message;
+  return "This message could not be decrypted.";
+}

@@ -11,8 +11,8 @@ const QR_PREFIX = "disco-sn:1:";
 export async function fingerprint(userId: string, identityKeys: Uint8Array[]): Promise<Uint8Array> {
   if (identityKeys.length === 0) throw new Error("a fingerprint needs at least one identity key");
   const keys = concat(...[...identityKeys].sort(compareBytes));
-  let digest = await sha512(concat(VERSION, keys, utf8(userId)));
-  for (let i = 0; i < FINGERPRINT_ITERATIONS; i++) digest = await sha512(concat(digest, keys));
+  let digest = sha512(concat(VERSION, keys, utf8(userId)));
+  for (let i = 0; i < FINGERPRINT_ITERATIONS; i++) digest = sha512(concat(digest, keys));
   return digest;
 }
 

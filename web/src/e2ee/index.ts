@@ -13,21 +13,18 @@
 import type { Recipient } from "./device";
 import type { ChangeKind, KeyChange } from "./directory";
 import {
-  DecryptionFailed,
-  DuplicateMessage,
   E2eeError,
   FrankingMismatch,
-  MalformedMessage,
   MessageTooLarge,
   NoDevices,
   NotForThisDevice,
-  TooManySkippedMessages,
-  UnknownPreKey,
-  UntrustedKeys,
+  reasonOf,
 } from "./errors";
 import { type SafetyNumber, safetyNumber } from "./fingerprint";
 import { LocalDevice, ONE_TIME_PREKEY_TARGET } from "./local";
+import { MessageMemory } from "./memory";
 import {
+  checkShape,
   type Http,
   openingOf,
   type PlainMessage,
@@ -41,11 +38,10 @@ import { IndexedDbKeyStore, type KeyStore, type MessageStore } from "./store";
 import { CONTENT_BYTES, CONTENT_TEXT, decodeEnvelope, partFor } from "./wire";
 
 export type { KeyChange } from "./directory";
-export { E2eeError } from "./errors";
+export { E2eeError, reasonOf } from "./errors";
 export type { Http, PlainMessage, ReportedOpening, ServerMessage, Undecryptable } from "./messages";
 
 export const MAX_ENVELOPE_BYTES = 64 * 1024; // what the server accepts, decoded
-const RECENT_MESSAGES = 1000; // kept in memory, so a frame and a catch-up agree at once
 
 /** For tests and tools; the app needs none of these. */
 export interface OpenOptions {
@@ -65,59 +61,13 @@ async function apiHttp(): Promise<Http> {
   };
 }
 
-/** A sentence for a person, for each way a message can fail to open. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof DuplicateMessage) {
-    return "This message was already read on this device; its key is gone, so it cannot be opened again.";
-  }
-  if (error instanceof UnknownPreKey) {
-    return "This message starts a secure session with keys this device no longer has.";
-  }
-  if (error instanceof TooManySkippedMessages) {
-    return "Too many messages were lost before this one to open it.";
-  }
-  if (error instanceof DecryptionFailed) {
-    return "This message could not be decrypted: it was damaged, altered or not meant for this chat.";
-  }
-  if (error instanceof NotForThisDevice) {
-    return "This message was sent before this device was set up for secure chat, or from this device before it was reloaded.";
-  }
-  if (error instanceof UntrustedKeys) {
-    return "This message comes from a device whose keys do not match what the server lists.";
-  }
-  if (error instanceof FrankingMismatch) {
-    return "This message was refused: it carries no valid proof for reporting.";
-  }
-  if (error instanceof MalformedMessage)
-    return "This message is not in a format this app can read.";
-  if (error instanceof E2eeError) return error.message;
-  return "This message could not be decrypted.";
-}
-
-/** What a ServerMessage must hold to be opened; the rest is passed along as it is. */
-function checkShape(m: ServerMessage): void {
-  const strings = [m.id, m.roomId, m.senderId, m.ciphertext, m.sentAt];
-  if (strings.some((s) => typeof s !== "string") || typeof m.seq !== "number") {
-    throw new MalformedMessage("not a chat message");
-  }
-}
-
-interface StoredMessage {
-  message: ServerMessage;
-  senderDeviceId: string;
-  contentType: number;
-  body: string;
-  frankingKey: string;
-}
-
 export class SecureChat {
-  private readonly recent = new Map<string, PlainMessage>();
   private readonly listeners = new Set<(change: KeyChange) => void>();
 
   private constructor(
     private readonly http: Http,
     private readonly local: LocalDevice,
-    private readonly messages: Partial<MessageStore>,
+    private readonly memory: MessageMemory,
     private readonly random: Random,
     private readonly oneTimeTarget: number,
   ) {}
@@ -126,7 +76,28 @@ export class SecureChat {
    * This browser's device for `userId` (made on first use, with a random device id; private
    * halves saved before anything is uploaded), published, topped up and rotated as needed.
    */
-  static async open(userId: string, http?: Http, options: OpenOptions = {}): Promise<SecureChat> {
+  static open(userId: string, http?: Http, options: OpenOptions = {}): Promise<SecureChat> {
+    if (http !== undefined || Object.keys(options).length > 0) {
+      return SecureChat.openNew(userId, http, options);
+    }
+    // The app's own calls share one instance per person: screens that each open it neither
+    // race on the ratchets nor fetch the directory twice. A failed open is tried afresh.
+    let opening = SecureChat.opened.get(userId);
+    if (opening === undefined) {
+      opening = SecureChat.openNew(userId, undefined, options);
+      SecureChat.opened.set(userId, opening);
+      opening.catch(() => SecureChat.opened.delete(userId));
+    }
+    return opening;
+  }
+
+  private static readonly opened = new Map<string, Promise<SecureChat>>();
+
+  private static async openNew(
+    userId: string,
+    http: Http | undefined,
+    options: OpenOptions,
+  ): Promise<SecureChat> {
     await ready();
     const api = http ?? (await apiHttp());
     const store = options.store ?? new IndexedDbKeyStore(userId);
@@ -136,7 +107,7 @@ export class SecureChat {
     const chat = new SecureChat(
       api,
       local,
-      store,
+      new MessageMemory(userId, store),
       random,
       options.oneTimePreKeys ?? ONE_TIME_PREKEY_TARGET,
     );
@@ -170,12 +141,12 @@ export class SecureChat {
 
   /** Resolves once every change already asked for (a `keyChanged`, a top-up) is done. */
   settled(): Promise<void> {
-    return this.local.lock.run(async () => undefined);
+    return this.local.run(async () => undefined);
   }
 
   /** Publish, rotate and top up keys; how many one-time prekeys the directory holds now. */
   maintain(): Promise<number> {
-    return this.local.lock.run(() => this.local.maintain(this.oneTimeTarget));
+    return this.local.run(() => this.local.maintain(this.oneTimeTarget));
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -189,7 +160,7 @@ export class SecureChat {
     const isText = typeof content === "string";
     const contentType = isText ? CONTENT_TEXT : CONTENT_BYTES;
     const body = isText ? utf8(content) : content;
-    const sent = await this.local.lock.run(async () => {
+    const sent = await this.local.run(async () => {
       const recipients = await this.recipients(peerUserId);
       const sealed = await this.local.device.seal(roomId, contentType, body, recipients);
       if (sealed.envelope.length > MAX_ENVELOPE_BYTES) {
@@ -212,7 +183,7 @@ export class SecureChat {
       return { answer, frankingKey: sealed.payload.frankingKey };
     });
     const text = isText ? content : null;
-    await this.remember(
+    await this.memory.remember(
       plainMessage(
         sent.answer,
         this.userId,
@@ -260,7 +231,7 @@ export class SecureChat {
   async decrypt(message: ServerMessage): Promise<PlainMessage | Undecryptable> {
     try {
       checkShape(message);
-      const known = await this.known(message.id);
+      const known = await this.memory.known(message.id);
       if (known !== null) return known;
       return await this.open(message);
     } catch (error) {
@@ -284,9 +255,10 @@ export class SecureChat {
     if (!message.frankingTag) throw new FrankingMismatch("no franking tag");
     const frankingTag = unb64(message.frankingTag, 32);
     const part = partFor(envelope, this.userId, this.deviceId);
-    const { plain, startedSession } = await this.local.lock.run(async () => {
-      const again = this.recent.get(message.id);
-      if (again !== undefined) return { plain: again, startedSession: false };
+    const { plain, startedSession } = await this.local.run(async () => {
+      // Decrypted while this call waited: its frame and a catch-up, or another tab.
+      const again = await this.memory.known(message.id);
+      if (again !== null) return { plain: again, startedSession: false };
       let identity: Uint8Array | null = null;
       if (part?.preamble) {
         identity = await this.local.directory.identityOf(
@@ -315,7 +287,7 @@ export class SecureChat {
         payload.frankingKey,
         text,
       );
-      await this.remember(plain);
+      await this.memory.remember(plain);
       return { plain, startedSession: opened.startedSession };
     });
     if (startedSession) {
@@ -324,52 +296,6 @@ export class SecureChat {
       this.maintain().catch(() => undefined);
     }
     return plain;
-  }
-
-  /** A message read or sent before: from memory, or from the sealed store after a reload. */
-  private async known(id: string): Promise<PlainMessage | null> {
-    const inMemory = this.recent.get(id);
-    if (inMemory !== undefined) return inMemory;
-    const stored = (await this.messages.getMessage?.(id)) as StoredMessage | null | undefined;
-    if (!stored) return null;
-    const expires = stored.message.expiresAt ? Date.parse(stored.message.expiresAt) : Number.NaN;
-    if (expires <= Date.now()) {
-      await this.messages.deleteMessage?.(id);
-      return null;
-    }
-    const body = unb64(stored.body);
-    const text = stored.contentType === CONTENT_TEXT ? fromUtf8(body) : null;
-    const plain = plainMessage(
-      stored.message,
-      this.userId,
-      stored.senderDeviceId,
-      stored.contentType,
-      body,
-      unb64(stored.frankingKey),
-      text,
-    );
-    this.keep(plain);
-    return plain;
-  }
-
-  private keep(plain: PlainMessage): void {
-    this.recent.set(plain.id, plain);
-    for (const id of this.recent.keys()) {
-      if (this.recent.size <= RECENT_MESSAGES) break;
-      this.recent.delete(id);
-    }
-  }
-
-  private async remember(plain: PlainMessage): Promise<void> {
-    this.keep(plain);
-    const record: StoredMessage = {
-      message: plain.message,
-      senderDeviceId: plain.senderDeviceId ?? "",
-      contentType: plain.kind === "text" ? CONTENT_TEXT : CONTENT_BYTES,
-      body: b64(plain.body ?? new Uint8Array()),
-      frankingKey: b64(plain.frankingKey ?? new Uint8Array()),
-    };
-    await this.messages.putMessage?.(plain.id, record);
   }
 
   // --- keys of others -----------------------------------------------------------------------
@@ -383,7 +309,7 @@ export class SecureChat {
     if (typeof userId !== "string" || typeof deviceId !== "string") return;
     if (change !== "added" && change !== "changed" && change !== "removed") return;
     const noted: KeyChange = { userId, deviceId, change: change as ChangeKind };
-    void this.local.lock
+    void this.local
       .run(async () => {
         this.local.directory.noted(noted);
         if (noted.change === "removed") this.local.device.sessions.forget([userId, deviceId]);
@@ -402,7 +328,7 @@ export class SecureChat {
   async safetyNumber(
     peerUserId: string,
   ): Promise<{ digits: string; qrPayload: string; groups: string[] }> {
-    const number: SafetyNumber = await this.local.lock.run(async () => {
+    const number: SafetyNumber = await this.local.run(async () => {
       const mine = await this.local.directory.devices(this.userId);
       const theirs = await this.local.directory.devices(peerUserId);
       if (theirs.size === 0) {
@@ -418,7 +344,7 @@ export class SecureChat {
 
   /** The openings `POST /v1/safety/reports` takes in `messages`, one per message. */
   reportOpenings(messages: PlainMessage[]): ReportedOpening[] {
-    return messages.map((m) => openingOf(this.recent.get(m.id) ?? m));
+    return messages.map((m) => openingOf(this.memory.inMemory(m.id) ?? m));
   }
 
   /** Report `userId` with messages they sent as proof moderators can verify. */

@@ -23,6 +23,8 @@ export interface StateDocument {
   keys: DeviceKeysJson;
   sessions: SessionBookJson;
   identities: KnownIdentities;
+  /** Counts saves, so a tab sees that another tab of this browser saved since (web only). */
+  revision?: number;
 }
 
 interface MyDevice {
@@ -31,6 +33,17 @@ interface MyDevice {
   signedPreKeyId: number;
   oneTimePreKeysLeft: number;
   low: boolean;
+}
+
+/**
+ * Runs `task` holding the browser-wide Web Lock `name` (every tab of this origin), so two tabs
+ * never advance the same device's ratchets at once; where there are no Web Locks (tests), the
+ * in-page Lock alone.
+ */
+function exclusive<T>(name: string, task: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  // request() resolves to what the callback's promise resolves to.
+  return locks ? (locks.request(name, task) as Promise<unknown> as Promise<T>) : task();
 }
 
 /** One change of keys and sessions at a time: the ratchets are not reentrant. */
@@ -45,7 +58,8 @@ export class Lock {
 }
 
 export class LocalDevice {
-  readonly lock = new Lock();
+  private readonly lock = new Lock();
+  private revision = 0;
 
   private constructor(
     private readonly http: Http,
@@ -56,8 +70,25 @@ export class LocalDevice {
     private readonly clock: () => number,
   ) {}
 
-  /** The stored state, or new keys under a new random device id (saved at once). */
-  static async load(
+  /**
+   * The stored state, or new keys under a new random device id (saved at once), holding the
+   * browser-wide lock: two tabs opening at once make one device, not two.
+   */
+  static load(
+    http: Http,
+    userId: string,
+    store: KeyStore,
+    random: Random,
+    clock: () => number,
+  ): Promise<LocalDevice> {
+    return exclusive(`disco-e2ee:${userId}`, async () => {
+      const local = await LocalDevice.loadNow(http, userId, store, random, clock);
+      if (local.revision === 0) await local.save(); // new keys: kept before anything else
+      return local;
+    });
+  }
+
+  private static async loadNow(
     http: Http,
     userId: string,
     store: KeyStore,
@@ -85,19 +116,40 @@ export class LocalDevice {
       known = document.identities;
     }
     const device = new Device(userId, deviceId, keys, sessions, random);
-    const local = new LocalDevice(
-      http,
-      store,
-      device,
-      new KeyDirectory(http, known),
-      random,
-      clock,
-    );
-    await local.save();
+    const directory = new KeyDirectory(http, known);
+    const local = new LocalDevice(http, store, device, directory, random, clock);
+    // A stored state is not saved again here: another tab may be ahead of what was read.
+    local.revision = document === null ? 0 : Math.max(1, document.revision ?? 1);
     return local;
   }
 
+  /**
+   * Runs `task` alone, on the newest state: another tab of this browser (the same device) may
+   * have saved since, and its state is taken up first rather than overwritten.
+   */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    return this.lock.run(() =>
+      exclusive(`disco-e2ee:${this.device.userId}`, async () => {
+        await this.refresh();
+        return task();
+      }),
+    );
+  }
+
+  private async refresh(): Promise<void> {
+    const document = (await this.store.load()) as StateDocument | null;
+    if (document === null || (document.revision ?? 0) === this.revision) return;
+    if (document.deviceId !== this.device.deviceId) {
+      throw new E2eeError("this browser's key store now holds another device");
+    }
+    this.device.keys = DeviceKeys.fromJson(document.keys);
+    this.device.sessions = SessionBook.fromJson(document.sessions);
+    this.directory.known = document.identities;
+    this.revision = document.revision ?? 0;
+  }
+
   save(): Promise<void> {
+    this.revision += 1;
     const document: StateDocument = {
       version: STATE_VERSION,
       userId: this.device.userId,
@@ -105,6 +157,7 @@ export class LocalDevice {
       keys: this.device.keys.toJson(),
       sessions: this.device.sessions.toJson(),
       identities: this.directory.known,
+      revision: this.revision,
     };
     return this.store.save(document);
   }

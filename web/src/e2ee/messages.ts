@@ -2,7 +2,7 @@
 // with what a report needs, a marker for one that cannot be read and why, and the franking
 // openings a report carries (`POST /v1/safety/reports`, docs/e2ee.md §9).
 
-import { E2eeError } from "./errors";
+import { E2eeError, MalformedMessage } from "./errors";
 import { b64 } from "./primitives";
 import { CONTENT_TEXT } from "./wire";
 
@@ -123,4 +123,12 @@ export function plainMessage(
     frankingKey,
     body,
   };
+}
+
+/** What a ServerMessage must hold to be opened; the rest is passed along as it is. */
+export function checkShape(m: ServerMessage): void {
+  const strings = [m.id, m.roomId, m.senderId, m.ciphertext, m.sentAt];
+  if (strings.some((s) => typeof s !== "string") || typeof m.seq !== "number") {
+    throw new MalformedMessage("not a chat message");
+  }
 }

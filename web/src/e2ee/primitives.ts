@@ -186,7 +186,7 @@ export function dh(pair: { privateKey: Uint8Array }, publicKey: Uint8Array): Uin
   }
 }
 
-// --- WebCrypto: HKDF, HMAC, SHA-512 -----------------------------------------------------------
+// --- WebCrypto: HKDF, HMAC; libsodium: SHA-512 -----------------------------------------------------------
 
 // WebCrypto's types want ArrayBuffer-backed views; a copy is cheap at these sizes.
 const buf = (data: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(data);
@@ -217,8 +217,13 @@ export async function hmacSha256(key: Uint8Array, message: Uint8Array): Promise<
   return new Uint8Array(await subtle().sign("HMAC", imported, buf(message)));
 }
 
-export async function sha512(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest("SHA-512", buf(data)));
+/**
+ * SHA-512 through libsodium (`crypto_hash_sha512`) rather than WebCrypto's digest: the same
+ * function, but synchronous; a safety number takes 10,400 of them, and one awaited WebCrypto
+ * call each made it take about 0.3 s instead of 20 ms.
+ */
+export function sha512(data: Uint8Array): Uint8Array {
+  return sodium.crypto_hash_sha512(data);
 }
 
 // --- AEAD and padding -----------------------------------------------------------------------
