@@ -252,6 +252,15 @@ async def test_older_messages_load_on_scrolling_up_and_a_blocked_chat_closes(
                 thread(page).get_by_text(re.compile("t be read on this device"))
             ).to_be_visible()
 
+            # A shorter disappearing-message timer, from the chat's menu.
+            await page.get_by_role("button", name="Chat options").click()
+            await check_accessibility(page, "chat menu")
+            await screenshot(page, "chat-menu")
+            await page.get_by_role("button", name="Disappearing messages").click()
+            await page.get_by_label("Messages disappear after").select_option("3600")
+            await page.get_by_role("button", name="Save").click()
+            await expect(page.get_by_text("Messages disappear after 1 hour")).to_be_visible()
+
             # Blocking from the chat's menu closes it, read-only.
             await page.get_by_role("button", name="Chat options").click()
             await page.get_by_role("button", name="Block Bob").click()

@@ -7,6 +7,7 @@ import {
   mergeMessages,
   presenceText,
   receiptOf,
+  runsOn,
   startsDay,
 } from "./format";
 
@@ -25,6 +26,19 @@ describe("day separators", () => {
   it("starts a day at the first message and whenever the local day changes", () => {
     const items = [{ sentAt: at(1, 23) }, { sentAt: at(0, 0, 5) }, { sentAt: at(0, 9) }];
     expect([0, 1, 2].map((i) => startsDay(items, i))).toEqual([true, true, false]);
+  });
+});
+
+describe("runs", () => {
+  it("joins one sender's messages within a minute", () => {
+    const t = (seconds: number) => new Date(now.getTime() + seconds * 1000).toISOString();
+    const items = [
+      { senderId: "a", sentAt: t(0) },
+      { senderId: "a", sentAt: t(30) },
+      { senderId: "a", sentAt: t(200) },
+      { senderId: "b", sentAt: t(210) },
+    ];
+    expect(items.map((_, i) => runsOn(items, i))).toEqual([true, false, false, false]);
   });
 });
 

@@ -115,6 +115,17 @@ export function startsDay(items: { sentAt: string }[], index: number): boolean {
   return daysBetween(new Date(before.sentAt), new Date(item.sentAt)) !== 0;
 }
 
+/**
+ * Whether message `index` is followed by one from the same sender within a minute: then the
+ * two read as one run and only the run's last bubble shows its time.
+ */
+export function runsOn(items: { senderId: string; sentAt: string }[], index: number): boolean {
+  const item = items[index];
+  const next = items[index + 1];
+  if (!item || !next || next.senderId !== item.senderId) return false;
+  return new Date(next.sentAt).getTime() - new Date(item.sentAt).getTime() < 60_000;
+}
+
 /** The initial shown in place of a missing photo. */
 export function initialOf(name: string): string {
   return (name.trim()[0] ?? "?").toUpperCase();

@@ -92,20 +92,29 @@ function TimerForm({ room, onClose }: { room: Room; onClose: () => void }) {
 export function RoomMenu({ room, onChanged }: { room: Room; onChanged: () => Promise<unknown> }) {
   const [panel, setPanel] = useState<Panel>(null);
   const toggle = useRef<HTMLButtonElement>(null);
+  const wrapper = useRef<HTMLDivElement>(null);
   const open = room.status === "open";
   const close = () => {
     setPanel(null);
     toggle.current?.focus();
   };
+  // The menu closes on Escape (focus back on its button) and on a tap anywhere else.
   useEffect(() => {
     if (panel !== "menu") return;
     const onKey = (event: KeyboardEvent) => event.key === "Escape" && close();
+    const onTap = (event: PointerEvent) => {
+      if (!wrapper.current?.contains(event.target as Node)) setPanel(null);
+    };
     document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onTap);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onTap);
+    };
   }, [panel]);
 
   return (
-    <div class="room-menu">
+    <div class="room-menu" ref={wrapper}>
       <button
         ref={toggle}
         type="button"

@@ -6,7 +6,7 @@ import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { Button } from "../../ui/kit";
 import { AttachmentView } from "./attachment-view";
 import { parseRef } from "./attachments";
-import { dayLabel, type Receipt, receiptOf, startsDay, timeLabel } from "./format";
+import { dayLabel, type Receipt, receiptOf, runsOn, startsDay, timeLabel } from "./format";
 import { LockIcon } from "./icons";
 import { isPlain, type Room, type Shown } from "./store";
 
@@ -36,7 +36,17 @@ function BytesBody({ roomId, bytes }: { roomId: string; bytes: Uint8Array | null
   return <p class="bubble-text">Content this app cannot show ({bytes?.length ?? 0} bytes)</p>;
 }
 
-function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }) {
+function Bubble({
+  item,
+  room,
+  last,
+  run,
+}: {
+  item: Shown;
+  room: Room;
+  last: boolean;
+  run: boolean;
+}) {
   if (!isPlain(item)) {
     return (
       <li class="bubble theirs undecryptable" data-seq={item.seq}>
@@ -51,14 +61,14 @@ function Bubble({ item, room, last }: { item: Shown; room: Room; last: boolean }
   }
   const receipt = item.mine ? receiptOf(item.seq, room.peerDeliveredSeq, room.peerReadSeq) : null;
   return (
-    <li class={`bubble ${item.mine ? "mine" : "theirs"}`} data-seq={item.seq}>
+    <li class={`bubble ${item.mine ? "mine" : "theirs"}${run ? " run" : ""}`} data-seq={item.seq}>
       <span class="visually-hidden">{item.mine ? "You:" : `${room.peer.name}:`}</span>
       {item.kind === "text" ? (
         <p class="bubble-text">{item.text}</p>
       ) : (
         <BytesBody roomId={room.id} bytes={item.bytes} />
       )}
-      <span class="bubble-meta">
+      <span class={run && !last ? "visually-hidden" : "bubble-meta"}>
         <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>
         {receipt && <Ticks receipt={receipt} worded={last} />}
       </span>
@@ -137,7 +147,13 @@ export function Thread({
                 <span>{dayLabel(item.sentAt)}</span>
               </li>
             ) : null,
-            <Bubble key={item.id} item={item} room={room} last={item.id === lastMine} />,
+            <Bubble
+              key={item.id}
+              item={item}
+              room={room}
+              last={item.id === lastMine}
+              run={runsOn(items, index)}
+            />,
           ])}
         </ol>
       </div>
