@@ -11,7 +11,7 @@ import zlib
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from disco.client import DiscoClient
 from disco.client.e2ee import MemoryKeyStore, SecureChat
@@ -232,6 +232,16 @@ async def test_older_messages_load_on_scrolling_up_and_a_blocked_chat_closes(
             # Sent before Ada's browser had keys: it holds no part of it, and says so.
             await bob_early_chat.send(room, "Sent before your browser joined")
             page = await signed_in_page(open_page, ada)
+            # The page's live connections pass through here, so the test can drop one.
+            sockets: list[WebSocketRoute] = []
+
+            def relay(socket: WebSocketRoute) -> None:
+                sockets.append(socket)
+                socket.connect_to_server()
+
+            await page.route_web_socket(re.compile(r"/v1/ws$"), relay)
+            asked: list[str] = []
+            page.on("request", lambda request: asked.append(request.url))
             await open_chat(page, room, "Bob")
             await expect(
                 thread(page).get_by_text(re.compile("t be read on this device"))
@@ -242,15 +252,23 @@ async def test_older_messages_load_on_scrolling_up_and_a_blocked_chat_closes(
             async with bob_late:
                 for n in range(1, 35):
                     await bob_late_chat.send(room, f"Note {n}")
-            await page.get_by_role("link", name=re.compile("^Bob")).click()
-            # The newest page first; scrolling up brings the ones before.
-            await expect(thread(page).get_by_text("Note 34", exact=True)).to_be_visible()
-            await expect(thread(page).get_by_text("Note 1", exact=True)).to_have_count(0)
-            await page.evaluate("window.scrollTo(0, 0)")
-            await expect(thread(page).get_by_text("Note 1", exact=True)).to_be_visible()
-            await expect(
-                thread(page).get_by_text(re.compile("t be read on this device"))
-            ).to_be_visible()
+                await page.get_by_role("link", name=re.compile("^Bob")).click()
+                # The newest page first; scrolling up brings the ones before.
+                await expect(thread(page).get_by_text("Note 34", exact=True)).to_be_visible()
+                await expect(thread(page).get_by_text("Note 1", exact=True)).to_have_count(0)
+                await page.evaluate("window.scrollTo(0, 0)")
+                await expect(thread(page).get_by_text("Note 1", exact=True)).to_be_visible()
+                unreadable = thread(page).get_by_text(re.compile("t be read on this device"))
+                await expect(unreadable).to_be_visible()
+
+                # Offline for a while: what came meanwhile is fetched on reconnecting.
+                # The connection drops; what came meanwhile is fetched on reconnecting.
+                await sockets[-1].close(code=4000, reason="dropped")
+                await bob_late_chat.send(room, "Sent while you were away")
+                away = thread(page).get_by_text("Sent while you were away")
+                await expect(away).to_be_visible()
+                assert len(sockets) >= 2  # it did reconnect, and caught up from the last seq
+                assert any(re.search(r"/messages\?after=35\b", url) for url in asked), asked
 
             # A shorter disappearing-message timer, from the chat's menu.
             await page.get_by_role("button", name="Chat options").click()
