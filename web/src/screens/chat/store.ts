@@ -92,13 +92,24 @@ export function roomOfPeer(userId: string): Room | undefined {
 // --- end-to-end encryption ----------------------------------------------------------------
 
 let secure: Promise<SecureChat> | null = null;
+let opened: SecureChat | null = null;
+
+/** The SecureChat if it is already open (live handlers never load it just for a frame). */
+export function openedChat(): SecureChat | null {
+  return opened;
+}
 
 /** This browser's SecureChat for the signed-in person (its keys made and uploaded once). */
 export function secureChat(): Promise<SecureChat> {
   const user = session.user;
   if (!user) return Promise.reject(new Error("Please sign in first."));
   if (!secure) {
-    const opening = import("../../e2ee").then(({ SecureChat }) => SecureChat.open(user.id));
+    const opening = import("../../e2ee")
+      .then(({ SecureChat }) => SecureChat.open(user.id))
+      .then((chat) => {
+        opened = chat;
+        return chat;
+      });
     secure = opening;
     // A failure is not kept: the next screen to need it tries again.
     opening.catch(() => {
@@ -106,12 +117,6 @@ export function secureChat(): Promise<SecureChat> {
     });
   }
   return secure;
-}
-
-/** The SecureChat if it is already open (live handlers never load it just for a frame). */
-let opened: SecureChat | null = null;
-export function openedChat(): SecureChat | null {
-  return opened;
 }
 
 const decrypted = new Map<string, Promise<Shown>>();
@@ -122,10 +127,7 @@ export function decrypt(message: ServerMessage): Promise<Shown> {
   let result = decrypted.get(message.id);
   if (!result) {
     result = secureChat()
-      .then((chat) => {
-        opened = chat;
-        return chat.decrypt(message);
-      })
+      .then((chat) => chat.decrypt(message))
       .then((shown) => {
         remember(shown);
         return shown;

@@ -48,8 +48,9 @@ function Bubble({
   run: boolean;
 }) {
   if (!isPlain(item)) {
+    const side = item.senderId === room.peer.userId ? "theirs" : "mine";
     return (
-      <li class="bubble theirs undecryptable" data-seq={item.seq}>
+      <li class={`bubble ${side} undecryptable`} data-seq={item.seq}>
         <p>
           <LockIcon size={14} /> This message can’t be read on this device.
         </p>
