@@ -2,7 +2,7 @@
 // several devices per person, lost and reordered messages, replays and tampering refused
 // without a change of state, safety numbers, franking openings, key changes.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type PlainMessage, SecureChat, type ServerMessage, type Undecryptable } from "./index";
 import { b64, hmacSha256, ready, unb64, utf8 } from "./primitives";
 import { type KeyStore, MemoryKeyStore } from "./store";
@@ -70,6 +70,43 @@ describe("a conversation through the facade", () => {
     expect([...(got.bytes ?? [])]).toEqual([0, 1, 2, 255]);
   });
 
+  it("reads its own message when its frame comes before the send's answer", async () => {
+    const server = new FakeServer();
+    await device(server, "bob");
+    let frame: Promise<PlainMessage | Undecryptable> | null = null;
+    const http = server.http("alice");
+    const echoing = {
+      ...http,
+      post: async <T>(path: string, body: unknown): Promise<T> => {
+        const stored = await http.post<ServerMessage>(path, body);
+        frame = alice.decrypt(stored); // the socket delivers it while the POST is answered
+        return stored as T;
+      },
+    };
+    const alice = await SecureChat.open("alice", echoing, { store: new MemoryKeyStore() });
+    await alice.send(ROOM, "bob", "echo");
+    expect(frame).not.toBeNull();
+    expect(plain(await (frame as unknown as Promise<PlainMessage>))).toMatchObject({
+      text: "echo",
+      mine: true,
+    });
+  });
+
+  it("refuses a message too large for the server before anything is sent or advances", async () => {
+    const server = new FakeServer();
+    const store = new MemoryKeyStore();
+    const alice = await device(server, "alice", store);
+    const bob = await device(server, "bob");
+    expect(plain(await bob.decrypt(await alice.send(ROOM, "bob", "first")))).toBeTruthy();
+    const before = JSON.stringify(await store.load());
+    await expect(alice.send(ROOM, "bob", new Uint8Array(66_000))).rejects.toThrow(/too long/);
+    expect(JSON.stringify(await store.load())).toBe(before);
+    expect(server.history(ROOM)).toHaveLength(1);
+    const next = await alice.send(ROOM, "bob", "shorter");
+    expect(decodeEnvelope(unb64(next.ciphertext)).parts[0]?.header.number).toBe(1);
+    expect(plain(await bob.decrypt(next)).text).toBe("shorter");
+  });
+
   it("reads messages out of order, survives lost ones and reads them when they come", async () => {
     const server = new FakeServer();
     const alice = await device(server, "alice");
@@ -110,6 +147,24 @@ describe("a conversation through the facade", () => {
     // With the cache (the IndexedDB store keeps one), it reads again.
     const again = await device(server, "bob", bobStore);
     expect(plain(await again.decrypt(sent)).text).toBe("once");
+  });
+
+  it("forgets an expired message's plaintext", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const store = new MemoryKeyStore();
+    const bob = await device(server, "bob", store);
+    const sent = await alice.send(ROOM, "bob", "this disappears");
+    const expiring = { ...sent, expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    expect(plain(await bob.decrypt(expiring)).text).toBe("this disappears");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 120_000 });
+    try {
+      await bob.sweepExpired();
+      expect(await store.getMessage(sent.id)).toBeNull();
+      expect(refused(await bob.decrypt(expiring))).toMatch(/already read/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses tampered, misdirected and unprovable messages without changing any state", async () => {

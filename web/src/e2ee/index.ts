@@ -111,6 +111,7 @@ export class SecureChat {
       random,
       options.oneTimePreKeys ?? ONE_TIME_PREKEY_TARGET,
     );
+    await chat.memory.sweep();
     await chat.maintain();
     return chat;
   }
@@ -139,6 +140,11 @@ export class SecureChat {
     return () => this.listeners.delete(listener);
   }
 
+  /** Forgets the plaintexts of messages that expired (the app may call it now and then). */
+  sweepExpired(): Promise<void> {
+    return this.memory.sweep();
+  }
+
   /** Resolves once every change already asked for (a `keyChanged`, a top-up) is done. */
   settled(): Promise<void> {
     return this.local.run(async () => undefined);
@@ -160,7 +166,7 @@ export class SecureChat {
     const isText = typeof content === "string";
     const contentType = isText ? CONTENT_TEXT : CONTENT_BYTES;
     const body = isText ? utf8(content) : content;
-    const sent = await this.local.run(async () => {
+    return this.local.run(async () => {
       const recipients = await this.recipients(peerUserId);
       const sealed = await this.local.device.seal(roomId, contentType, body, recipients);
       if (sealed.envelope.length > MAX_ENVELOPE_BYTES) {
@@ -180,21 +186,21 @@ export class SecureChat {
           senderDeviceId: this.deviceId,
         },
       );
-      return { answer, frankingKey: sealed.payload.frankingKey };
+      // Remembered before the lock is let go: the message's own frame, which may arrive before
+      // this answer, waits for the lock and then finds it here.
+      await this.memory.remember(
+        plainMessage(
+          answer,
+          this.userId,
+          this.deviceId,
+          contentType,
+          body,
+          sealed.payload.frankingKey,
+          isText ? content : null,
+        ),
+      );
+      return answer;
     });
-    const text = isText ? content : null;
-    await this.memory.remember(
-      plainMessage(
-        sent.answer,
-        this.userId,
-        this.deviceId,
-        contentType,
-        body,
-        sent.frankingKey,
-        text,
-      ),
-    );
-    return sent.answer;
   }
 
   private async recipients(peerId: string): Promise<Recipient[]> {
@@ -249,16 +255,17 @@ export class SecureChat {
 
   private async open(message: ServerMessage): Promise<PlainMessage> {
     const envelope = decodeEnvelope(unb64(message.ciphertext));
-    if (message.senderId === this.userId && envelope.senderDeviceId === this.deviceId) {
-      throw new NotForThisDevice("sent from this device, which keeps no copy of its own");
-    }
-    if (!message.frankingTag) throw new FrankingMismatch("no franking tag");
-    const frankingTag = unb64(message.frankingTag, 32);
     const part = partFor(envelope, this.userId, this.deviceId);
     const { plain, startedSession } = await this.local.run(async () => {
-      // Decrypted while this call waited: its frame and a catch-up, or another tab.
+      // Decrypted while this call waited (its frame and a catch-up, or another tab), or sent
+      // from here while its own frame waited.
       const again = await this.memory.known(message.id);
       if (again !== null) return { plain: again, startedSession: false };
+      if (message.senderId === this.userId && envelope.senderDeviceId === this.deviceId) {
+        throw new NotForThisDevice("sent from this device, which keeps no copy of its own");
+      }
+      if (!message.frankingTag) throw new FrankingMismatch("no franking tag");
+      const frankingTag = unb64(message.frankingTag, 32);
       let identity: Uint8Array | null = null;
       if (part?.preamble) {
         identity = await this.local.directory.identityOf(

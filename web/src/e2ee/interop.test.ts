@@ -49,6 +49,9 @@ class FileStore implements KeyStore, MessageStore {
       JSON.stringify({ ...all, messages: { ...all.messages, [id]: record } }),
     );
   }
+  async sweepExpired() {
+    // Nothing expires within one test run.
+  }
   async deleteMessage(id: string) {
     const all = this.read();
     delete all.messages[id];

@@ -26,6 +26,16 @@ export class MessageMemory {
     private readonly store: Partial<MessageStore>,
   ) {}
 
+  /** Plaintexts of expired messages go from this browser too, unread. */
+  async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const [id, plain] of this.recent) {
+      const at = plain.message.expiresAt ? Date.parse(plain.message.expiresAt) : Number.NaN;
+      if (at <= now) this.recent.delete(id);
+    }
+    await this.store.sweepExpired?.(now);
+  }
+
   inMemory(id: string): PlainMessage | undefined {
     return this.recent.get(id);
   }
@@ -64,7 +74,7 @@ export class MessageMemory {
       body: b64(plain.body ?? new Uint8Array()),
       frankingKey: b64(plain.frankingKey ?? new Uint8Array()),
     };
-    await this.store.putMessage?.(plain.id, record);
+    await this.store.putMessage?.(plain.id, record, plain.message.expiresAt);
   }
 
   private keep(plain: PlainMessage): void {

@@ -98,6 +98,22 @@ describe("the IndexedDB key store", () => {
     await expect(dan.load()).rejects.toThrow();
   });
 
+  it("forgets the plaintexts of expired messages", async () => {
+    const grace = new IndexedDbKeyStore("grace");
+    const heidi = new IndexedDbKeyStore("heidi");
+    const past = new Date(Date.now() - 1000).toISOString();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    await grace.putMessage("old", { text: "gone" }, past);
+    await grace.putMessage("new", { text: "kept" }, future);
+    await grace.putMessage("forever", { text: "kept" }, null);
+    await heidi.putMessage("old", { text: "not grace's to sweep" }, past);
+    await grace.sweepExpired(Date.now());
+    expect(await grace.getMessage("old")).toBeNull();
+    expect(await grace.getMessage("new")).toEqual({ text: "kept" });
+    expect(await grace.getMessage("forever")).toEqual({ text: "kept" });
+    expect(await heidi.getMessage("old")).toEqual({ text: "not grace's to sweep" });
+  });
+
   it("refuses a store of another person", async () => {
     const server = new FakeServer();
     const store = new IndexedDbKeyStore("erin");

@@ -18,14 +18,17 @@ export interface KeyStore {
 /** Plaintexts of read and sent messages by id, kept sealed like the state. */
 export interface MessageStore {
   getMessage(id: string): Promise<unknown | null>;
-  putMessage(id: string, record: unknown): Promise<void>;
+  /** `expiresAt` (ISO time, or null for never): the record goes once the message expires. */
+  putMessage(id: string, record: unknown, expiresAt?: string | null): Promise<void>;
   deleteMessage(id: string): Promise<void>;
+  /** Deletes every record whose message expired before `now` (ms since the epoch). */
+  sweepExpired(now: number): Promise<void>;
 }
 
 /** For tests and tools: kept as text, so what is loaded is a copy, never the live state. */
 export class MemoryKeyStore implements KeyStore, MessageStore {
   private saved: string | null = null;
-  private readonly messages = new Map<string, string>();
+  private readonly messages = new Map<string, { text: string; expires: number }>();
 
   async load(): Promise<unknown | null> {
     return this.saved === null ? null : JSON.parse(this.saved);
@@ -34,11 +37,14 @@ export class MemoryKeyStore implements KeyStore, MessageStore {
     this.saved = JSON.stringify(document);
   }
   async getMessage(id: string): Promise<unknown | null> {
-    const text = this.messages.get(id);
-    return text === undefined ? null : JSON.parse(text);
+    const kept = this.messages.get(id);
+    return kept === undefined ? null : JSON.parse(kept.text);
   }
-  async putMessage(id: string, record: unknown): Promise<void> {
-    this.messages.set(id, JSON.stringify(record));
+  async putMessage(id: string, record: unknown, expiresAt?: string | null): Promise<void> {
+    this.messages.set(id, { text: JSON.stringify(record), expires: expiryOf(expiresAt) });
+  }
+  async sweepExpired(now: number): Promise<void> {
+    for (const [id, kept] of this.messages) if (kept.expires <= now) this.messages.delete(id);
   }
   async deleteMessage(id: string): Promise<void> {
     this.messages.delete(id);
@@ -54,6 +60,13 @@ const KEY_NAME = "state-key";
 interface Sealed {
   iv: Uint8Array;
   data: ArrayBuffer;
+  /** Messages only, in clear so expired ones can go unopened: when (ms), or Infinity. */
+  expires?: number;
+}
+
+function expiryOf(expiresAt: string | null | undefined): number {
+  const at = expiresAt ? Date.parse(expiresAt) : Number.NaN;
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
@@ -176,8 +189,24 @@ export class IndexedDbKeyStore implements KeyStore, MessageStore {
     return sealed === undefined ? null : unseal(sealed, this.context(id));
   }
 
-  async putMessage(id: string, record: unknown): Promise<void> {
-    await write(MESSAGES, `${this.userId}\n${id}`, await seal(record, this.context(id)));
+  async putMessage(id: string, record: unknown, expiresAt?: string | null): Promise<void> {
+    const sealed = { ...(await seal(record, this.context(id))), expires: expiryOf(expiresAt) };
+    await write(MESSAGES, `${this.userId}\n${id}`, sealed);
+  }
+
+  async sweepExpired(now: number): Promise<void> {
+    const db = await database();
+    const tx = db.transaction(MESSAGES, "readwrite");
+    // This person's records: keys from "user id\n" up to "user id\n" followed by U+FFFF.
+    const mine = IDBKeyRange.bound(`${this.userId}\n`, `${this.userId}\n\uffff`);
+    const cursor = tx.objectStore(MESSAGES).openCursor(mine);
+    cursor.onsuccess = () => {
+      const at = cursor.result;
+      if (at === null) return;
+      if (((at.value as Sealed).expires ?? Number.POSITIVE_INFINITY) <= now) at.delete();
+      at.continue();
+    };
+    await done(tx);
   }
 
   async deleteMessage(id: string): Promise<void> {
