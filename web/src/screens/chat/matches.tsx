@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
-import { Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { LoadError, Loading, Screen } from "../../ui/kit";
 import { Avatar } from "./avatar";
 import { listTime, presenceText } from "./format";
 import { ChatIcon, LockIcon } from "./icons";
@@ -117,15 +117,16 @@ export function MatchesScreen(_: RouteProps) {
       ) : !list ? (
         <Loading label="Loading your matches…" />
       ) : list.length === 0 ? (
-        <Empty title="No matches yet">
+        <div class="empty">
           <span class="empty-art">
             <ChatIcon size={40} />
           </span>
+          <p class="empty-title">No matches yet</p>
           <p>When you and someone nearby both say hi, you match and can chat here.</p>
           <a class="btn btn-primary" href="#/discover">
             Go to Discover
           </a>
-        </Empty>
+        </div>
       ) : (
         <ul class="list card match-list" aria-label="Your matches">
           {list.map((entry) => (
