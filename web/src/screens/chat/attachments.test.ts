@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { decryptFile, encodeRef, encryptFile, fromBase64, parseRef, toBase64 } from "./attachments";
+
+describe("attachments", () => {
+  it("encrypts a file so only its reference's key opens it", async () => {
+    const plain = new TextEncoder().encode("a photo's bytes");
+    const sealed = await encryptFile(plain);
+    expect(sealed.ciphertext.length).toBe(plain.length + 16);
+    expect(new TextDecoder().decode(sealed.ciphertext)).not.toContain("photo");
+    const ref = { mediaId: "m1", name: "p.jpg", type: "image/jpeg", size: plain.length, ...sealed };
+    expect(await decryptFile(sealed.ciphertext, ref)).toEqual(plain);
+    const wrongKey = { ...ref, key: toBase64(new Uint8Array(32)) };
+    await expect(decryptFile(sealed.ciphertext, wrongKey)).rejects.toThrow();
+  });
+
+  it("reads back the reference it writes, and nothing else", () => {
+    const ref = { mediaId: "m1", key: "k", iv: "i", name: "a.png", type: "image/png", size: 3 };
+    expect(parseRef(encodeRef(ref))).toEqual(ref);
+    expect(parseRef(new TextEncoder().encode("hello"))).toBeNull();
+    expect(parseRef(new TextEncoder().encode('disco-attachment:1\n{"mediaId":1}'))).toBeNull();
+    expect(parseRef(null)).toBeNull();
+  });
+
+  it("round-trips base64", () => {
+    const bytes = new Uint8Array([0, 1, 254, 255, 128]);
+    expect(fromBase64(toBase64(bytes))).toEqual(bytes);
+  });
+});
