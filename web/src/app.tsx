@@ -6,6 +6,7 @@ import { liveState, reconnectNow, retryAt } from "./api/live";
 import { current } from "./api/session";
 import { here, match, navigate } from "./router";
 import { type Route, routes } from "./routes";
+import { totalUnread } from "./screens/chat/store";
 import { NotificationsBell } from "./screens/discover/notifications-bell";
 import { EmergencyButton } from "./screens/safety/emergency-button";
 import { Icon, type IconName } from "./ui/icons";
@@ -48,13 +49,22 @@ function Connection() {
 }
 
 function TabBar({ path }: { path: string }) {
+  const unread = totalUnread.value;
   return (
     <nav class="tabbar" aria-label="Main">
       {TABS.map((tab) => {
         const active = path === tab.href || path.startsWith(`${tab.href}/`);
         return (
           <a key={tab.href} href={`#${tab.href}`} aria-current={active ? "page" : undefined}>
-            <Icon name={tab.icon} />
+            <span class="tab-icon">
+              <Icon name={tab.icon} />
+              {tab.href === "/matches" && unread > 0 && (
+                <span class="badge tab-badge">
+                  {unread > 99 ? "99+" : unread}
+                  <span class="visually-hidden"> unread</span>
+                </span>
+              )}
+            </span>
             <span>{tab.label}</span>
           </a>
         );

@@ -1,10 +1,11 @@
+// The shared styles first, so an area's own rules win over them at equal specificity.
+import "./styles.css";
 import { render } from "preact";
 import { connect } from "./api/live";
 import { App } from "./app";
 import { startChatLive } from "./screens/chat/live";
 import { startDiscoverLive } from "./screens/discover/live";
 import { startSafetyLive } from "./screens/safety/live";
-import "./styles.css";
 
 // Each area listens for its frames (nearby, messages, alerts...) on every screen.
 startDiscoverLive();

@@ -3,6 +3,7 @@
 // one sits between the two devices.
 
 import { useEffect, useState } from "preact/hooks";
+import QRCode from "qrcode";
 import { messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
 import { LoadError, Loading, Screen } from "../../ui/kit";
@@ -19,8 +20,7 @@ async function load(roomId: string): Promise<Number_> {
   const room = await loadRoom(roomId);
   const chat = await secureChat();
   const number = await chat.safetyNumber(room.peer.userId);
-  const qrcode = await import("qrcode");
-  const qrSvg = await qrcode.toString(number.qrPayload, {
+  const qrSvg = await QRCode.toString(number.qrPayload, {
     type: "svg",
     errorCorrectionLevel: "M",
     margin: 1,
