@@ -156,7 +156,12 @@ async def test_two_matches_chat_end_to_end_encrypted_in_their_browsers(
             # and the preview her browser decrypted.
             await say(bob_page, "Bring an umbrella")
             await expect(ada_page.get_by_role("link", name="New message from Bob")).to_be_visible()
-            await expect(ada_page.get_by_text("1 unread")).to_be_attached()
+            matches = ada_page.get_by_role("list", name="Your matches")
+            await expect(matches.get_by_text("1 unread")).to_be_attached()
+            tab = ada_page.get_by_role("navigation", name="Main").get_by_role(
+                "link", name="Matches"
+            )
+            await expect(tab).to_have_accessible_name("Matches 1 unread")
             await expect(ada_page.get_by_text("Bring an umbrella")).to_be_visible()
             await ada_page.get_by_role("button", name="Dismiss").click()
             await screenshot(ada_page, "chat-matches")

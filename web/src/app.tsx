@@ -56,16 +56,14 @@ function TabBar({ path }: { path: string }) {
         const active = path === tab.href || path.startsWith(`${tab.href}/`);
         return (
           <a key={tab.href} href={`#${tab.href}`} aria-current={active ? "page" : undefined}>
-            <span class="tab-icon">
-              <Icon name={tab.icon} />
-              {tab.href === "/matches" && unread > 0 && (
-                <span class="badge tab-badge">
-                  {unread > 99 ? "99+" : unread}
-                  <span class="visually-hidden"> unread</span>
-                </span>
-              )}
-            </span>
+            <Icon name={tab.icon} />
             <span>{tab.label}</span>
+            {tab.href === "/matches" && unread > 0 && (
+              <span class="badge tab-badge">
+                {unread > 99 ? "99+" : unread}
+                <span class="visually-hidden"> unread</span>
+              </span>
+            )}
           </a>
         );
       })}

@@ -189,7 +189,8 @@ class ContactsService:
         contact: ContactDetails,
         link: Link,
     ) -> None:
-        url = f"{self._settings.base_url}/v1/users/contacts/confirm?token={link.token}"
+        # The web app's page, which asks before it confirms: mail scanners open links.
+        url = f"{self._settings.base_url}/#/contacts/confirm?token={link.token}"
         who = f"{profile.first_name} {profile.last_name}".strip()
         hours = self._settings.email_token_ttl_seconds // 3600
         await request_notification(

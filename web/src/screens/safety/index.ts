@@ -2,6 +2,7 @@ import type { Route } from "../../routes";
 import { AlertScreen } from "./alert-screen";
 import { CheckinScreen } from "./checkin";
 import { CheckinsScreen } from "./checkins";
+import { ContactConfirmScreen } from "./contact-confirm";
 import { ContactsScreen } from "./contacts";
 import { SafetyHub } from "./hub";
 import { LiveViewScreen } from "./live-view";
@@ -26,4 +27,6 @@ export const safetyRoutes: Route[] = [
   // The page an alert mail links to: for anyone holding the link, signed in or not.
   { path: "/live/:token", component: LiveViewScreen, access: "public", bare: true },
   { path: "/moderation", component: ModerationScreen, access: "signedIn" },
+  // The page a contact-confirmation mail links to (no account needed).
+  { path: "/contacts/confirm", component: ContactConfirmScreen, access: "public", bare: true },
 ];
