@@ -70,6 +70,22 @@ describe("a conversation through the facade", () => {
     expect([...(got.bytes ?? [])]).toEqual([0, 1, 2, 255]);
   });
 
+  it("tops up keys once for a burst of messages that each carry the session start", async () => {
+    const server = new FakeServer();
+    const alice = await device(server, "alice");
+    const bob = await device(server, "bob");
+    const burst: ServerMessage[] = [];
+    for (let n = 0; n < 10; n += 1) burst.push(await alice.send(ROOM, "bob", `message ${n}`));
+    // Bob has not answered: every one of them carries the session start.
+    const last = decodeEnvelope(unb64(burst[burst.length - 1]?.ciphertext ?? ""));
+    expect(last.parts[0]?.preamble).not.toBeNull();
+    server.calls.length = 0;
+    await Promise.all(burst.map((message) => bob.decrypt(message)));
+    await bob.settled();
+    const lookups = server.calls.filter((call) => call === "bob GET /v1/keys");
+    expect(lookups.length).toBeLessThanOrEqual(2);
+  });
+
   it("reads its own message when its frame comes before the send's answer", async () => {
     const server = new FakeServer();
     await device(server, "bob");

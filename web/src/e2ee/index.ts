@@ -155,6 +155,25 @@ export class SecureChat {
     return this.local.run(() => this.local.maintain(this.oneTimeTarget));
   }
 
+  private maintenanceWaiting = false;
+
+  /**
+   * A one-time prekey may have been used: top up if low, in the background (the message is
+   * read and its key gone; the next start-up catches up on a failure). A peer's burst of
+   * messages that each carry the session start asks once, not once per message: while one
+   * top-up waits its turn, asking again adds nothing.
+   */
+  private maintainSoon(): void {
+    if (this.maintenanceWaiting) return;
+    this.maintenanceWaiting = true;
+    this.local
+      .run(() => {
+        this.maintenanceWaiting = false;
+        return this.local.maintain(this.oneTimeTarget);
+      })
+      .catch(() => undefined);
+  }
+
   // --- sending ------------------------------------------------------------------------------
 
   async send(
@@ -297,11 +316,7 @@ export class SecureChat {
       await this.memory.remember(plain);
       return { plain, startedSession: opened.startedSession };
     });
-    if (startedSession) {
-      // A one-time prekey may have been used: top up if low. Best effort, in the background:
-      // the message is read and its key gone; the next start-up catches up on a failure.
-      this.maintain().catch(() => undefined);
-    }
+    if (startedSession) this.maintainSoon();
     return plain;
   }
 
