@@ -29,6 +29,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from disco.config import SERVICES, Settings
+from disco.platform.http import SERVER_KEEP_ALIVE_SECONDS
 from disco.platform.observability import configure_logging
 
 __all__ = ["main"]
@@ -67,6 +68,7 @@ def _serve(settings: Settings, services: Sequence[str]) -> int:
         lifespan="on",
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,
     )
     return 0
 

@@ -21,6 +21,7 @@ import uvicorn
 from disco.config import SERVICES, Settings
 from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.clock import Clock
+from disco.platform.http import SERVER_KEEP_ALIVE_SECONDS
 from disco.runtime import System, build_asgi
 from tests.support.net import free_port
 
@@ -140,6 +141,7 @@ async def serve(
         lifespan="on",
         ws_max_size=settings.ws_max_frame_bytes,
         proxy_headers=False,  # as `disco up`: the gateway alone decides whom to believe
+        timeout_keep_alive=SERVER_KEEP_ALIVE_SECONDS,  # as `disco up` (see platform/http.py)
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -20,7 +20,19 @@ from starlette.types import ASGIApp
 
 from disco.platform.service_auth import ServiceCredentials
 
-__all__ = ["DirectCall", "ServiceDirectory"]
+__all__ = [
+    "CLIENT_KEEP_ALIVE_SECONDS",
+    "SERVER_KEEP_ALIVE_SECONDS",
+    "DirectCall",
+    "ServiceDirectory",
+]
+
+# An idle keep-alive connection must be dropped by the client before the server drops it.
+# With both at httpx's and uvicorn's default of 5 s, a request sent on a connection at the
+# moment the server closes it fails with a ReadError (a 503 to the person, under load): so
+# every Disco server keeps idle connections far longer than any Disco client reuses them.
+CLIENT_KEEP_ALIVE_SECONDS = 20.0
+SERVER_KEEP_ALIVE_SECONDS = 75
 
 # (bearer token, JSON body) -> None; raises the DiscoError the endpoint would answer with.
 DirectCall = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -70,7 +82,11 @@ class ServiceDirectory:
             elif service in self._urls:
                 transport = httpx.AsyncHTTPTransport(
                     retries=2,
-                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                    limits=httpx.Limits(
+                        max_connections=200,
+                        max_keepalive_connections=50,
+                        keepalive_expiry=CLIENT_KEEP_ALIVE_SECONDS,
+                    ),
                 )
                 base_url = self._urls[service]
             else:
