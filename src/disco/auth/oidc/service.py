@@ -26,8 +26,10 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from disco.auth.repository import AuthRepository, UserRow
-from disco.auth.service import AuthService, Issued, MfaChallenge
+from disco.auth.accounts.repository import AccountsRepository, UserRow
+from disco.auth.accounts.service import AccountsService
+from disco.auth.oidc.repository import OidcRepository
+from disco.auth.sessions.service import Issued, MfaChallenge, SessionsService
 from disco.config import OidcProvider
 from disco.contracts.events.auth import UserEmailVerified
 from disco.platform.context import ServiceContext
@@ -130,11 +132,14 @@ def _digest(text: str) -> str:
 
 
 class OidcLogin:
-    def __init__(self, ctx: ServiceContext, auth: AuthService) -> None:
+    def __init__(
+        self, ctx: ServiceContext, accounts: AccountsService, sessions: SessionsService
+    ) -> None:
         self._settings = ctx.settings
         self._clock = ctx.clock
         self._kv = ctx.kv
-        self._auth = auth
+        self._accounts = accounts
+        self._sessions = sessions
         self.secure_cookies = ctx.settings.base_url.startswith("https://")
         self._metadata: dict[str, tuple[float, dict[str, Any]]] = {}
         self._keys: dict[str, KeySet] = {}
@@ -215,7 +220,7 @@ class OidcLogin:
             raise Unauthorized(_REFUSED)
         claims = await self._verified_claims(name, provider, metadata, pending, code)
         user = await self._account(uow, name, claims)
-        return await self._auth.sign_in_vouched(uow, user, f"oidc:{name}"[:60])
+        return await self._sessions.sign_in_vouched(uow, user, f"oidc:{name}"[:60])
 
     # --- talking to the provider ----------------------------------------------------------------
     def _provider(self, name: str) -> OidcProvider:
@@ -332,9 +337,9 @@ class OidcLogin:
     async def _account(self, uow: UnitOfWork, name: str, claims: dict[str, Any]) -> UserRow:
         """The linked account; else the account with the email the provider vouches for; else
         a new one."""
-        repo = AuthRepository(uow)
+        repo, links = AccountsRepository(uow), OidcRepository(uow)
         subject: str = claims["sub"]
-        linked = await repo.oauth_user(name, subject)
+        linked = await links.oauth_user(name, subject)
         if linked is not None:
             user = await repo.user_by_id(linked)
             if user is None or user.disabled(self._clock.now()):
@@ -358,7 +363,7 @@ class OidcLogin:
             raise Unauthorized("The sign-in provider did not share an email address.")
         else:
             first, last = _names(claims, email)
-            user = await self._auth.register(
+            user = await self._accounts.register(
                 uow,
                 email=email,
                 password_hash=None,
@@ -366,7 +371,7 @@ class OidcLogin:
                 last_name=last,
                 email_verified=verified,
             )
-        await repo.link_oauth(name, subject, user.id, self._clock.now())
+        await links.link_oauth(name, subject, user.id, self._clock.now())
         return user
 
 
