@@ -20,14 +20,12 @@ from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from joserfc import jwt
-from joserfc.errors import InvalidClaimError, InvalidKeyIdError, JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
-from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from disco.auth.accounts.repository import AccountsRepository, UserRow
 from disco.auth.accounts.service import AccountsService
+from disco.auth.oidc.claims import email_claim, name_claims, verify_id_token
 from disco.auth.oidc.repository import OidcRepository
 from disco.auth.sessions.service import Issued, MfaChallenge, SessionsService
 from disco.config import OidcProvider
@@ -64,7 +62,6 @@ __all__ = [
     "Authorization",
     "OidcLogin",
     "binding_cookie_name",
-    "verify_id_token",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,22 +70,6 @@ log = logging.getLogger(__name__)
 STATE_TTL_SECONDS = 600
 METADATA_TTL_SECONDS = 3600
 HTTP_TIMEOUT_SECONDS = 10.0
-CLOCK_SKEW_SECONDS = 60
-# Asymmetric algorithms only: an HS256 ID token would be signed with our own client secret.
-ID_TOKEN_ALGORITHMS = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "Ed25519",
-    "EdDSA",
-)
-_EMAIL = TypeAdapter(EmailStr)
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 _BAD_STATE = "The sign-in attempt is unknown, used or expired; please start again."
 _REFUSED = "The sign-in provider did not confirm who you are; please start again."
@@ -345,7 +326,7 @@ class OidcLogin:
             if user is None or user.disabled(self._clock.now()):
                 raise Forbidden("This account is disabled.")
             return user
-        email = _email(claims.get("email"))
+        email = email_claim(claims.get("email"))
         # Some providers send the flag as a string.
         verified = email is not None and claims.get("email_verified") in (True, "true")
         user = await repo.user_by_email(email) if email else None
@@ -362,7 +343,7 @@ class OidcLogin:
         elif email is None:
             raise Unauthorized("The sign-in provider did not share an email address.")
         else:
-            first, last = _names(claims, email)
+            first, last = name_claims(claims, email)
             user = await self._accounts.register(
                 uow,
                 email=email,
@@ -373,31 +354,6 @@ class OidcLogin:
             )
         await links.link_oauth(name, subject, user.id, self._clock.now())
         return user
-
-
-def verify_id_token(
-    id_token: str, keys: KeySet, *, issuer: str, client_id: str, nonce: str, now: int
-) -> dict[str, Any]:
-    """The claims of an ID token signed with one of ``keys`` and meant for this client, in this
-    sign-in, now (OpenID Connect Core 1.0, §3.1.3.7). Raises a ``JoseError`` otherwise."""
-    decoded = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
-    claims: dict[str, Any] = decoded.claims
-    JWTClaimsRegistry(
-        now=now,
-        leeway=CLOCK_SKEW_SECONDS,
-        iss={"essential": True, "value": issuer},
-        aud={"essential": True, "value": client_id},
-        sub={"essential": True},
-        exp={"essential": True},
-        iat={"essential": True},
-        nonce={"essential": True, "value": nonce},
-    ).validate(claims)
-    audience, azp = claims["aud"], claims.get("azp")
-    if (azp is not None or (isinstance(audience, list) and len(audience) > 1)) and azp != client_id:
-        raise InvalidClaimError("azp")
-    if not isinstance(claims["sub"], str) or len(claims["sub"]) > 255:
-        raise InvalidClaimError("sub")
-    return claims
 
 
 def _state_key(state: str) -> str:
@@ -421,23 +377,3 @@ async def _get_json(url: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Unavailable("The sign-in provider is unavailable; try again shortly.")
     return body
-
-
-def _email(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > 320:
-        return None
-    try:
-        return str(_EMAIL.validate_python(value)).lower()
-    except ValidationError:
-        return None
-
-
-def _names(claims: dict[str, Any], email: str) -> tuple[str, str]:
-    first, last = claims.get("given_name"), claims.get("family_name")
-    if not isinstance(first, str) or not first.strip():
-        full = claims.get("name")
-        parts = full.strip().split(" ", 1) if isinstance(full, str) and full.strip() else []
-        first = parts[0] if parts else email.split("@")[0]
-        last = parts[1] if len(parts) > 1 else last
-    last = last if isinstance(last, str) else ""
-    return first.strip()[:100], last.strip()[:100]
