@@ -23,7 +23,7 @@ from tests.support.mailbox import Mailbox
 
 
 def signing_keys(disco: Running) -> SigningKeys:
-    keys: SigningKeys = disco.system.apps["auth"].state.service.keys
+    keys: SigningKeys = disco.system.apps["auth"].state.keys
     return keys
 
 

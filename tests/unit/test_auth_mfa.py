@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 
-from disco.auth import mfa
+from disco.auth.mfa import codes as mfa
 
 NOW = datetime(2026, 6, 1, 12, 0, 10, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey, RSAKey
 
-from disco.auth.oidc import verify_id_token
+from disco.auth.oidc.claims import verify_id_token
 
 ISSUER = "https://id.example"
 CLIENT = "disco"

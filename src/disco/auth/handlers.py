@@ -1,49 +1,42 @@
-"""Bus consumers of the auth service, idempotent through its inbox."""
+"""What the auth service does with the events it consumes: ``on_<event>(uow, event)``, routed
+once each through the inbox by the service host.
+
+Two tables, each its own consumer group as before the service host: ``auth`` and
+``auth.moderation``, so a deploy leaves the broker's queues and bindings as they were and no
+event waiting in one is stranded. Both handlers are idempotent by the state they leave (an
+erased account stays erased; an account already disabled as an action says is left alone), so
+an event applied once more (the inbox rows were named ``auth.on_user_deleted`` and
+``auth.on_moderation_action`` before) changes nothing.
+"""
 
 from __future__ import annotations
 
-from disco.auth import models
-from disco.auth.repository import AuthRepository
-from disco.auth.service import AuthService
+from typing import Any
+
+from disco.auth.accounts.service import AccountsService
+from disco.auth.moderation.service import ModerationService
 from disco.contracts.events.safety import ModerationActionTaken
 from disco.contracts.events.users import UserDeleted
-from disco.platform.bus import Envelope, Handler
-from disco.platform.bus.inbox import idempotent
-from disco.platform.context import ServiceContext
-from disco.platform.db import Database, UnitOfWork
-from disco.platform.security import revoke_user_tokens
+from disco.platform.db import UnitOfWork
 
-__all__ = ["on_moderation_action", "on_user_deleted"]
+__all__ = ["AuthHandlers"]
 
 
-def on_user_deleted(ctx: ServiceContext, db: Database) -> Handler:
-    """A deleted account is erased here too, and its live access tokens stop working."""
+class AuthHandlers:
+    def __init__(self, accounts: AccountsService, moderation: ModerationService) -> None:
+        self._accounts = accounts
+        self._moderation = moderation
 
-    async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
-        user_id = UserDeleted.model_validate(envelope.payload).user_id
-        await AuthRepository(uow).delete_user(user_id)
-        await revoke_user_tokens(
-            ctx.kv,
-            user_id,
-            ctx.clock.timestamp(),
-            ttl=ctx.settings.access_token_ttl_seconds + 60,
-        )
+    def table(self) -> dict[Any, Any]:
+        return {UserDeleted: self.on_user_deleted}
 
-    return idempotent(db, models.inbox, "auth.on_user_deleted", apply)
+    def moderation_table(self) -> dict[Any, Any]:
+        return {ModerationActionTaken: self.on_moderation_action_taken}
 
+    async def on_user_deleted(self, uow: UnitOfWork, event: UserDeleted) -> None:
+        await self._accounts.erase_user(uow, event.user_id)
 
-def on_moderation_action(db: Database, service: AuthService) -> Handler:
-    """A moderator's suspension or ban ends the user's sessions and keeps them signed out
-    (until the suspension ends); a warning is the safety service's to deliver."""
-
-    async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
-        action = ModerationActionTaken.model_validate(envelope.payload)
-        if action.action == "warn":
-            return
-        user = await AuthRepository(uow).user_by_id(action.user_id)
-        if user is None:
-            return  # deleted meanwhile: nothing left to sign in with
-        until = action.until if action.action == "suspend" else None
-        await service.disable_user(uow, action.user_id, f"moderation:{action.action}", until)
-
-    return idempotent(db, models.inbox, "auth.on_moderation_action", apply)
+    async def on_moderation_action_taken(
+        self, uow: UnitOfWork, event: ModerationActionTaken
+    ) -> None:
+        await self._moderation.moderation_action(uow, event)

@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from disco.auth.repository import AuthRepository
+from disco.auth.sessions.repository import SessionsRepository
 from disco.config import Settings
 from disco.platform.clock import Clock
 from disco.platform.security import ACCESS_TOKEN_TYPE, ALGORITHM, FieldCipher
@@ -48,7 +48,7 @@ class SigningKeys:
     def jwks(self) -> dict[str, Any]:
         return self._jwks
 
-    async def refresh(self, repo: AuthRepository, *, force_rotate: bool = False) -> None:
+    async def refresh(self, repo: SessionsRepository, *, force_rotate: bool = False) -> None:
         """Load the published keys; make a new signing key if there is none or it is due."""
         now = self._clock.now()
         if force_rotate:

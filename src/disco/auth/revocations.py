@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from disco.auth.repository import AuthRepository
+from disco.auth.sessions.repository import SessionsRepository
 from disco.platform.clock import Clock
 from disco.platform.db import Database
 from disco.platform.kv import KeyValue
@@ -39,7 +39,7 @@ class RevocationMarks:
             return None
         now = self._clock.now()
         async with self._db.unit_of_work("auth.restore_revocations") as uow:
-            revoked = await AuthRepository(uow).sessions_revoked_since(
+            revoked = await SessionsRepository(uow).sessions_revoked_since(
                 now - timedelta(seconds=self._ttl)
             )
         for session_id, revoked_at in revoked:

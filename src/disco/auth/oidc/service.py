@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from joserfc import jwt
-from joserfc.errors import InvalidClaimError, InvalidKeyIdError, JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
-from pydantic import EmailStr, TypeAdapter, ValidationError
 
-from disco.auth.repository import AuthRepository, UserRow
-from disco.auth.service import AuthService, Issued, MfaChallenge
+from disco.auth.accounts.repository import AccountsRepository, UserRow
+from disco.auth.accounts.service import AccountsService
+from disco.auth.oidc.claims import email_claim, name_claims, verify_id_token
+from disco.auth.oidc.repository import OidcRepository
+from disco.auth.sessions.service import Issued, MfaChallenge, SessionsService
 from disco.config import OidcProvider
 from disco.contracts.events.auth import UserEmailVerified
 from disco.platform.context import ServiceContext
@@ -62,7 +62,6 @@ __all__ = [
     "Authorization",
     "OidcLogin",
     "binding_cookie_name",
-    "verify_id_token",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,22 +70,6 @@ log = logging.getLogger(__name__)
 STATE_TTL_SECONDS = 600
 METADATA_TTL_SECONDS = 3600
 HTTP_TIMEOUT_SECONDS = 10.0
-CLOCK_SKEW_SECONDS = 60
-# Asymmetric algorithms only: an HS256 ID token would be signed with our own client secret.
-ID_TOKEN_ALGORITHMS = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "Ed25519",
-    "EdDSA",
-)
-_EMAIL = TypeAdapter(EmailStr)
 _ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 _BAD_STATE = "The sign-in attempt is unknown, used or expired; please start again."
 _REFUSED = "The sign-in provider did not confirm who you are; please start again."
@@ -130,11 +113,14 @@ def _digest(text: str) -> str:
 
 
 class OidcLogin:
-    def __init__(self, ctx: ServiceContext, auth: AuthService) -> None:
+    def __init__(
+        self, ctx: ServiceContext, accounts: AccountsService, sessions: SessionsService
+    ) -> None:
         self._settings = ctx.settings
         self._clock = ctx.clock
         self._kv = ctx.kv
-        self._auth = auth
+        self._accounts = accounts
+        self._sessions = sessions
         self.secure_cookies = ctx.settings.base_url.startswith("https://")
         self._metadata: dict[str, tuple[float, dict[str, Any]]] = {}
         self._keys: dict[str, KeySet] = {}
@@ -215,7 +201,7 @@ class OidcLogin:
             raise Unauthorized(_REFUSED)
         claims = await self._verified_claims(name, provider, metadata, pending, code)
         user = await self._account(uow, name, claims)
-        return await self._auth.sign_in_vouched(uow, user, f"oidc:{name}"[:60])
+        return await self._sessions.sign_in_vouched(uow, user, f"oidc:{name}"[:60])
 
     # --- talking to the provider ----------------------------------------------------------------
     def _provider(self, name: str) -> OidcProvider:
@@ -332,15 +318,15 @@ class OidcLogin:
     async def _account(self, uow: UnitOfWork, name: str, claims: dict[str, Any]) -> UserRow:
         """The linked account; else the account with the email the provider vouches for; else
         a new one."""
-        repo = AuthRepository(uow)
+        repo, links = AccountsRepository(uow), OidcRepository(uow)
         subject: str = claims["sub"]
-        linked = await repo.oauth_user(name, subject)
+        linked = await links.oauth_user(name, subject)
         if linked is not None:
             user = await repo.user_by_id(linked)
             if user is None or user.disabled(self._clock.now()):
                 raise Forbidden("This account is disabled.")
             return user
-        email = _email(claims.get("email"))
+        email = email_claim(claims.get("email"))
         # Some providers send the flag as a string.
         verified = email is not None and claims.get("email_verified") in (True, "true")
         user = await repo.user_by_email(email) if email else None
@@ -357,8 +343,8 @@ class OidcLogin:
         elif email is None:
             raise Unauthorized("The sign-in provider did not share an email address.")
         else:
-            first, last = _names(claims, email)
-            user = await self._auth.register(
+            first, last = name_claims(claims, email)
+            user = await self._accounts.register(
                 uow,
                 email=email,
                 password_hash=None,
@@ -366,33 +352,8 @@ class OidcLogin:
                 last_name=last,
                 email_verified=verified,
             )
-        await repo.link_oauth(name, subject, user.id, self._clock.now())
+        await links.link_oauth(name, subject, user.id, self._clock.now())
         return user
-
-
-def verify_id_token(
-    id_token: str, keys: KeySet, *, issuer: str, client_id: str, nonce: str, now: int
-) -> dict[str, Any]:
-    """The claims of an ID token signed with one of ``keys`` and meant for this client, in this
-    sign-in, now (OpenID Connect Core 1.0, §3.1.3.7). Raises a ``JoseError`` otherwise."""
-    decoded = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
-    claims: dict[str, Any] = decoded.claims
-    JWTClaimsRegistry(
-        now=now,
-        leeway=CLOCK_SKEW_SECONDS,
-        iss={"essential": True, "value": issuer},
-        aud={"essential": True, "value": client_id},
-        sub={"essential": True},
-        exp={"essential": True},
-        iat={"essential": True},
-        nonce={"essential": True, "value": nonce},
-    ).validate(claims)
-    audience, azp = claims["aud"], claims.get("azp")
-    if (azp is not None or (isinstance(audience, list) and len(audience) > 1)) and azp != client_id:
-        raise InvalidClaimError("azp")
-    if not isinstance(claims["sub"], str) or len(claims["sub"]) > 255:
-        raise InvalidClaimError("sub")
-    return claims
 
 
 def _state_key(state: str) -> str:
@@ -416,23 +377,3 @@ async def _get_json(url: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Unavailable("The sign-in provider is unavailable; try again shortly.")
     return body
-
-
-def _email(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > 320:
-        return None
-    try:
-        return str(_EMAIL.validate_python(value)).lower()
-    except ValidationError:
-        return None
-
-
-def _names(claims: dict[str, Any], email: str) -> tuple[str, str]:
-    first, last = claims.get("given_name"), claims.get("family_name")
-    if not isinstance(first, str) or not first.strip():
-        full = claims.get("name")
-        parts = full.strip().split(" ", 1) if isinstance(full, str) and full.strip() else []
-        first = parts[0] if parts else email.split("@")[0]
-        last = parts[1] if len(parts) > 1 else last
-    last = last if isinstance(last, str) else ""
-    return first.strip()[:100], last.strip()[:100]

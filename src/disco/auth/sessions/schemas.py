@@ -1,4 +1,5 @@
-"""Request and response models of the auth API (camelCase on the wire)."""
+"""Request and response models of sign-in, refresh and the published keys (camelCase on the
+wire)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,25 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from disco.auth.repository import UserRow
-from disco.auth.service import Issued, MfaChallenge, TotpSetup
+from disco.auth.sessions.service import Issued, MfaChallenge
 from disco.platform.api import ApiModel, RequestModel
-from disco.platform.text import one_line
+
+__all__ = [
+    "Jwk",
+    "Jwks",
+    "LoginRequest",
+    "MfaRequired",
+    "Password",
+    "RefreshRequest",
+    "Token",
+    "TokenPair",
+    "UserSummary",
+]
 
 # Generous bounds: the policy in passwords.py gives the precise, friendly message. A password is
 # used as typed (ASVS 5.0 §6.2): request models strip other strings, never this one.
 Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)]
-Name = Field(min_length=1, max_length=100)
 Token = Field(min_length=1, max_length=512)
-
-
-class SignupRequest(RequestModel):
-    email: EmailStr = Field(max_length=320)
-    password: Password
-    # One line each: a name goes into mail subjects.
-    first_name: Annotated[str, one_line] = Name
-    last_name: Annotated[str, one_line] = Name
-
-
 # What a successful sign-in handed this device (TokenPair.deviceToken); null or left out: a
 # device the account does not know.
 DeviceToken = Field(None, max_length=256, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -39,28 +39,6 @@ class LoginRequest(RequestModel):
 
 class RefreshRequest(RequestModel):
     refresh_token: str = Token
-
-
-class TokenRequest(RequestModel):
-    token: str = Token
-
-
-class ResetRequest(RequestModel):
-    email: EmailStr = Field(max_length=320)
-
-
-class ResetPassword(RequestModel):
-    token: str = Token
-    password: Password
-
-
-class CodeRequest(RequestModel):
-    code: str = Field(min_length=6, max_length=64)
-
-
-class MfaVerifyRequest(RequestModel):
-    mfa_token: str = Token
-    code: str = Field(min_length=6, max_length=64)
 
 
 class UserSummary(ApiModel):
@@ -102,46 +80,12 @@ class MfaRequired(ApiModel):
     def of(cls, challenge: MfaChallenge) -> MfaRequired:
         return cls(mfa_token=challenge.mfa_token, expires_in=challenge.expires_in)
 
-
-class TwoFactorSetup(ApiModel):
-    secret: str
-    otpauth_uri: str
-
-    @classmethod
-    def of(cls, setup: TotpSetup) -> TwoFactorSetup:
-        return cls(secret=setup.secret, otpauth_uri=setup.otpauth_uri)
-
-
-class RecoveryCodes(ApiModel):
-    recovery_codes: list[str]
-
-
-class Me(ApiModel):
-    id: str
-    email: str
-    name: str
-    first_name: str
-    last_name: str
-    email_verified: bool
-    roles: list[str]
-    two_factor_enabled: bool
-
-    @classmethod
-    def of(cls, user: UserRow) -> Me:
-        return cls(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            email_verified=user.email_verified,
-            roles=list(user.roles),
-            two_factor_enabled=user.totp_enabled,
-        )
-
-
-class Accepted(ApiModel):
-    status: str = "accepted"
+    @staticmethod
+    def or_tokens(outcome: Issued | MfaChallenge) -> TokenPair | MfaRequired:
+        """A sign-in's answer: the token pair, or the challenge of its second step."""
+        if isinstance(outcome, MfaChallenge):
+            return MfaRequired.of(outcome)
+        return TokenPair.of(outcome)
 
 
 class Jwk(ApiModel):
@@ -155,17 +99,3 @@ class Jwk(ApiModel):
 
 class Jwks(ApiModel):
     keys: list[Jwk]
-
-
-class DisableRequest(RequestModel):
-    reason: str = Field(min_length=1, max_length=200)
-
-
-# Roles the platform knows; a token carries them, services decide what each allows.
-Role = Literal["moderator"]
-
-
-class RoleChange(RequestModel):
-    email: str = Field(min_length=3, max_length=320)
-    role: Role
-    granted: bool = True

@@ -3,31 +3,26 @@ when a newer one is asked for) mailed to the account's address through ``Account
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from disco.auth.accounts.repository import AccountsRepository, UserRow
 from disco.auth.mailing import AccountMail
 from disco.auth.passwords import Passwords, check_password
-from disco.auth.repository import AuthRepository, UserRow
+from disco.auth.sessions.service import SessionsService, hash_token
 from disco.auth.throttle import LoginThrottle
 from disco.contracts.events.auth import UserEmailVerified
 from disco.platform.context import ServiceContext
 from disco.platform.db import UnitOfWork
 from disco.platform.errors import Conflict, ValidationFailed
 
-__all__ = ["AccountRecovery", "hash_token"]
+__all__ = ["AccountRecovery"]
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 
-EndAllSessions = Callable[[AuthRepository, str, str], Awaitable[None]]
 OwnAccount = Callable[[UnitOfWork, str], Awaitable[UserRow]]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AccountRecovery:
@@ -37,23 +32,21 @@ class AccountRecovery:
         passwords: Passwords,
         throttle: LoginThrottle,
         mail: AccountMail,
+        sessions: SessionsService,
         *,
         me: OwnAccount,
-        end_all_sessions: EndAllSessions,
     ) -> None:
         self._settings = ctx.settings
         self._clock = ctx.clock
         self._mail = mail
         self._passwords = passwords
         self._throttle = throttle
+        self._sessions = sessions
         self._me = me
-        self._end_all_sessions = end_all_sessions
 
-    async def send_verification(
-        self, uow: UnitOfWork, repo: AuthRepository, user_id: str, email: str
-    ) -> None:
+    async def send_verification(self, uow: UnitOfWork, user_id: str, email: str) -> None:
         token = await self._one_time_token(
-            repo, user_id, VERIFY_EMAIL, self._settings.email_token_ttl_seconds
+            AccountsRepository(uow), user_id, VERIFY_EMAIL, self._settings.email_token_ttl_seconds
         )
         link = f"{self._settings.base_url}/#/verify-email?token={token}"
         await self._mail.send(
@@ -67,15 +60,15 @@ class AccountRecovery:
         )
 
     async def resend_verification(self, uow: UnitOfWork, user_id: str) -> None:
-        repo = AuthRepository(uow)
+        repo = AccountsRepository(uow)
         user = await self._me(uow, user_id)
         if user.email_verified:
             raise Conflict("The email address is already verified.")
         await repo.spend_one_time_tokens_of(user_id, VERIFY_EMAIL, self._clock.now())
-        await self.send_verification(uow, repo, user_id, user.email)
+        await self.send_verification(uow, user_id, user.email)
 
     async def verify_email(self, uow: UnitOfWork, token: str) -> None:
-        repo = AuthRepository(uow)
+        repo = AccountsRepository(uow)
         user_id = await repo.consume_one_time_token(
             hash_token(token), VERIFY_EMAIL, self._clock.now()
         )
@@ -86,7 +79,7 @@ class AccountRecovery:
 
     async def request_password_reset(self, uow: UnitOfWork, email: str) -> None:
         """Always looks the same to the caller, whether or not the account exists."""
-        repo = AuthRepository(uow)
+        repo = AccountsRepository(uow)
         user = await repo.user_by_email(email.lower())
         if user is None or user.disabled(self._clock.now()):
             return
@@ -110,7 +103,7 @@ class AccountRecovery:
     async def reset_password(
         self, uow: UnitOfWork, token: str, password: str, client_ip: str
     ) -> None:
-        repo = AuthRepository(uow)
+        repo = AccountsRepository(uow)
         user_id = await repo.consume_one_time_token(
             hash_token(token), RESET_PASSWORD, self._clock.now()
         )
@@ -125,7 +118,7 @@ class AccountRecovery:
         await repo.update_user(
             user.id, password_hash=await self._passwords.hash(password), email_verified=True
         )
-        await self._end_all_sessions(repo, user.id, "password_reset")
+        await self._sessions.end_all_sessions(uow, user.id, "password_reset")
         # The lockout message points here: a reset unlocks the account.
         await self._throttle.reset(user.email, client_ip)
         await self._mail.send(
@@ -139,7 +132,7 @@ class AccountRecovery:
         )
 
     async def _one_time_token(
-        self, repo: AuthRepository, user_id: str, purpose: str, ttl: int
+        self, repo: AccountsRepository, user_id: str, purpose: str, ttl: int
     ) -> str:
         token = secrets.token_urlsafe(32)
         await repo.add_one_time_token(

@@ -1,0 +1,1 @@
+"""Moderation and roles: disabling an account (a ban, a suspension, a deletion), roles."""
