@@ -30,6 +30,7 @@ from disco.client.e2ee.wire import Envelope
 from tests.conftest import PASSWORD
 from tests.support.backends import Running
 from tests.support.chat import chatting
+from tests.support.e2ee import base64_fragments
 from tests.support.safety import moderator, uid
 from tests.support.users import files_naming, person, rows_naming
 
@@ -71,12 +72,6 @@ async def next_message(chat: SecureChat, ws: Any) -> DecryptedMessage:
 def secret(label: str) -> str:
     """A plaintext nobody else writes, long enough to be found wherever it leaked."""
     return f"{label}: meet me by the old oak tree {uuid.uuid4().hex}"
-
-
-def base64_fragments(text: str) -> list[str]:
-    """How ``text`` would look inside base64, at each of the three byte alignments."""
-    data = text.encode()
-    return [base64.b64encode(bytes(shift) + data).decode()[4:-4] for shift in range(3)]
 
 
 async def test_two_people_chat_encrypted_and_the_server_holds_no_plaintext(

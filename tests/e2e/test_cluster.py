@@ -7,6 +7,7 @@ database, namespace and ports; the tests drive it only through the SDK and the O
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import random
@@ -16,16 +17,23 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import aio_pika
+import aio_pika.abc
 import httpx
 import jwt
 import pytest
+from redis.asyncio import Redis
 
 from disco.client import ApiError, DiscoClient
-from disco.config import SERVICES
+from disco.client.e2ee import DecryptedMessage, MemoryKeyStore, SecureChat
+from disco.client.e2ee.wire import Envelope
+from disco.config import SERVICES, Settings
 from tests.conftest import PASSWORD, unique_email
 from tests.support.attack import TRAVERSALS, raw_request
 from tests.support.backends import (
@@ -36,7 +44,9 @@ from tests.support.backends import (
     new_namespace,
 )
 from tests.support.chat import room_of
+from tests.support.e2ee import base64_fragments
 from tests.support.poll import eventually
+from tests.support.users import files_naming, rows_naming
 
 pytestmark = pytest.mark.real
 
@@ -69,14 +79,29 @@ BACK_SERVICES = [s for s in SERVICES if s != "gateway"]
 
 
 class Cluster:
-    def __init__(self, process: subprocess.Popen[bytes], log: Path, base_port: int) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], log: Path, base_port: int, env: dict[str, str]
+    ) -> None:
         self.process = process
         self.log = log
+        self.env = env  # the DISCO_* settings the cluster runs with
         self.gateways = [f"http://127.0.0.1:{base_port + i}" for i in range(GATEWAYS)]
         # As `disco cluster` lays them out: DISCO_PORT + 100, + 101, ...
         self.services = {
             name: f"http://127.0.0.1:{base_port + 100 + i}" for i, name in enumerate(BACK_SERVICES)
         }
+
+    @property
+    def settings(self) -> Settings:
+        """The cluster's settings as its processes read them (its database, namespace, ...)."""
+        return Settings(
+            database_url=self.env["DISCO_DATABASE_URL"],
+            redis_url=self.env["DISCO_REDIS_URL"],
+            amqp_url=self.env["DISCO_AMQP_URL"],
+            namespace=self.env["DISCO_NAMESPACE"],
+            data_dir=Path(self.env["DISCO_DATA_DIR"]),
+            environment="test",
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -124,8 +149,7 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
     data_dir = tmp_path_factory.mktemp("cluster")
     base_port = free_base_port([*range(GATEWAYS), *(100 + i for i in range(len(BACK_SERVICES)))])
     database = await create_database()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
-    env.update(
+    settings = dict(
         DISCO_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
         DISCO_REDIS_URL=REDIS_URL,
         DISCO_AMQP_URL=AMQP_URL,
@@ -133,11 +157,14 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
         DISCO_PORT=str(base_port),
         DISCO_DATA_DIR=str(data_dir),
         DISCO_ENVIRONMENT="test",
-        DISCO_LOG_LEVEL="WARNING",
+        # As verbose as it gets: were any code to log a request's body or an event's payload,
+        # the no-plaintext test below (issue 13) sees it in the log.
+        DISCO_LOG_LEVEL="DEBUG",
         DISCO_RATE_LIMIT_ANONYMOUS_PER_MINUTE="100000",
         DISCO_RATE_LIMIT_USER_PER_MINUTE="100000",
         DISCO_LOGIN_FAILURES_PER_IP="100000",
     )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")} | settings
     log = data_dir / "cluster.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -149,7 +176,7 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Cluster(process, log, base_port)
+    running = Cluster(process, log, base_port, settings)
     try:
         await running.wait_ready()
         yield running
@@ -320,3 +347,190 @@ async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster:
         assert (await ada.request("GET", f"/v1/chats/rooms/{room}/media/{media_id}")).content == (
             b"\x00" * 1000
         )
+
+
+class BusProbe:
+    """A queue of the test's own, bound to the cluster's exchange with a catch-all key: a copy
+    of every event any process publishes while it is open."""
+
+    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
+        self._queue = queue
+        self.seen: list[tuple[str, str]] = []  # (routing key, headers and body as text)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def on(cls, settings: Settings) -> AsyncIterator[BusProbe]:
+        assert settings.amqp_url is not None
+        connection = await aio_pika.connect(settings.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            # Passive: the cluster's processes declared it; the probe must not make its own.
+            exchange = await channel.get_exchange(f"{settings.namespace}.events", ensure=True)
+            queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+            await queue.bind(exchange, routing_key="#")
+            yield cls(queue)
+
+    async def drain(self) -> list[tuple[str, str]]:
+        while (message := await self._queue.get(no_ack=True, fail=False)) is not None:
+            headers = repr(message.headers or {})
+            self.seen.append((message.routing_key or "", f"{headers} {message.body.decode()}"))
+        return self.seen
+
+
+async def redis_naming(settings: Settings, needles: list[str]) -> tuple[int, list[str]]:
+    """How many keys the cluster's namespace holds, and ``key: value`` of each whose name or
+    value (of whatever type) contains a needle."""
+    assert settings.redis_url is not None
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    keys, found = 0, []
+    try:
+        async for key in redis.scan_iter(match=f"{settings.namespace}:*", count=500):
+            keys += 1
+            kind = await redis.type(key)
+            value: object
+            if kind == "string":
+                value = await redis.get(key)
+            elif kind == "hash":
+                value = await redis.hgetall(key)
+            elif kind == "list":
+                value = await redis.lrange(key, 0, -1)
+            elif kind == "set":
+                value = await redis.smembers(key)
+            elif kind == "zset":
+                value = await redis.zrange(key, 0, -1, withscores=True)
+            elif kind == "stream":
+                value = await redis.xrange(key)
+            else:  # expired between SCAN and TYPE ("none"), or a type we do not read
+                assert kind == "none", (key, kind)
+                continue
+            text = f"{key}: {value!r}"
+            if any(n.lower() in text.lower() for n in needles):
+                found.append(text)
+    finally:
+        await redis.aclose()
+    return keys, found
+
+
+async def _next_from_peer(chat: SecureChat, ws: Any) -> DecryptedMessage:
+    """The next message on ``ws`` that someone else sent, as ``chat`` decrypts it."""
+    stream = chat.incoming(ws)
+    try:
+        while True:
+            item = await asyncio.wait_for(anext(stream), 20)
+            assert isinstance(item, DecryptedMessage), item
+            if item.sender_id != chat.user_id:
+                return item
+    finally:
+        await stream.aclose()
+
+
+async def test_two_people_chat_end_to_end_encrypted_and_no_plaintext_reaches_the_cluster(
+    cluster: Cluster,
+) -> None:
+    """Issue 13's acceptance: known plaintexts sent between two SDK clients, each on its own
+    gateway, are nowhere on the server side: not in any table row, file, log line (at DEBUG),
+    event on the broker, nor Redis key. Each search is shown to find what *is* there."""
+    gateway_a, gateway_b = cluster.gateways
+    settings = cluster.settings
+    first_name = "Zelie" + "".join(random.choices("abcdefghijklmnopqrstuvwxyz", k=8))
+    async with (
+        DiscoClient(gateway_a) as ada,
+        DiscoClient(gateway_b) as bob,
+        DiscoClient(gateway_b) as ada_tablet,
+    ):
+        ada_email = unique_email("e2e-e2ee-ada")
+        await ada.signup(ada_email, PASSWORD, first_name, "Secret")
+        await bob.signup(unique_email("e2e-e2ee-bob"), PASSWORD, "Bob", "Secret")
+        await ada_tablet.login(ada_email, PASSWORD)  # Ada's second device, on the other gateway
+        match_id = await _meet(ada, bob, (45.7640, 4.8357))
+        room = (await room_of(ada, match_id))["id"]
+        await room_of(bob, match_id)
+        ada_chat = SecureChat(ada, "phone", MemoryKeyStore())
+        tablet_chat = SecureChat(ada_tablet, "tablet", MemoryKeyStore())
+        bob_chat = SecureChat(bob, "phone", MemoryKeyStore())
+        for chat in (ada_chat, tablet_chat, bob_chat):
+            await chat.setup()
+
+        tag = uuid.uuid4().hex
+        texts = [
+            f"ada to bob: the spare key is under the blue flowerpot {tag}",
+            f"bob to ada: my passport number is X7RQ-{tag}",
+            f"ada to bob: meet me at the lighthouse at nine {tag}",
+            f"bob to ada: you will regret ignoring me {tag}",  # Ada reports this one
+        ]
+        async with BusProbe.on(settings) as probe:
+            sent = []
+            async with bob.socket() as bob_ws, ada.socket() as ada_ws:
+                # Turn by turn, each reads the other's message live, from the other gateway.
+                for n, text in enumerate(texts):
+                    writer, reader, ws = (
+                        (ada_chat, bob_chat, bob_ws) if n % 2 == 0 else (bob_chat, ada_chat, ada_ws)
+                    )
+                    sent.append(await writer.send(room, text))
+                    got = await _next_from_peer(reader, ws)
+                    assert (got.id, got.text) == (sent[-1].id, text)
+            read_by_tablet = [m async for m in tablet_chat.history(room)]
+            assert [getattr(m, "text", None) for m in read_by_tablet] == texts
+
+            # What the server holds: one opaque envelope per message, a part per device, each
+            # part's ciphertext its own; a franking tag in and a server tag out.
+            stored = [m async for m in bob.iter_messages(room)]
+            assert [m["id"] for m in stored] == [m.id for m in sent]
+            for item in stored:
+                envelope = Envelope.decode(base64.b64decode(item["ciphertext"], validate=True))
+                parts = {(p.user_id, p.device_id): p.ciphertext for p in envelope.parts}
+                assert len(parts) == 2 and len(set(parts.values())) == 2, parts.keys()
+                for field in ("frankingTag", "serverTag"):
+                    assert len(base64.b64decode(item[field], validate=True)) == 32, field
+            ada_sees = {m.id: m for m in [m async for m in ada_chat.history(room)]}
+            threat = ada_sees[sent[3].id]
+            assert isinstance(threat, DecryptedMessage) and threat.text == texts[3]
+            report = await ada_chat.report(bob_chat.user_id, "threat", [threat])
+            assert report["id"]
+
+            # Every event that crossed the broker during the exchange, down to each message's
+            # push to the gateways (which carries its ciphertext).
+            async def probe_saw_every_message() -> bool:
+                events = "\n".join(body for _, body in await probe.drain())
+                return all(m["ciphertext"] in events for m in stored) and "safety." in events
+
+            await eventually(
+                probe_saw_every_message, timeout=30, what="the probe to see every message"
+            )
+            events = probe.seen
+        published = {key for key, _ in events}
+        assert {"chat.message.sent", "realtime.push.requested", "safety.report.filed"} <= published
+
+    # Each plaintext as it is, as hex (how PostgreSQL prints a bytea) and inside base64 (a JSON
+    # body's bytes, the reported message's opening); the reported one too: the report's evidence
+    # is sealed at rest. Each search is first shown to find a value that is there.
+    needles = [n for text in texts for n in (text, text.encode().hex(), *base64_fragments(text))]
+
+    def naming(found: list[str]) -> list[str]:
+        return [f for f in found if any(n.lower() in f.lower() for n in needles)]
+
+    rows = await rows_naming(settings, [first_name, *needles])
+    assert any(first_name.lower() in row.lower() for row in rows), "the row search finds nothing"
+    files = files_naming(settings.data_dir, ["disco cluster: chat on", *needles])
+    assert str(cluster.log) in files, "the file search does not read the cluster's log"
+    lines = cluster.output().splitlines()
+    chat_posts = [
+        line
+        for line in lines
+        if "method=POST" in line
+        and f"path=/v1/chats/rooms/{room}/messages " in line
+        and "service=chat" in line
+    ]
+    assert len(chat_posts) >= len(texts), "the log search does not see the chat service's lines"
+    keys, in_redis = await redis_naming(settings, [*needles, bob_chat.user_id])
+    # Bob's id is in the chat service's own keys (his send counter, his key fetches).
+    assert keys > 0 and any(":chat:" in kv for kv in in_redis), "the Redis search finds nothing"
+
+    leaks = {
+        "table rows": naming(rows),
+        "files": files_naming(settings.data_dir, needles),
+        "log lines": naming(lines),
+        "broker messages": naming([body for _, body in events]),
+        "redis keys": naming(in_redis),
+    }
+    assert leaks == {where: [] for where in leaks}

@@ -16,6 +16,13 @@ from disco.client.e2ee.x3dh import DeviceBundle
 ROOM = "room-1"
 
 
+def base64_fragments(text: str) -> list[str]:
+    """How ``text`` would look inside base64, at each of the three byte alignments: what to
+    search for besides ``text`` itself where a JSON body (or a log of one) may carry it."""
+    data = text.encode()
+    return [base64.b64encode(bytes(shift) + data).decode()[4:-4] for shift in range(3)]
+
+
 def new_device(user_id: str, device_id: str = "phone", random: Random = system_random) -> Device:
     return Device(user_id, device_id, DeviceKeys.create(random, 0.0), SessionBook(), random)
 
