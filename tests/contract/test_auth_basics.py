@@ -37,3 +37,10 @@ async def test_login_with_a_wrong_password_is_401(disco: Running) -> None:
         assert err.value.status == 401
         pair = await c.login(email, PASSWORD)
         assert pair["token"]
+
+
+async def test_the_provider_list_is_public_and_empty_when_none_is_configured(
+    client: DiscoClient,
+) -> None:
+    """The web app asks before it shows any "Continue with …" button (no account needed)."""
+    assert await client.get("/v1/auth/oauth/providers") == {"providers": []}

@@ -46,7 +46,7 @@ from tests.support.backends import (
 from tests.support.chat import room_of
 from tests.support.e2ee import base64_fragments
 from tests.support.poll import eventually
-from tests.support.users import files_naming, rows_naming
+from tests.support.users import files_naming, onboard_at_once, rows_naming
 
 pytestmark = pytest.mark.real
 
@@ -534,3 +534,14 @@ async def test_two_people_chat_end_to_end_encrypted_and_no_plaintext_reaches_the
         "redis keys": naming(in_redis),
     }
     assert leaks == {where: [] for where in leaks}
+
+
+async def test_sign_up_then_onboard_at_once_across_processes(cluster: Cluster) -> None:
+    """Read-your-writes where the sign-up's event crosses RabbitMQ to other processes: the
+    onboarding requests, sent the moment the sign-up answers, all succeed."""
+
+    async def newcomer(n: int) -> None:
+        async with DiscoClient(cluster.gateways[n % 2]) as client:
+            await onboard_at_once(client, f"Clustered{n}")
+
+    await asyncio.gather(*(newcomer(n) for n in range(10)))

@@ -3,9 +3,12 @@ import "./styles.css";
 import { render } from "preact";
 import { connect } from "./api/live";
 import { App } from "./app";
+import { takeOAuthReturn } from "./screens/account/oauth";
 import { startChatLive } from "./screens/chat/live";
 import { startDiscoverLive } from "./screens/discover/live";
 import { startSafetyLive } from "./screens/safety/live";
+
+takeOAuthReturn(); // before the router reads the address: a provider's answer works once
 
 // Each area listens for its frames (nearby, messages, alerts...) on every screen.
 startDiscoverLive();

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from disco.auth.oidc.schemas import OAuthProviders
 from disco.auth.oidc.service import (
     BINDING_HEADER,
     BINDING_PATTERN,
@@ -25,6 +26,12 @@ Oidc = Annotated[OidcLogin, Depends(from_state("oidc"))]
 ProviderName = Annotated[str, Path(max_length=60)]
 # OAuth names these parameters itself (snake_case), unlike the rest of the API.
 OAuthParam = Annotated[str | None, Query(max_length=2048)]
+
+
+@router.get("/providers")
+async def oauth_providers(oidc: Oidc) -> OAuthProviders:
+    """The OpenID providers configured here (none: no button to show). No account needed."""
+    return OAuthProviders(providers=oidc.provider_names())
 
 
 @router.get(

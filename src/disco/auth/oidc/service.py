@@ -203,6 +203,9 @@ class OidcLogin:
         user = await self._account(uow, name, claims)
         return await self._sessions.sign_in_vouched(uow, user, f"oidc:{name}"[:60])
 
+    def provider_names(self) -> list[str]:
+        return sorted(self._settings.oidc_providers)
+
     # --- talking to the provider ----------------------------------------------------------------
     def _provider(self, name: str) -> OidcProvider:
         provider = self._settings.oidc_providers.get(name)

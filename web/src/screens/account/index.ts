@@ -2,6 +2,7 @@ import "./account.css";
 import type { Route } from "../../routes";
 import { Login } from "./login";
 import { Me } from "./me";
+import { OAuthReturn } from "./oauth";
 import { Onboarding } from "./onboarding";
 import { ForgotPassword, ResetPassword } from "./password";
 import { AccountSettings } from "./settings-account";
@@ -18,6 +19,7 @@ export const accountRoutes: Route[] = [
   { path: "/welcome", component: Welcome, access: "signedOut", bare: true },
   { path: "/signup", component: Signup, access: "signedOut", bare: true },
   { path: "/login", component: Login, access: "signedOut", bare: true },
+  { path: "/oauth", component: OAuthReturn, access: "signedOut", bare: true },
   { path: "/forgot-password", component: ForgotPassword, access: "signedOut", bare: true },
   { path: "/reset-password", component: ResetPassword, access: "public", bare: true },
   { path: "/verify-email", component: VerifyEmail, access: "public", bare: true },

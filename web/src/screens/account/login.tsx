@@ -9,6 +9,7 @@ import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button } from "../../ui/kit";
 import { accountApi } from "./api";
 import { nextPath } from "./logic";
+import { ProviderButtons } from "./oauth";
 import { AuthCard } from "./parts";
 import { PasswordField } from "./password-field";
 
@@ -90,11 +91,12 @@ function Password({
           Sign in
         </Button>
       </form>
+      <ProviderButtons />
     </AuthCard>
   );
 }
 
-function SecondFactor({
+export function SecondFactor({
   mfaToken,
   onDone,
   onRestart,
