@@ -104,7 +104,8 @@ async def test_a_matchs_name_messages_and_attachments_render_as_text_and_never_r
             await (await downloading.value).cancel()
             await tab.close()
         await ada_page.goto("/#/matches")
-        await expect(matches.get_by_role("link", name=re.compile(re.escape(IMG)))).to_be_visible()
+        # The latest message, a file (not "Photo": only plain pictures count as photos).
+        await expect(matches).to_contain_text("File: cat.svg")
         await assert_unharmed(ada_page)
 
 
@@ -291,3 +292,28 @@ async def test_a_contact_s_one_time_code_leaves_the_address_bar_once_used(
     assert mail.token() not in await page.evaluate("location.href")
     await assert_unharmed(page)
     await ada.close()
+
+
+async def test_a_person_who_forges_a_moderator_role_in_their_session_sees_no_reports(
+    disco: Running, open_page: OpenPage, page_watch: PageWatch
+) -> None:
+    ada = await account(disco, "Ada")
+    eve = await account(disco, "Eve")
+    mallory = await account(disco, "Mallory")
+    details = f"Only moderators may read this ({uid(ada)[:6]})"
+    await eve.post(
+        "/v1/safety/reports", {"userId": uid(ada), "reason": "harassment", "details": details}
+    )
+    async with ada, eve, mallory:
+        page = await signed_in_page(open_page, mallory)
+        # The role the client reads from its own session is the attacker's to edit.
+        await page.add_init_script(
+            "const s = JSON.parse(sessionStorage.getItem('disco.session'));"
+            "s.user.roles = ['moderator'];"
+            "sessionStorage.setItem('disco.session', JSON.stringify(s));"
+        )
+        page_watch.expect_problem(r"HTTP 403: GET .*/v1/safety/")
+        await page.goto("/#/moderation")
+        await expect(page.get_by_role("heading", name="Moderation", level=1)).to_be_visible()
+        await expect(page.get_by_role("alert")).to_be_visible()  # the API said no
+        await expect(page.get_by_text(details)).to_have_count(0)
