@@ -29,8 +29,8 @@ from tests.support.users import fresh_spot
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
-# Each sets a sentinel if it ever runs (the meta CSP would also refuse inline script: the tests
-# check the markup is shown as text, so they do not lean on that second line of defence).
+# Each sets a sentinel if it ever runs (the CSP would also refuse inline script: the tests check
+# that the markup is shown as text, so they do not lean on that second line of defence).
 IMG = "<img src=x onerror=window.__pwned=1>"
 SVG = '"><svg onload=window.__pwned=1>'
 JS_URL = "javascript:window.__pwned=1"
@@ -38,10 +38,11 @@ PAYLOADS = (IMG, SVG, JS_URL)
 
 
 async def armed(page: Page) -> Page:
-    """A page that records any dialog a payload might open."""
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    await page.add_init_script("window.__dialogs = 0; window.alert = () => window.__dialogs++;")
+    """A page that counts any dialog a payload might open."""
+    await page.add_init_script(
+        "window.__dialogs = 0;"
+        "window.alert = window.confirm = window.prompt = () => { window.__dialogs++; };"
+    )
     return page
 
 
