@@ -175,6 +175,10 @@ async def test_the_app_and_the_live_page_refuse_to_be_framed_by_another_site(
     index = await page.request.get("/")
     asset = re.search(r"/assets/[\w.-]+\.js", await index.text())
     assert asset, "the page names no script"
+    # The header says what the page's own meta policy says, and what only a header can.
+    meta = re.search(r'Content-Security-Policy"\s+content="([^"]+)"', await index.text())
+    assert meta, "the page has no meta policy"
+    assert index.headers["content-security-policy"] == f"{meta.group(1)}; frame-ancestors 'none'"
     for path in ("/", "/index.html", asset.group(0)):
         headers = (await page.request.get(path)).headers
         policy = headers.get("content-security-policy", "")
