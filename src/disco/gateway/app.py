@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
+from starlette.responses import Response
+from starlette.types import Scope
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from disco.gateway import api
@@ -24,6 +26,27 @@ __all__ = ["NAME", "create_app"]
 
 NAME = "gateway"
 WEB_CLIENT = Path(__file__).resolve().parent.parent / "web"
+# The web client's own meta policy (web/index.html), plus what only a header can say: no other
+# site may frame the app (clickjacking a "Say hi", an SOS or a moderator's action).
+WEB_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class WebClientFiles(StaticFiles):
+    """The built web client, each file sent with the security headers above."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.update(WEB_HEADERS)
+        return response
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
@@ -65,5 +88,5 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     app.state.token_verifier = ctx.tokens
     app.include_router(api.router)
     if (WEB_CLIENT / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEB_CLIENT, html=True), name="web")
+        app.mount("/", WebClientFiles(directory=WEB_CLIENT, html=True), name="web")
     return app

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
-import { type AttachmentRef, attachmentUrl } from "./attachments";
+import { type AttachmentRef, attachmentUrl, isInlineImage } from "./attachments";
 import { PaperclipIcon } from "./icons";
 
 function sizeText(bytes: number): string {
@@ -31,7 +31,7 @@ export function AttachmentView({
       live = false;
     };
   }, [roomId, attachment.mediaId]);
-  const image = attachment.type.startsWith("image/");
+  const image = isInlineImage(attachment.type);
   if (error) {
     return (
       <p class="attachment-missing">

@@ -1,7 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { decryptFile, encodeRef, encryptFile, fromBase64, parseRef, toBase64 } from "./attachments";
+import {
+  blobType,
+  decryptFile,
+  encodeRef,
+  encryptFile,
+  fromBase64,
+  isInlineImage,
+  parseRef,
+  toBase64,
+} from "./attachments";
 
 describe("attachments", () => {
+  it("shows only plain pictures inline; a page or a script a peer sends stays opaque bytes", () => {
+    expect(isInlineImage("image/jpeg")).toBe(true);
+    expect(blobType("IMAGE/PNG")).toBe("image/png");
+    for (const risky of [
+      "image/svg+xml",
+      "text/html",
+      "application/xhtml+xml",
+      "text/javascript",
+      "",
+    ]) {
+      expect(isInlineImage(risky)).toBe(false);
+      expect(blobType(risky)).toBe("application/octet-stream");
+    }
+  });
+
   it("encrypts a file so only its reference's key opens it", async () => {
     const plain = new TextEncoder().encode("a photo's bytes");
     const sealed = await encryptFile(plain);

@@ -20,6 +20,21 @@ export interface AttachmentRef {
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024 - 16;
 const MARK = "disco-attachment:1\n";
 
+// The peer names the type, so it is not trusted: a blob URL belongs to this origin, and an
+// HTML or SVG file opened from one would be a page of the app's own (script and all). Only
+// these pictures show inline and keep their type; anything else is opaque bytes to download.
+const INLINE_IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"]);
+
+/** Whether an attachment of this (peer-given) type is shown inline as a photo. */
+export function isInlineImage(type: string): boolean {
+  return INLINE_IMAGES.has(type.trim().toLowerCase());
+}
+
+/** The type the decrypted blob is given: a safe picture type, else opaque bytes. */
+export function blobType(type: string): string {
+  return isInlineImage(type) ? type.trim().toLowerCase() : "application/octet-stream";
+}
+
 /** Bytes backed by a plain ArrayBuffer (what WebCrypto, fetch and Blob take). */
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -130,9 +145,7 @@ export function attachmentUrl(roomId: string, ref: AttachmentRef): Promise<strin
       const path = `/v1/chats/rooms/${encodeURIComponent(roomId)}/media/${encodeURIComponent(ref.mediaId)}`;
       const response = await media(path, { method: "GET" });
       const plain = await decryptFile(new Uint8Array(await response.arrayBuffer()), ref);
-      return URL.createObjectURL(
-        new Blob([plain], { type: ref.type || "application/octet-stream" }),
-      );
+      return URL.createObjectURL(new Blob([plain], { type: blobType(ref.type) }));
     })();
     downloads.set(ref.mediaId, found);
     found.catch(() => downloads.delete(ref.mediaId));

@@ -9,7 +9,7 @@ import { computed, effect, signal } from "@preact/signals";
 import { authed } from "../../api/client";
 import { current, session } from "../../api/session";
 import type { PlainMessage, SecureChat, ServerMessage, Undecryptable } from "../../e2ee";
-import { parseRef } from "./attachments";
+import { isInlineImage, parseRef } from "./attachments";
 
 export type { PlainMessage, ServerMessage, Undecryptable };
 export type Shown = PlainMessage | Undecryptable;
@@ -148,7 +148,7 @@ export function remember(shown: Shown): void {
     const text =
       shown.kind === "text"
         ? (shown.text ?? "")
-        : attachment?.type.startsWith("image/")
+        : attachment && isInlineImage(attachment.type)
           ? "Photo"
           : `File: ${attachment?.name ?? "attachment"}`;
     previews.value = {

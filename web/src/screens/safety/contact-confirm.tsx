@@ -8,12 +8,14 @@ import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, Screen } from "../../ui/kit";
 
 export function ContactConfirmScreen({ query }: RouteProps) {
-  const token = query.get("token") ?? "";
+  // Read once: after use, the one-time code leaves the address bar (and history).
+  const [token] = useState(() => query.get("token") ?? "");
   const [thanks, setThanks] = useState<string | null>(null);
   const form = useSubmit(async () => {
     const answer = await call<{ message: string }>(
       `/v1/users/contacts/confirm?token=${encodeURIComponent(token)}`,
     );
+    history.replaceState(null, "", "#/contacts/confirm");
     setThanks(answer.message);
   });
   return (
