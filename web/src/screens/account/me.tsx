@@ -3,10 +3,10 @@
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { type AuthMe, accountApi, type Profile, signOut } from "./api";
 import { activityLabel } from "./logic";
 import { Avatar } from "./parts";
-import { useLoad } from "./use-load";
 
 const SETTINGS: { href: string; icon: string; title: string; text: string }[] = [
   {
@@ -39,7 +39,7 @@ export function Me() {
   return (
     <Screen title="Me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && <ProfileCard profile={loaded.value[0]} me={loaded.value[1]} />}
       <nav aria-label="Settings">
         <ul class="settings-list card">

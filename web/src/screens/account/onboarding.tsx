@@ -8,12 +8,11 @@ import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, LoadError, Loading } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type Mode, type Preferences, type Profile, type Taxonomy } from "./api";
-
 import { describeMeters } from "./logic";
 import { ActivityPicker, AuthCard, InterestPicker, ModePicker, RadiusSlider } from "./parts";
 import { PhotoPicker } from "./photo-picker";
-import { useLoad } from "./use-load";
 
 const STEPS = ["name", "photo", "interests", "activities", "radius", "ready"] as const;
 type Step = (typeof STEPS)[number];
@@ -48,7 +47,7 @@ export function Onboarding({ query }: RouteProps) {
   if (loaded.state === "failed") {
     return (
       <AuthCard title="Getting you set up">
-        <LoadError message={loaded.message} retry={loaded.retry} />
+        <LoadError message={loaded.message} retry={loaded.reload} />
       </AuthCard>
     );
   }
