@@ -7,6 +7,7 @@ import { session } from "../../api/session";
 import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, LoadError, Loading } from "../../ui/kit";
 import { useLoad } from "../../ui/use-load";
 import { accountApi, type Mode, type Preferences, type Profile, type Taxonomy } from "./api";
@@ -285,15 +286,7 @@ function Ready({ data }: { data: Data }) {
       lead="You're all set. Switch discovery on whenever you want to be found — and off again in a tap."
     >
       <div class="ready-badge" aria-hidden="true">
-        <svg
-          viewBox="0 0 24 24"
-          fill="none"
-          stroke="currentColor"
-          stroke-width="2.5"
-          aria-hidden="true"
-        >
-          <path d="M5 12.5l4.5 4.5L19 7.5" />
-        </svg>
+        <Icon name="check" size={34} />
       </div>
       <ul class="summary">
         <li>

@@ -4,8 +4,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import { FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
-import { Icon } from "./icons";
 import { eventDistance } from "./logic";
 import type { LocalEvent } from "./model";
 

@@ -2,8 +2,8 @@
 // matches, messages, safety and account notices), newest first. Opening the list reads them.
 
 import { useEffect, useState } from "preact/hooks";
+import { Icon, type IconName } from "../../ui/icons";
 import { Button, Empty, Screen } from "../../ui/kit";
-import { Icon, type IconName } from "./icons";
 import { clearNotes, notes, readAll } from "./notifications";
 import { ago } from "./notify-list";
 

@@ -3,8 +3,8 @@
 
 import { authed } from "../../api/client";
 import { FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button } from "../../ui/kit";
-import { Icon } from "./icons";
 import { initialOf } from "./logic";
 import type { Connection, NearbyPerson } from "./model";
 import { connectionWith, replaceConnection } from "./people";

@@ -5,12 +5,12 @@ import { useState } from "preact/hooks";
 import { ApiError, messageOf } from "../../api/client";
 import { navigate } from "../../router";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { useLoad } from "../../ui/use-load";
 import { type Checkin, type Match, type MeetingSpots, safetyApi } from "./api";
 import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { currentPosition } from "./geo";
-import { Icon } from "./icons";
 
 export const STATUS_TEXT: Record<Checkin["status"], string> = {
   ACTIVE: "Planned",
@@ -161,7 +161,7 @@ export function CheckinRow({ checkin, who }: { checkin: Checkin; who: string | n
     <li>
       <a class="hub-row" href={`#/safety/checkins/${checkin.id}`}>
         <span class="hub-icon">
-          <Icon name="clock" />
+          <Icon name="clock" size={22} />
         </span>
         <span class="grow">
           <span class="hub-title">{who ? `Meeting ${who}` : "Check-in"}</span>

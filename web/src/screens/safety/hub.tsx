@@ -2,11 +2,11 @@
 // glance (PIN, contacts, check-ins, privacy zones, reports), plus moderation for moderators.
 
 import { current } from "../../api/session";
+import { Icon, type IconName } from "../../ui/icons";
 import { Screen } from "../../ui/kit";
 import { useLoad } from "../../ui/use-load";
 import { type Checkin, type Contact, type Report, safetyApi, type Zone } from "./api";
 import { dayAndTime } from "./format";
-import { Icon, type IconName } from "./icons";
 import { isModerator } from "./roles";
 
 interface Summary {
@@ -55,7 +55,7 @@ function Row({
     <li>
       <a class="hub-row" href={`#${href}`}>
         <span class="hub-icon">
-          <Icon name={icon} />
+          <Icon name={icon} size={22} />
         </span>
         <span class="grow">
           <span class="hub-title">{title}</span>

@@ -4,11 +4,11 @@
 import { useState } from "preact/hooks";
 import { ApiError, messageOf } from "../../api/client";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { useLoad } from "../../ui/use-load";
 import { safetyApi, type Zone } from "./api";
 import { currentPosition, formatPosition, parsePosition } from "./geo";
-import { Icon } from "./icons";
 
 const RADII = [100, 200, 300, 500, 750, 1000];
 
@@ -18,7 +18,7 @@ function ZoneRow({ zone, onRemoved }: { zone: Zone; onRemoved: () => void }) {
   return (
     <li class="zone">
       <span class="hub-icon">
-        <Icon name="home" />
+        <Icon name="home" size={22} />
       </span>
       <div class="grow">
         <p class="contact-name">{zone.name}</p>
