@@ -52,7 +52,7 @@ export function Me() {
           {SETTINGS.map((item) => (
             <li key={item.href}>
               <a href={`#${item.href}`}>
-                <span class="settings-icon" aria-hidden="true">
+                <span class="icon-tile settings-icon" aria-hidden="true">
                   <Icon name={item.icon} />
                 </span>
                 <span class="grow">

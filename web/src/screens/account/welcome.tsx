@@ -1,7 +1,7 @@
 // The landing screen for signed-out people: what Disco is, its safety promise, and the way in.
 
-import { useEffect, useRef } from "preact/hooks";
 import { Icon, type IconName } from "../../ui/icons";
+import { useHeading } from "../../ui/use-heading";
 
 const PROMISES: { icon: IconName; title: string; text: string }[] = [
   {
@@ -22,11 +22,7 @@ const PROMISES: { icon: IconName; title: string; text: string }[] = [
 ];
 
 export function Welcome() {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    document.title = "Welcome · Disco";
-    heading.current?.focus({ preventScroll: true });
-  }, []);
+  const heading = useHeading("Welcome");
   return (
     <section class="welcome">
       <div class="welcome-hero">

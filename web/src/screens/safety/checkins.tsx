@@ -160,7 +160,7 @@ export function CheckinRow({ checkin, who }: { checkin: Checkin; who: string | n
   return (
     <li>
       <a class="hub-row" href={`#/safety/checkins/${checkin.id}`}>
-        <span class="hub-icon">
+        <span class="icon-tile">
           <Icon name="clock" size={22} />
         </span>
         <span class="grow">

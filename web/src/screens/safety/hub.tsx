@@ -54,7 +54,7 @@ function Row({
   return (
     <li>
       <a class="hub-row" href={`#${href}`}>
-        <span class="hub-icon">
+        <span class="icon-tile">
           <Icon name={icon} size={22} />
         </span>
         <span class="grow">

@@ -4,12 +4,13 @@
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { current } from "../../api/session";
+import { ago } from "../../ui/format";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { useLoad } from "../../ui/use-load";
 import { type Alert, type ModerationAction, type ModerationReport, safetyApi } from "./api";
-import { ago, dayAndTime, fromLocalInput, toLocalInput } from "./format";
+import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { formatPosition } from "./geo";
 import { REASONS } from "./reports";
 import { isModerator } from "./roles";

@@ -17,7 +17,7 @@ function ZoneRow({ zone, onRemoved }: { zone: Zone; onRemoved: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   return (
     <li class="zone">
-      <span class="hub-icon">
+      <span class="icon-tile">
         <Icon name="home" size={22} />
       </span>
       <div class="grow">
