@@ -60,7 +60,7 @@ export function Composer({
         </p>
       )}
       <div class="composer-row">
-        <label class="attach-button" title="Attach a photo or file">
+        <label class="icon-button attach-button" title="Attach a photo or file">
           <input
             type="file"
             class="visually-hidden"

@@ -11,7 +11,7 @@ export function NotificationsBell() {
   const current = here.value.path === "/notifications";
   return (
     <a
-      class="dsc-bell"
+      class="icon-button dsc-bell"
       href="#/notifications"
       aria-label={label}
       aria-current={current ? "page" : undefined}
