@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, daysBetween } from "./format";
+import { ago, daysBetween, initialOf, plural } from "./format";
 
 describe("ago", () => {
   const now = Date.parse("2026-12-06T12:00:00Z");
@@ -23,5 +23,17 @@ describe("daysBetween", () => {
     expect(daysBetween(late, early)).toBe(1);
     expect(daysBetween(early, late)).toBe(-1);
     expect(daysBetween(early, early)).toBe(0);
+  });
+});
+
+describe("words", () => {
+  it("counts with the right noun", () => {
+    expect(plural(1, "zone")).toBe("1 zone");
+    expect(plural(3, "zone")).toBe("3 zones");
+    expect(plural(2, "person", "people")).toBe("2 people");
+  });
+  it("takes an avatar's initial from the name", () => {
+    expect(initialOf(" ada")).toBe("A");
+    expect(initialOf("")).toBe("?");
   });
 });

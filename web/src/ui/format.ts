@@ -1,4 +1,5 @@
-// Times and days as a person reads them, shared by every area (pure, unit-tested in node).
+// Times, days, counts and initials as a person reads them, shared by every area (pure,
+// unit-tested in node).
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -27,4 +28,14 @@ export function ago(iso: string, now: Date | number = Date.now()): string {
   if (hours < 24) return `${hours} h ago`;
   const days = Math.floor(hours / 24);
   return `${days} day${days === 1 ? "" : "s"} ago`;
+}
+
+/** "1 zone", "3 zones", "2 people": a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The initial shown in a person's avatar when there is no photo ("?" for no name). */
+export function initialOf(name: string): string {
+  return (name.trim()[0] ?? "?").toUpperCase();
 }

@@ -1,7 +1,7 @@
 // Pure helpers of the chat screens: times, days, presence, receipts, safety-number groups.
 // Kept free of the DOM so they are unit-tested in node.
 
-import { daysBetween, timeOfDay } from "../../ui/format";
+import { daysBetween, plural, timeOfDay } from "../../ui/format";
 
 /** The day separator: "Today", "Yesterday", a weekday within the week, else the date. */
 export function dayLabel(iso: string, now: Date = new Date()): string {
@@ -51,7 +51,6 @@ export function presenceText(
 
 /** "24 hours", "1 hour", "5 minutes": a disappearing-message timer. */
 export function durationText(seconds: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   if (seconds % 86400 === 0) return plural(seconds / 86400, "day");
   if (seconds >= 3600 && seconds % 3600 === 0) return plural(seconds / 3600, "hour");
   if (seconds >= 60) return plural(Math.round(seconds / 60), "minute");
@@ -110,9 +109,4 @@ export function runsOn(items: { senderId: string; sentAt: string }[], index: num
   const next = items[index + 1];
   if (!item || !next || next.senderId !== item.senderId) return false;
   return new Date(next.sentAt).getTime() - new Date(item.sentAt).getTime() < 60_000;
-}
-
-/** The initial shown in place of a missing photo. */
-export function initialOf(name: string): string {
-  return (name.trim()[0] ?? "?").toUpperCase();
 }

@@ -151,8 +151,3 @@ export function eventDistance(meters: number | null | undefined): string | null 
   const miles = meters / 1609.344;
   return `${miles < 10 ? miles.toFixed(1) : Math.round(miles)} mi away`;
 }
-
-/** The initial shown in a person's avatar when there is no photo. */
-export function initialOf(name: string): string {
-  return (name.trim()[0] ?? "?").toUpperCase();
-}

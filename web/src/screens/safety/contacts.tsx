@@ -3,6 +3,7 @@
 
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
+import { initialOf } from "../../ui/format";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
@@ -36,7 +37,7 @@ function ContactRow({ contact, onChange }: { contact: Contact; onChange: () => v
     <li class="contact">
       <div class="contact-main">
         <span class="avatar" aria-hidden="true">
-          {contact.name.slice(0, 1).toUpperCase()}
+          {initialOf(contact.name)}
         </span>
         <div class="grow">
           <p class="contact-name">{contact.name}</p>

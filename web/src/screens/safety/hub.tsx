@@ -2,6 +2,7 @@
 // glance (PIN, contacts, check-ins, privacy zones, reports), plus moderation for moderators.
 
 import { current } from "../../api/session";
+import { plural } from "../../ui/format";
 import { Icon, type IconName } from "../../ui/icons";
 import { Screen } from "../../ui/kit";
 import { useLoad } from "../../ui/use-load";
@@ -32,10 +33,6 @@ async function summary(): Promise<Summary> {
     zones: zones.zones,
     reports: reports.reports,
   };
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 function Row({
