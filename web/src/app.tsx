@@ -56,7 +56,7 @@ function TabBar({ path }: { path: string }) {
         const active = path === tab.href || path.startsWith(`${tab.href}/`);
         return (
           <a key={tab.href} href={`#${tab.href}`} aria-current={active ? "page" : undefined}>
-            <Icon name={tab.icon} />
+            <Icon name={tab.icon} size={24} />
             <span>{tab.label}</span>
             {tab.href === "/matches" && unread > 0 && (
               <span class="badge tab-badge">

@@ -1,7 +1,7 @@
 // The shared pieces every screen is built from, so the app looks like one app.
 
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useHeading } from "./use-heading";
 
 type ButtonProps = JSX.ButtonHTMLAttributes<HTMLButtonElement> & {
   variant?: "primary" | "secondary" | "ghost" | "danger";
@@ -44,11 +44,7 @@ export function Screen({
   children: ComponentChildren;
   wide?: boolean;
 }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    document.title = `${title} · Disco`;
-    heading.current?.focus({ preventScroll: true });
-  }, [title]);
+  const heading = useHeading(title);
   return (
     <section class={`screen${wide ? " wide" : ""}`}>
       <div class="screen-head">

@@ -2,36 +2,42 @@
 
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
+import { Icon, type IconName } from "../../ui/icons";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { type AuthMe, accountApi, type Profile, signOut } from "./api";
 import { activityLabel } from "./logic";
 import { Avatar } from "./parts";
-import { useLoad } from "./use-load";
 
-const SETTINGS: { href: string; icon: string; title: string; text: string }[] = [
+const SETTINGS: { href: string; icon: IconName; title: string; text: string }[] = [
   {
     href: "/settings/profile",
-    icon: "✎",
+    icon: "edit",
     title: "Profile and photo",
     text: "Name, bio, interests",
   },
   {
     href: "/settings/discovery",
-    icon: "◎",
+    icon: "near",
     title: "Discovery",
     text: "Radius, times, ages, mode",
   },
   {
     href: "/settings/privacy",
-    icon: "◐",
+    icon: "eye",
     title: "Privacy",
     text: "Who sees what, chat receipts",
   },
-  { href: "/safety/contacts", icon: "☎", title: "Emergency contacts", text: "Who we alert" },
-  { href: "/safety/zones", icon: "⌂", title: "Privacy zones", text: "Places you stay hidden" },
-  { href: "/settings/blocks", icon: "⊘", title: "Blocked people", text: "Review and unblock" },
-  { href: "/settings/security", icon: "⚿", title: "Two-factor sign-in", text: "Codes and QR" },
-  { href: "/settings/account", icon: "⚙", title: "Account", text: "Export, deactivate, delete" },
+  { href: "/safety/contacts", icon: "contacts", title: "Emergency contacts", text: "Who we alert" },
+  { href: "/safety/zones", icon: "home", title: "Privacy zones", text: "Places you stay hidden" },
+  {
+    href: "/settings/blocks",
+    icon: "no-entry",
+    title: "Blocked people",
+    text: "Review and unblock",
+  },
+  { href: "/settings/security", icon: "key", title: "Two-factor sign-in", text: "Codes and QR" },
+  { href: "/settings/account", icon: "gear", title: "Account", text: "Export, deactivate, delete" },
 ];
 
 export function Me() {
@@ -39,15 +45,15 @@ export function Me() {
   return (
     <Screen title="Me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && <ProfileCard profile={loaded.value[0]} me={loaded.value[1]} />}
       <nav aria-label="Settings">
         <ul class="settings-list card">
           {SETTINGS.map((item) => (
             <li key={item.href}>
               <a href={`#${item.href}`}>
-                <span class="settings-icon" aria-hidden="true">
-                  {item.icon}
+                <span class="icon-tile settings-icon" aria-hidden="true">
+                  <Icon name={item.icon} />
                 </span>
                 <span class="grow">
                   <span class="settings-title">{item.title}</span>

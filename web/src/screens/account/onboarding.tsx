@@ -7,13 +7,13 @@ import { session } from "../../api/session";
 import { navigate } from "../../router";
 import type { RouteProps } from "../../routes";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, LoadError, Loading } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type Mode, type Preferences, type Profile, type Taxonomy } from "./api";
-
 import { describeMeters } from "./logic";
 import { ActivityPicker, AuthCard, InterestPicker, ModePicker, RadiusSlider } from "./parts";
 import { PhotoPicker } from "./photo-picker";
-import { useLoad } from "./use-load";
 
 const STEPS = ["name", "photo", "interests", "activities", "radius", "ready"] as const;
 type Step = (typeof STEPS)[number];
@@ -48,7 +48,7 @@ export function Onboarding({ query }: RouteProps) {
   if (loaded.state === "failed") {
     return (
       <AuthCard title="Getting you set up">
-        <LoadError message={loaded.message} retry={loaded.retry} />
+        <LoadError message={loaded.message} retry={loaded.reload} />
       </AuthCard>
     );
   }
@@ -286,15 +286,7 @@ function Ready({ data }: { data: Data }) {
       lead="You're all set. Switch discovery on whenever you want to be found — and off again in a tap."
     >
       <div class="ready-badge" aria-hidden="true">
-        <svg
-          viewBox="0 0 24 24"
-          fill="none"
-          stroke="currentColor"
-          stroke-width="2.5"
-          aria-hidden="true"
-        >
-          <path d="M5 12.5l4.5 4.5L19 7.5" />
-        </svg>
+        <Icon name="check" size={34} />
       </div>
       <ul class="summary">
         <li>

@@ -2,7 +2,8 @@
 // slider, and the pickers for interests, activities and mode.
 
 import type { ComponentChildren } from "preact";
-import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useState } from "preact/hooks";
+import { useHeading } from "../../ui/use-heading";
 import type { Mode, Taxonomy } from "./api";
 import { photoObjectUrl } from "./api";
 import {
@@ -30,11 +31,7 @@ export function AuthCard({
   children: ComponentChildren;
   footer?: ComponentChildren;
 }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    document.title = `${title} · Disco`;
-    heading.current?.focus({ preventScroll: true });
-  }, [title]);
+  const heading = useHeading(title);
   return (
     <section class="auth">
       <div class="auth-card">

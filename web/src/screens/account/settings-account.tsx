@@ -4,9 +4,8 @@ import { useState } from "preact/hooks";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, leave, type Profile, signOut } from "./api";
-
-import { useLoad } from "./use-load";
 
 const CONFIRM_WORD = "DELETE";
 
@@ -16,7 +15,7 @@ export function AccountSettings() {
     <Screen title="Account" back="/me">
       <ExportCard />
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && <PauseCard profile={loaded.value} onChange={loaded.set} />}
       <Card>
         <h2 class="card-title">Sign out</h2>

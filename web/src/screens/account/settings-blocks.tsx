@@ -4,9 +4,9 @@ import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { Card, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type Block } from "./api";
 import { initials } from "./logic";
-import { useLoad } from "./use-load";
 
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
@@ -18,7 +18,7 @@ export function BlocksSettings() {
         A block works both ways: neither of you sees, matches, messages or hears about the other.
       </p>
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" &&
         (loaded.value.length === 0 ? (
           <Card>

@@ -5,10 +5,10 @@ import { useState } from "preact/hooks";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen, Toggle } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type Mode, type Preferences, type TimeWindow, type Weekday } from "./api";
 import { describeDays, WEEKDAYS } from "./logic";
 import { ModePicker, RadiusSlider } from "./parts";
-import { useLoad } from "./use-load";
 
 const MIN_AGE = 18;
 const MAX_AGE = 120;
@@ -22,7 +22,7 @@ export function DiscoverySettings() {
   return (
     <Screen title="Discovery" back="/me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && (
         <PreferencesForm preferences={loaded.value[0]} mode={loaded.value[1].mode} />
       )}

@@ -5,9 +5,9 @@ import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { Card, LoadError, Loading, Screen, Toggle } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type ChatPrivacy, type Disclosure, type Visibility } from "./api";
 import { disclose } from "./logic";
-import { useLoad } from "./use-load";
 
 const FIELDS: { field: keyof Disclosure; label: string }[] = [
   { field: "photo", label: "Photo" },
@@ -32,7 +32,7 @@ export function PrivacySettings() {
   return (
     <Screen title="Privacy" back="/me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && (
         <>
           <VisibilityCard initial={loaded.value[0].visibility} />

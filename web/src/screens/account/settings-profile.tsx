@@ -5,19 +5,18 @@ import { session } from "../../api/session";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi, type Mode, type Profile, type Taxonomy } from "./api";
-
 import { BioField } from "./onboarding";
 import { ActivityPicker, InterestPicker, ModePicker } from "./parts";
 import { PhotoPicker } from "./photo-picker";
-import { useLoad } from "./use-load";
 
 export function ProfileSettings() {
   const loaded = useLoad(() => Promise.all([accountApi.profile(), accountApi.taxonomy()]));
   return (
     <Screen title="Profile and photo" back="/me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && (
         <ProfileForm profile={loaded.value[0]} taxonomy={loaded.value[1]} />
       )}

@@ -6,9 +6,8 @@ import QRCode from "qrcode";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { accountApi } from "./api";
-
-import { useLoad } from "./use-load";
 
 type Stage =
   | { kind: "idle" }
@@ -28,7 +27,7 @@ export function SecuritySettings() {
   return (
     <Screen title="Two-factor sign-in" back="/me">
       {loaded.state === "loading" && <Loading />}
-      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.retry} />}
+      {loaded.state === "failed" && <LoadError message={loaded.message} retry={loaded.reload} />}
       {loaded.state === "ready" && stage.kind === "codes" && (
         <RecoveryCodes codes={stage.codes} onDone={() => setStage({ kind: "idle" })} />
       )}

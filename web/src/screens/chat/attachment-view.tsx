@@ -3,8 +3,8 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
+import { Icon } from "../../ui/icons";
 import { type AttachmentRef, attachmentUrl, isInlineImage } from "./attachments";
-import { PaperclipIcon } from "./icons";
 
 function sizeText(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -35,7 +35,7 @@ export function AttachmentView({
   if (error) {
     return (
       <p class="attachment-missing">
-        <PaperclipIcon />
+        <Icon name="paperclip" size={16} />
         {attachment.name}: {error}
       </p>
     );
@@ -56,7 +56,7 @@ export function AttachmentView({
   }
   return (
     <a href={url} download={attachment.name} class="attachment-file">
-      <PaperclipIcon /> {attachment.name}{" "}
+      <Icon name="paperclip" size={16} /> {attachment.name}{" "}
       <span class="attachment-size">({sizeText(attachment.size)})</span>
     </a>
   );

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { session } from "../../api/session";
-import { initialOf } from "./format";
+import { initialOf } from "../../ui/format";
 
 const cache = new Map<string, Promise<string | null>>();
 

@@ -3,7 +3,7 @@
 
 import { useId, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
-import { PaperclipIcon, SendIcon } from "./icons";
+import { Icon } from "../../ui/icons";
 
 export function Composer({
   disabled,
@@ -60,14 +60,14 @@ export function Composer({
         </p>
       )}
       <div class="composer-row">
-        <label class="attach-button" title="Attach a photo or file">
+        <label class="icon-button attach-button" title="Attach a photo or file">
           <input
             type="file"
             class="visually-hidden"
             disabled={disabled || busy}
             onChange={(event) => void attach(event.currentTarget)}
           />
-          <PaperclipIcon size={22} />
+          <Icon name="paperclip" size={22} />
           <span class="visually-hidden">Attach a photo or file</span>
         </label>
         <label for={id} class="visually-hidden">
@@ -97,7 +97,7 @@ export function Composer({
           disabled={disabled || busy || text.trim() === ""}
           aria-busy={busy || undefined}
         >
-          <SendIcon size={20} />
+          <Icon name="send" size={20} />
           <span class="visually-hidden">Send</span>
         </button>
       </div>

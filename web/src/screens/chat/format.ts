@@ -1,21 +1,7 @@
 // Pure helpers of the chat screens: times, days, presence, receipts, safety-number groups.
 // Kept free of the DOM so they are unit-tested in node.
 
-const DAY_MS = 24 * 3600 * 1000;
-
-function startOfDay(date: Date): number {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
-}
-
-/** Whole calendar days from `then` to `now` (0 = the same day), in local time. */
-export function daysBetween(then: Date, now: Date): number {
-  return Math.round((startOfDay(now) - startOfDay(then)) / DAY_MS);
-}
-
-/** "14:05": a message's time of day. */
-export function timeLabel(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
+import { daysBetween, plural, timeOfDay } from "../../ui/format";
 
 /** The day separator: "Today", "Yesterday", a weekday within the week, else the date. */
 export function dayLabel(iso: string, now: Date = new Date()): string {
@@ -35,7 +21,7 @@ export function dayLabel(iso: string, now: Date = new Date()): string {
 export function listTime(iso: string, now: Date = new Date()): string {
   const then = new Date(iso);
   const days = daysBetween(then, now);
-  if (days <= 0) return timeLabel(iso);
+  if (days <= 0) return timeOfDay(iso);
   if (days === 1) return "Yesterday";
   if (days < 7) return then.toLocaleDateString([], { weekday: "short" });
   return then.toLocaleDateString([], { day: "numeric", month: "short" });
@@ -58,14 +44,13 @@ export function presenceText(
   if (minutes < 1) return "Last seen just now";
   if (minutes < 60) return `Last seen ${minutes} min ago`;
   const days = daysBetween(then, now);
-  if (days <= 0) return `Last seen today at ${timeLabel(lastSeen)}`;
-  if (days === 1) return `Last seen yesterday at ${timeLabel(lastSeen)}`;
+  if (days <= 0) return `Last seen today at ${timeOfDay(lastSeen)}`;
+  if (days === 1) return `Last seen yesterday at ${timeOfDay(lastSeen)}`;
   return `Last seen ${then.toLocaleDateString([], { day: "numeric", month: "short" })}`;
 }
 
 /** "24 hours", "1 hour", "5 minutes": a disappearing-message timer. */
 export function durationText(seconds: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
   if (seconds % 86400 === 0) return plural(seconds / 86400, "day");
   if (seconds >= 3600 && seconds % 3600 === 0) return plural(seconds / 3600, "hour");
   if (seconds >= 60) return plural(Math.round(seconds / 60), "minute");
@@ -124,9 +109,4 @@ export function runsOn(items: { senderId: string; sentAt: string }[], index: num
   const next = items[index + 1];
   if (!item || !next || next.senderId !== item.senderId) return false;
   return new Date(next.sentAt).getTime() - new Date(item.sentAt).getTime() < 60_000;
-}
-
-/** The initial shown in place of a missing photo. */
-export function initialOf(name: string): string {
-  return (name.trim()[0] ?? "?").toUpperCase();
 }

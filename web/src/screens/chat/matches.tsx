@@ -4,10 +4,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
+import { Icon } from "../../ui/icons";
 import { LoadError, Loading, Screen } from "../../ui/kit";
 import { Avatar } from "./avatar";
 import { listTime, presenceText } from "./format";
-import { ChatIcon, LockIcon } from "./icons";
 import { loadRooms, previews, type Room, rooms, roomsLoaded } from "./store";
 
 interface Match {
@@ -119,7 +119,7 @@ export function MatchesScreen(_: RouteProps) {
       ) : list.length === 0 ? (
         <div class="empty">
           <span class="empty-art">
-            <ChatIcon size={40} />
+            <Icon name="chat" size={40} />
           </span>
           <p class="empty-title">No matches yet</p>
           <p>When you and someone nearby both say hi, you match and can chat here.</p>
@@ -136,8 +136,8 @@ export function MatchesScreen(_: RouteProps) {
       )}
       {list && list.length > 0 && (
         <p class="muted e2ee-note">
-          <LockIcon size={14} /> Chats are end-to-end encrypted: only you and your match can read
-          them.
+          <Icon name="lock" size={14} /> Chats are end-to-end encrypted: only you and your match can
+          read them.
         </p>
       )}
     </Screen>

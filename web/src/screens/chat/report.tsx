@@ -5,9 +5,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
+import { timeOfDay } from "../../ui/format";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Card, LoadError, Loading, Screen } from "../../ui/kit";
-import { dayLabel, timeLabel } from "./format";
+import { dayLabel } from "./format";
 import {
   decrypt,
   isPlain,
@@ -58,7 +59,7 @@ function Evidence({
                   {message.kind === "text" ? message.text : "An attachment"}
                 </span>
                 <span class="muted">
-                  {dayLabel(message.sentAt)}, {timeLabel(message.sentAt)}
+                  {dayLabel(message.sentAt)}, {timeOfDay(message.sentAt)}
                 </span>
               </span>
             </label>

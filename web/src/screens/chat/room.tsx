@@ -4,12 +4,12 @@
 
 import { useEffect, useRef } from "preact/hooks";
 import type { RouteProps } from "../../routes";
+import { Icon } from "../../ui/icons";
 import { LoadError, Loading } from "../../ui/kit";
 import { Avatar } from "./avatar";
 import { Composer } from "./composer";
 import { useConversation } from "./conversation";
 import { durationText, presenceText } from "./format";
-import { TimerIcon } from "./icons";
 import { RoomMenu } from "./room-menu";
 import { keyChanges, loadRoom, type Room } from "./store";
 import { Thread } from "./thread";
@@ -74,7 +74,7 @@ export function RoomScreen({ params }: RouteProps) {
       ) : (
         <>
           <p class="timer-note">
-            <TimerIcon size={14} />
+            <Icon name="timer" size={14} />
             Messages disappear after {durationText(room.timerSeconds)}
           </p>
           <KeyNotice room={room} />

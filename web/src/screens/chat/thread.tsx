@@ -3,11 +3,12 @@
 // the person scrolls up (or presses the button).
 
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { timeOfDay } from "../../ui/format";
+import { Icon } from "../../ui/icons";
 import { Button } from "../../ui/kit";
 import { AttachmentView } from "./attachment-view";
 import { parseRef } from "./attachments";
-import { dayLabel, type Receipt, receiptOf, runsOn, startsDay, timeLabel } from "./format";
-import { LockIcon } from "./icons";
+import { dayLabel, type Receipt, receiptOf, runsOn, startsDay } from "./format";
 import { isPlain, type Room, type Shown } from "./store";
 
 const RECEIPT_TEXT: Record<Receipt, string> = {
@@ -52,10 +53,10 @@ function Bubble({
     return (
       <li class={`bubble ${side} undecryptable`} data-seq={item.seq}>
         <p>
-          <LockIcon size={14} /> This message can’t be read on this device.
+          <Icon name="lock" size={14} /> This message can’t be read on this device.
         </p>
         <span class="bubble-meta">
-          <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>
+          <time dateTime={item.sentAt}>{timeOfDay(item.sentAt)}</time>
         </span>
       </li>
     );
@@ -70,7 +71,7 @@ function Bubble({
         <BytesBody roomId={room.id} bytes={item.bytes} />
       )}
       <span class={run && !last ? "visually-hidden" : "bubble-meta"}>
-        <time dateTime={item.sentAt}>{timeLabel(item.sentAt)}</time>
+        <time dateTime={item.sentAt}>{timeOfDay(item.sentAt)}</time>
         {receipt && <Ticks receipt={receipt} worded={last} />}
       </span>
     </li>
@@ -135,8 +136,8 @@ export function Thread({
           </Button>
         ) : (
           <p class="thread-start">
-            <LockIcon size={14} /> Messages are end-to-end encrypted. Nobody else, not even Disco,
-            can read them.
+            <Icon name="lock" size={14} /> Messages are end-to-end encrypted. Nobody else, not even
+            Disco, can read them.
           </p>
         )}
       </div>

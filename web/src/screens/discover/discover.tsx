@@ -5,8 +5,8 @@ import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { liveState } from "../../api/live";
 import { session } from "../../api/session";
+import { Icon } from "../../ui/icons";
 import { Empty, LoadError, Loading, Screen } from "../../ui/kit";
-import { Icon } from "./icons";
 import { discovery, discoveryError, fix, loadDiscovery } from "./location";
 import {
   connections,

@@ -5,10 +5,10 @@ import { useState } from "preact/hooks";
 import { authed } from "../../api/client";
 import { navigate } from "../../router";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
 import { usePosition } from "./events";
-import { Icon } from "./icons";
 import type { LocalEvent } from "./model";
 
 const FIELDS = ["title", "description", "place", "capacity", "startsAt", "endsAt"];

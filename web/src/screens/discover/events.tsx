@@ -3,9 +3,10 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { authed, messageOf } from "../../api/client";
+import { timeOfDay } from "../../ui/format";
 import { FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
-import { Icon } from "./icons";
 import { eventDistance } from "./logic";
 import type { LocalEvent } from "./model";
 
@@ -32,9 +33,8 @@ export function whenText(event: LocalEvent): string {
   const start = new Date(event.startsAt);
   const end = new Date(event.endsAt);
   const day = start.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" });
-  const time = (d: Date) => d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   const sameDay = start.toDateString() === end.toDateString();
-  return `${day}, ${time(start)}–${sameDay ? time(end) : `${end.toLocaleDateString([], { day: "numeric", month: "short" })} ${time(end)}`}`;
+  return `${day}, ${timeOfDay(start)}–${sameDay ? timeOfDay(end) : `${end.toLocaleDateString([], { day: "numeric", month: "short" })} ${timeOfDay(end)}`}`;
 }
 
 function EventCard({ event, onChange }: { event: LocalEvent; onChange: (e: LocalEvent) => void }) {

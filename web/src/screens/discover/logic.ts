@@ -1,6 +1,8 @@
 // Pure rules of the Discover area: buckets and where the radar draws them, the switch's end
 // time, what a refused location fix means to a person. Unit-tested in logic.test.ts.
 
+import { timeOfDay } from "../../ui/format";
+
 /** The server's distance buckets, nearest first (match/engine/geo.py BUCKETS). */
 export const BUCKETS = ["within 500 ft", "within ¼ mile", "within ½ mile", "within 1 mile"];
 /** Short ring labels for the radar. */
@@ -115,7 +117,7 @@ export function untilFor(span: Span, now: Date): Date | null {
 
 /** "22:00", or "tomorrow 08:30" when the time is on another day than `now`. */
 export function clockText(at: Date, now: Date): string {
-  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const time = timeOfDay(at);
   return at.toDateString() === now.toDateString() ? time : `tomorrow ${time}`;
 }
 
@@ -148,9 +150,4 @@ export function eventDistance(meters: number | null | undefined): string | null 
   if (feet < 1000) return `${Math.max(50, Math.round(feet / 50) * 50)} ft away`;
   const miles = meters / 1609.344;
   return `${miles < 10 ? miles.toFixed(1) : Math.round(miles)} mi away`;
-}
-
-/** The initial shown in a person's avatar when there is no photo. */
-export function initialOf(name: string): string {
-  return (name.trim()[0] ?? "?").toUpperCase();
 }

@@ -2,10 +2,10 @@
 // matches, messages, safety and account notices), newest first. Opening the list reads them.
 
 import { useEffect, useState } from "preact/hooks";
+import { ago } from "../../ui/format";
+import { Icon, type IconName } from "../../ui/icons";
 import { Button, Empty, Screen } from "../../ui/kit";
-import { Icon, type IconName } from "./icons";
 import { clearNotes, notes, readAll } from "./notifications";
-import { ago } from "./notify-list";
 
 const ICONS: Record<string, IconName> = {
   nearby: "near",
@@ -48,7 +48,7 @@ export function NotificationsScreen() {
           {list.map((note) => {
             const body = (
               <>
-                <span class="dsc-note-icon" aria-hidden="true">
+                <span class="icon-tile dsc-note-icon" aria-hidden="true">
                   <Icon name={ICONS[note.kind] ?? "star"} />
                 </span>
                 <span class="grow">

@@ -54,12 +54,3 @@ export function parseNotes(raw: string | null): Note[] {
     return [];
   }
 }
-
-/** "just now", "5 min ago", "2 h ago", or the date. */
-export function ago(iso: string, now: Date): string {
-  const seconds = Math.max(0, (now.getTime() - new Date(iso).getTime()) / 1000);
-  if (seconds < 60) return "just now";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString();
-}

@@ -2,10 +2,10 @@
 // what you can do about it (say hi; accept or decline).
 
 import { authed } from "../../api/client";
+import { initialOf } from "../../ui/format";
 import { FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button } from "../../ui/kit";
-import { Icon } from "./icons";
-import { initialOf } from "./logic";
 import type { Connection, NearbyPerson } from "./model";
 import { connectionWith, replaceConnection } from "./people";
 import { usePhoto } from "./photo";

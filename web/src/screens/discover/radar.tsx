@@ -2,7 +2,8 @@
 // (evenly spaced: they are ordinal, not to scale); each person sits on the ring of their
 // bucket at an angle from a hash of ids, which says nothing about direction.
 
-import { BUCKETS, initialOf, placeDots, RING_LABELS, ringRadius } from "./logic";
+import { initialOf } from "../../ui/format";
+import { BUCKETS, placeDots, RING_LABELS, ringRadius } from "./logic";
 import type { NearbyPerson } from "./model";
 
 const SIZE = 320;

@@ -2,11 +2,12 @@
 // keeps sending the position while it lasts, and ends only with the safety PIN. Whichever PIN
 // ends it (the real one or the duress one), what follows looks exactly the same.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { navigate } from "../../router";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Loading } from "../../ui/kit";
+import { useHeading } from "../../ui/use-heading";
 import {
   alertPhase,
   endAlert,
@@ -30,15 +31,6 @@ function CallEmergency() {
       Call emergency services ({EMERGENCY_NUMBER})
     </a>
   );
-}
-
-function useHeading(title: string) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    document.title = `${title} · Disco`;
-    heading.current?.focus({ preventScroll: true });
-  }, [title]);
-  return heading;
 }
 
 function Told() {

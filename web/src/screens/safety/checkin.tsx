@@ -5,12 +5,12 @@ import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
 import { Button, LoadError, Loading, Screen, Toggle } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { type Checkin, safetyApi } from "./api";
 import { STATUS_TEXT } from "./checkins";
 import { clockTime, dayAndTime, dueIn } from "./format";
 import { beating, startHeartbeat, stopHeartbeat } from "./heartbeat";
 import { RateMeetup } from "./rating";
-import { useLoad } from "./use-load";
 
 async function load(id: string): Promise<{ checkin: Checkin | null; who: string | null }> {
   const [{ checkins }, { matches }] = await Promise.all([
@@ -105,13 +105,13 @@ function Running({ checkin, onChange }: { checkin: Checkin; onChange: (c: Checki
 export function CheckinScreen({ params }: RouteProps) {
   const id = params.id ?? "";
   const loaded = useLoad(() => load(id), [id]);
-  const data = loaded.data;
+  const data = loaded.state === "ready" ? loaded.value : null;
   const checkin = data?.checkin;
   const title = data?.who ? `Meeting ${data.who}` : "Check-in";
   return (
     <Screen title={title} back="/safety/checkins">
-      {loaded.error ? (
-        <LoadError message={loaded.error} retry={loaded.reload} />
+      {loaded.state === "failed" ? (
+        <LoadError message={loaded.message} retry={loaded.reload} />
       ) : !data ? (
         <Loading />
       ) : !checkin ? (
@@ -125,7 +125,10 @@ export function CheckinScreen({ params }: RouteProps) {
             {checkin.place && <span> · {checkin.place}</span>}
           </p>
           {checkin.status === "ACTIVE" || checkin.status === "ESCALATED" ? (
-            <Running checkin={checkin} onChange={(c) => loaded.set({ ...data, checkin: c })} />
+            <Running
+              checkin={checkin}
+              onChange={(c) => loaded.state === "ready" && loaded.set({ ...data, checkin: c })}
+            />
           ) : checkin.status === "CONFIRMED" ? (
             <>
               <p class="card notice success" role="status">

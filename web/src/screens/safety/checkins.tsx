@@ -5,12 +5,12 @@ import { useState } from "preact/hooks";
 import { ApiError, messageOf } from "../../api/client";
 import { navigate } from "../../router";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { type Checkin, type Match, type MeetingSpots, safetyApi } from "./api";
 import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { currentPosition } from "./geo";
-import { Icon } from "./icons";
-import { useLoad } from "./use-load";
 
 export const STATUS_TEXT: Record<Checkin["status"], string> = {
   ACTIVE: "Planned",
@@ -160,8 +160,8 @@ export function CheckinRow({ checkin, who }: { checkin: Checkin; who: string | n
   return (
     <li>
       <a class="hub-row" href={`#/safety/checkins/${checkin.id}`}>
-        <span class="hub-icon">
-          <Icon name="clock" />
+        <span class="icon-tile">
+          <Icon name="clock" size={22} />
         </span>
         <span class="grow">
           <span class="hub-title">{who ? `Meeting ${who}` : "Check-in"}</span>
@@ -180,9 +180,8 @@ export function CheckinRow({ checkin, who }: { checkin: Checkin; who: string | n
 
 export function CheckinsScreen() {
   const loaded = useLoad(() => Promise.all([safetyApi.checkins(), safetyApi.matches()]));
-  const [checkins, matches] = loaded.data
-    ? [loaded.data[0].checkins, loaded.data[1].matches]
-    : [null, []];
+  const [checkins, matches] =
+    loaded.state === "ready" ? [loaded.value[0].checkins, loaded.value[1].matches] : [null, []];
   const names = new Map(matches.map((m) => [m.id, m.name]));
   const upcoming = (checkins ?? []).filter(
     (c) => c.status === "ACTIVE" || c.status === "ESCALATED",
@@ -194,8 +193,8 @@ export function CheckinsScreen() {
         Meeting someone new? Plan a check-in. Disco reminds you 15 minutes before it is due; if you
         do not confirm you are fine, your emergency contacts are told.
       </p>
-      {loaded.error ? (
-        <LoadError message={loaded.error} retry={loaded.reload} />
+      {loaded.state === "failed" ? (
+        <LoadError message={loaded.message} retry={loaded.reload} />
       ) : !checkins ? (
         <Loading />
       ) : (

@@ -3,11 +3,12 @@
 
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
+import { initialOf } from "../../ui/format";
 import { Field, FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { type Contact, safetyApi } from "./api";
-import { useLoad } from "./use-load";
 
 function ContactRow({ contact, onChange }: { contact: Contact; onChange: () => void }) {
   const [confirming, setConfirming] = useState(false);
@@ -36,7 +37,7 @@ function ContactRow({ contact, onChange }: { contact: Contact; onChange: () => v
     <li class="contact">
       <div class="contact-main">
         <span class="avatar" aria-hidden="true">
-          {contact.name.slice(0, 1).toUpperCase()}
+          {initialOf(contact.name)}
         </span>
         <div class="grow">
           <p class="contact-name">{contact.name}</p>
@@ -146,7 +147,7 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
 
 export function ContactsScreen() {
   const loaded = useLoad(() => safetyApi.contacts());
-  const contacts = loaded.data?.contacts;
+  const contacts = loaded.state === "ready" ? loaded.value.contacts : undefined;
   return (
     <Screen title="Emergency contacts" back="/safety">
       <p class="muted">
@@ -154,8 +155,8 @@ export function ContactsScreen() {
         follow where you are.
       </p>
       <div class="card">
-        {loaded.error ? (
-          <LoadError message={loaded.error} retry={loaded.reload} />
+        {loaded.state === "failed" ? (
+          <LoadError message={loaded.message} retry={loaded.reload} />
         ) : !contacts ? (
           <Loading />
         ) : contacts.length === 0 ? (

@@ -1,5 +1,7 @@
 // Times as a person reads them on the safety screens (pure, unit-tested).
 
+import { daysBetween } from "../../ui/format";
+
 /** "14:05" in the reader's own time zone. */
 export function clockTime(iso: string, locale?: string): string {
   return new Date(iso).toLocaleTimeString(locale, { hour: "numeric", minute: "2-digit" });
@@ -8,7 +10,7 @@ export function clockTime(iso: string, locale?: string): string {
 /** "Today at 14:05", "Tomorrow at 09:30" or "Sat 12 Dec at 19:00". */
 export function dayAndTime(iso: string, now: Date = new Date(), locale?: string): string {
   const when = new Date(iso);
-  const days = Math.round((startOfDay(when) - startOfDay(now)) / 86_400_000);
+  const days = daysBetween(now, when);
   const time = clockTime(iso, locale);
   if (days === 0) return `Today at ${time}`;
   if (days === 1) return `Tomorrow at ${time}`;
@@ -19,22 +21,6 @@ export function dayAndTime(iso: string, now: Date = new Date(), locale?: string)
     month: "short",
   });
   return `${date} at ${time}`;
-}
-
-function startOfDay(date: Date): number {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
-}
-
-/** "just now", "3 min ago", "2 h ago", "4 days ago". */
-export function ago(iso: string, now: number = Date.now()): string {
-  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.round(hours / 24);
-  return `${days} day${days === 1 ? "" : "s"} ago`;
 }
 
 /** "in 25 min", "in 2 h 5 min", "5 min late": how long until a check-in is due. */

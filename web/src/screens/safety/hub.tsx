@@ -2,12 +2,13 @@
 // glance (PIN, contacts, check-ins, privacy zones, reports), plus moderation for moderators.
 
 import { current } from "../../api/session";
+import { plural } from "../../ui/format";
+import { Icon, type IconName } from "../../ui/icons";
 import { Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { type Checkin, type Contact, type Report, safetyApi, type Zone } from "./api";
 import { dayAndTime } from "./format";
-import { Icon, type IconName } from "./icons";
 import { isModerator } from "./roles";
-import { useLoad } from "./use-load";
 
 interface Summary {
   pinSet: boolean;
@@ -34,10 +35,6 @@ async function summary(): Promise<Summary> {
   };
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function Row({
   href,
   icon,
@@ -54,8 +51,8 @@ function Row({
   return (
     <li>
       <a class="hub-row" href={`#${href}`}>
-        <span class="hub-icon">
-          <Icon name={icon} />
+        <span class="icon-tile">
+          <Icon name={icon} size={22} />
         </span>
         <span class="grow">
           <span class="hub-title">{title}</span>
@@ -99,9 +96,11 @@ function states(s: Summary | null) {
 
 export function SafetyHub() {
   const loaded = useLoad(summary);
-  const s = states(loaded.data);
+  const data = loaded.state === "ready" ? loaded.value : null;
+  const error = loaded.state === "failed" ? loaded.message : null;
+  const s = states(data);
   const moderator = isModerator(current.value?.user, current.value?.token);
-  const dots = loaded.error ? "Not loaded" : "…";
+  const dots = error ? "Not loaded" : "…";
   return (
     <Screen title="Safety">
       <div class="card hub-sos">
@@ -116,15 +115,15 @@ export function SafetyHub() {
           </p>
         </div>
       </div>
-      {loaded.error && (
+      {error && (
         <div class="load-error" role="alert">
-          <p>{loaded.error}</p>
+          <p>{error}</p>
           <button type="button" class="btn btn-secondary" onClick={loaded.reload}>
             Try again
           </button>
         </div>
       )}
-      {s && (!loaded.data?.pinSet || s.noContact) && (
+      {s && (!data?.pinSet || s.noContact) && (
         <p class="notice warning">
           {s.noContact
             ? "Add an emergency contact: an alert reaches only contacts who confirmed."
@@ -144,7 +143,7 @@ export function SafetyHub() {
           icon="lock"
           title="Safety PIN"
           state={s?.pin ?? dots}
-          warn={loaded.data ? !loaded.data.pinSet : false}
+          warn={data ? !data.pinSet : false}
         />
         <Row
           href="/safety/checkins"

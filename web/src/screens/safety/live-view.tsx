@@ -5,9 +5,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, messageOf } from "../../api/client";
 import type { RouteProps } from "../../routes";
+import { ago } from "../../ui/format";
 import { Loading } from "../../ui/kit";
 import { type LiveView, safetyApi } from "./api";
-import { ago, clockTime, dayAndTime } from "./format";
+import { clockTime, dayAndTime } from "./format";
 import { formatPosition } from "./geo";
 import { TrailMap } from "./trail-map";
 

@@ -4,15 +4,16 @@
 import { useState } from "preact/hooks";
 import { messageOf } from "../../api/client";
 import { current } from "../../api/session";
+import { ago } from "../../ui/format";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
 import { toast } from "../../ui/toasts";
+import { useLoad } from "../../ui/use-load";
 import { type Alert, type ModerationAction, type ModerationReport, safetyApi } from "./api";
-import { ago, dayAndTime, fromLocalInput, toLocalInput } from "./format";
+import { dayAndTime, fromLocalInput, toLocalInput } from "./format";
 import { formatPosition } from "./geo";
 import { REASONS } from "./reports";
 import { isModerator } from "./roles";
-import { useLoad } from "./use-load";
 
 const VERBS: Record<ModerationAction, string> = { warn: "Warn", suspend: "Suspend", ban: "Ban" };
 const EFFECT: Record<ModerationAction, string> = {
@@ -204,9 +205,10 @@ function TabList({ tab }: { tab: Tab }) {
   const loaded = useLoad<{ reports: ModerationReport[] } | { alerts: Alert[] }>(() =>
     tab === "alerts" ? safetyApi.alertFeed() : safetyApi.queue(tab),
   );
-  const data = loaded.data;
-  if (loaded.error) return <LoadError message={loaded.error} retry={loaded.reload} />;
-  if (!data) return <Loading />;
+  if (loaded.state === "failed")
+    return <LoadError message={loaded.message} retry={loaded.reload} />;
+  if (loaded.state === "loading") return <Loading />;
+  const data = loaded.value;
   if ("alerts" in data) {
     return data.alerts.length === 0 ? (
       <Empty title="No active alerts" />

@@ -3,9 +3,9 @@
 import { useState } from "preact/hooks";
 import { FormError, useSubmit } from "../../ui/forms";
 import { Button, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { safetyApi } from "./api";
 import { PinFields, usePinForm } from "./pin-form";
-import { useLoad } from "./use-load";
 
 function PinForm({ isSet, onSaved }: { isSet: boolean; onSaved: () => void }) {
   const pinForm = usePinForm(isSet, true);
@@ -38,15 +38,15 @@ export function PinScreen() {
           Your PIN is saved.
         </p>
       )}
-      {loaded.error ? (
-        <LoadError message={loaded.error} retry={loaded.reload} />
-      ) : !loaded.data ? (
+      {loaded.state === "failed" ? (
+        <LoadError message={loaded.message} retry={loaded.reload} />
+      ) : loaded.state === "loading" ? (
         <Loading />
       ) : (
         // A fresh, empty form after each save.
         <PinForm
           key={saves}
-          isSet={loaded.data.set}
+          isSet={loaded.value.set}
           onSaved={() => {
             loaded.set({ set: true });
             setSaves((n) => n + 1);

@@ -1,9 +1,9 @@
 // The reports the person filed (from a chat or a profile) and what became of each.
 
 import { Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { safetyApi } from "./api";
 import { dayAndTime } from "./format";
-import { useLoad } from "./use-load";
 
 export const REASONS: Record<string, string> = {
   harassment: "Harassment",
@@ -19,8 +19,9 @@ export function ReportsScreen() {
   const loaded = useLoad(() =>
     Promise.all([safetyApi.reports(), safetyApi.matches().catch(() => ({ matches: [] }))]),
   );
-  const reports = loaded.data?.[0].reports;
-  const names = new Map((loaded.data?.[1].matches ?? []).map((m) => [m.userId, m.name]));
+  const data = loaded.state === "ready" ? loaded.value : null;
+  const reports = data?.[0].reports;
+  const names = new Map((data?.[1].matches ?? []).map((m) => [m.userId, m.name]));
   return (
     <Screen title="Your reports" back="/safety">
       <p class="muted">
@@ -28,8 +29,8 @@ export function ReportsScreen() {
         reported them.
       </p>
       <div class="card">
-        {loaded.error ? (
-          <LoadError message={loaded.error} retry={loaded.reload} />
+        {loaded.state === "failed" ? (
+          <LoadError message={loaded.message} retry={loaded.reload} />
         ) : !reports ? (
           <Loading />
         ) : reports.length === 0 ? (

@@ -4,11 +4,11 @@
 import { useState } from "preact/hooks";
 import { ApiError, messageOf } from "../../api/client";
 import { Field, FormError, useSubmit } from "../../ui/forms";
+import { Icon } from "../../ui/icons";
 import { Button, Empty, LoadError, Loading, Screen } from "../../ui/kit";
+import { useLoad } from "../../ui/use-load";
 import { safetyApi, type Zone } from "./api";
 import { currentPosition, formatPosition, parsePosition } from "./geo";
-import { Icon } from "./icons";
-import { useLoad } from "./use-load";
 
 const RADII = [100, 200, 300, 500, 750, 1000];
 
@@ -17,8 +17,8 @@ function ZoneRow({ zone, onRemoved }: { zone: Zone; onRemoved: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   return (
     <li class="zone">
-      <span class="hub-icon">
-        <Icon name="home" />
+      <span class="icon-tile">
+        <Icon name="home" size={22} />
       </span>
       <div class="grow">
         <p class="contact-name">{zone.name}</p>
@@ -135,7 +135,7 @@ function AddZone({ onAdded }: { onAdded: () => void }) {
 
 export function ZonesScreen() {
   const loaded = useLoad(() => safetyApi.zones());
-  const zones = loaded.data?.zones;
+  const zones = loaded.state === "ready" ? loaded.value.zones : undefined;
   return (
     <Screen title="Privacy zones" back="/safety">
       <p class="muted">
@@ -143,8 +143,8 @@ export function ZonesScreen() {
         live or work.
       </p>
       <div class="card">
-        {loaded.error ? (
-          <LoadError message={loaded.error} retry={loaded.reload} />
+        {loaded.state === "failed" ? (
+          <LoadError message={loaded.message} retry={loaded.reload} />
         ) : !zones ? (
           <Loading />
         ) : zones.length === 0 ? (
