@@ -521,3 +521,43 @@ async def test_phone_numbers_as_users_store_them_and_undeliverable_addresses(env
         view = await env.settled(str(n.alert_id), "dead")
         assert view["lastError"] == reason
         assert view["attempts"] == 1
+
+
+async def test_a_send_in_flight_is_not_taken_again_when_the_clock_jumps_past_its_lease(
+    backend: str, tmp_path: Path
+) -> None:
+    """The clock jumps (a test's, or an NTP step) while a slow provider holds a send: the
+    lease looks lapsed, yet this process is still sending that row, so it must not send it
+    again. (Found by the check-in tests: an alert mail went out twice.)"""
+    sms = Provider("sms-key")
+    sms.delay_seconds = 2.0  # the send outlives the jump and the claim pass that follows it
+    sms.start()
+    clock = FrozenClock(datetime.now(UTC))
+    try:
+        async with backend_settings(
+            backend, tmp_path, sms_url=sms.url, sms_key=sms.key, notify_poll_seconds=0.05
+        ) as settings:
+            async with serve(settings, clock=clock) as running:
+                dispatch: NotificationDispatch = running.system.apps["safety"].state.notifications
+                slow, other = note("sms", phone()), note("sms", phone())
+
+                async def enqueue(n: Notification) -> None:
+                    async with dispatch.db.unit_of_work("test.enqueue") as uow:
+                        assert await dispatch.queue.enqueue(uow, n)
+
+                async def sending() -> bool:
+                    async with dispatch.db.unit_of_work("test.state") as uow:
+                        rows, _ = await NotificationsRepository(uow).find(alert_id=slow.alert_id)
+                    return [row.status for row in rows] == ["sending"]
+
+                await enqueue(slow)
+                await eventually(sending, timeout=10, what="the slow send in flight")
+                clock.advance(settings.notify_lease_seconds * 10)
+                await enqueue(other)  # wakes the dispatcher: a claim pass, slots free
+                await sms.wait_for(2, timeout=15)
+                await asyncio.sleep(settings.notify_poll_seconds * 10)
+                assert len(sms.accepted_to("to", slow.recipient)) == 1
+                assert len(sms.accepted_to("to", other.recipient)) == 1
+                assert sms.accepted_twice() == []
+    finally:
+        sms.stop()

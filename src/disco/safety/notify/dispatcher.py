@@ -80,7 +80,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
+        # Each send in flight, by the id of the row it sends.
+        self._in_flight: dict[asyncio.Task[None], str] = {}
 
     def wake(self) -> None:
         """Something was queued (or came due): look now rather than at the next poll."""
@@ -153,7 +154,9 @@ class Dispatcher:
         now = self._clock.now()
         async with self._db.unit_of_work("notify.claim") as uow:
             repo = NotificationsRepository(uow)
-            rows = await repo.claim(now, now + self._lease, limit)
+            rows = await repo.claim(
+                now, now + self._lease, limit, sending=set(self._in_flight.values())
+            )
             for row in rows:
                 # A row still "sending" was claimed by a worker that died: we cannot know
                 # whether the provider took it.
@@ -162,12 +165,12 @@ class Dispatcher:
         for row in rows:
             NOTIFICATIONS_CLAIMED.labels(row.channel).inc()
             send = asyncio.create_task(self._deliver_logged(row), name=f"notify-{row.id}")
-            self._in_flight.add(send)
+            self._in_flight[send] = row.id
             send.add_done_callback(self._sent_one)
         return len(rows)
 
     def _sent_one(self, send: asyncio.Task[None]) -> None:
-        self._in_flight.discard(send)
+        self._in_flight.pop(send, None)
         self._wake.set()  # a slot is free
 
     async def _deliver_logged(self, row: NotificationRow) -> None:

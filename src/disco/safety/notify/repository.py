@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,15 +80,24 @@ class NotificationsRepository(Repository):
         )
 
     async def claim(
-        self, now: datetime, lease_until: datetime, limit: int
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        *,
+        sending: Collection[str] = (),
     ) -> list[NotificationRow]:
-        """Take up to ``limit`` due rows, most urgent then oldest first, for one attempt each."""
+        """Take up to ``limit`` due rows, most urgent then oldest first, for one attempt each.
+        ``sending``: the rows this process is sending now, never taken again while it does,
+        whatever their lease says (a clock that jumps ahead would make it look lapsed)."""
         query = (
             select(queue)
             .where(queue.c.status.in_(_TAKEABLE), queue.c.due_at <= now)
             .order_by(queue.c.priority, queue.c.seq)
             .limit(limit)
         )
+        if sending:
+            query = query.where(queue.c.id.not_in(list(sending)))
         if self.is_postgres:
             # Another process's claim is skipped, not waited for, and never taken twice.
             query = query.with_for_update(skip_locked=True)
