@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from disco.match.connections.repository import ConnectionsRepository
-from disco.match.deps import Db
 from disco.match.local_events.repository import LocalEventsRepository
+from disco.platform.api import Uow
 
 __all__ = ["internal"]
 
@@ -21,11 +21,10 @@ _EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 @internal.get("/users/{user_id}/export")
 async def export(
-    user_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], db: Db
+    user_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")], uow: Uow
 ) -> dict[str, Any]:
-    async with db.unit_of_work("match.export_user") as uow:
-        connections = await ConnectionsRepository(uow).of_user(user_id)
-        events = await LocalEventsRepository(uow).upcoming_of(user_id, _EVER)
+    connections = await ConnectionsRepository(uow).of_user(user_id)
+    events = await LocalEventsRepository(uow).upcoming_of(user_id, _EVER)
     return {
         "connections": [
             {

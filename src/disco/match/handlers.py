@@ -1,14 +1,15 @@
-"""Bus consumers of the match service's discovery side.
+"""What the match service does with the events it consumes: ``on_<event>(uow, event)``, routed
+once each through the inbox by the service host (``platform/bus/routing.py``).
 
-- ``on_users_event``: the projection of ``users.*`` events that matching reads, idempotent
-  through the inbox (one consumer group: each event is applied once, by one process);
-- ``on_candidate_changed``: a broadcast, so every match process drops its cached copy of a
-  user once a change is committed.
+- the ``users.*`` events build the projection that matching reads;
+- ``on_candidate_changed`` is a broadcast, so every match process drops its cached copy of a
+  user once a change is committed (no table, no inbox).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
 from disco.contracts.events.match import CandidateChanged
 from disco.contracts.events.users import (
@@ -22,119 +23,82 @@ from disco.contracts.events.users import (
     UserDeleted,
     UserReactivated,
 )
-from disco.match import models
 from disco.match.connections.service import erase_user_connections
-from disco.match.discovery.projection import UsersProjection
 from disco.match.discovery.service import DiscoveryService
 from disco.match.local_events.service import erase_user_local_events
-from disco.platform.bus import Envelope, Handler
-from disco.platform.bus.erasure import guarded
-from disco.platform.bus.inbox import idempotent
-from disco.platform.db import Database, UnitOfWork
+from disco.platform.db import UnitOfWork
 
-__all__ = ["USERS_EVENTS", "on_candidate_changed", "on_users_event"]
-
-Apply = Callable[[UsersProjection, UnitOfWork, Envelope], Awaitable[None]]
+__all__ = ["MatchHandlers"]
 
 
-async def _profile(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    event = ProfileUpdated.model_validate(envelope.payload)
-    await projection.apply_profile(uow, event, envelope.occurred_at)
+class MatchHandlers:
+    def __init__(self, discovery: DiscoveryService) -> None:
+        self._discovery = discovery
+        self._projection = discovery.projection
+
+    def table(self) -> dict[Any, Any]:
+        return {
+            ProfileUpdated: self.on_profile_updated,
+            PreferencesUpdated: self.on_preferences_updated,
+            PrivacyZoneAdded: self.on_privacy_zone_added,
+            PrivacyZoneRemoved: self.on_privacy_zone_removed,
+            BlockAdded: self.on_block_added,
+            BlockRemoved: self.on_block_removed,
+            UserDeactivated: self.on_user_deactivated,
+            UserReactivated: self.on_user_reactivated,
+            UserDeleted: self.on_user_deleted,
+        }
+
+    def broadcasts(self) -> dict[Any, Any]:
+        return {CandidateChanged: self.on_candidate_changed}
+
+    async def on_profile_updated(self, uow: UnitOfWork, event: ProfileUpdated) -> None:
+        await self._projection.apply_profile(uow, event, _happened(uow))
+        self._reconsider_after_commit(uow, event.user_id)
+
+    async def on_preferences_updated(self, uow: UnitOfWork, event: PreferencesUpdated) -> None:
+        await self._projection.apply_preferences(uow, event, _happened(uow))
+        self._reconsider_after_commit(uow, event.user_id)
+
+    async def on_privacy_zone_added(self, uow: UnitOfWork, event: PrivacyZoneAdded) -> None:
+        await self._projection.apply_zone_added(uow, event)
+
+    async def on_privacy_zone_removed(self, uow: UnitOfWork, event: PrivacyZoneRemoved) -> None:
+        await self._projection.apply_zone_removed(uow, event)
+
+    async def on_block_added(self, uow: UnitOfWork, event: BlockAdded) -> None:
+        await self._projection.apply_block_added(uow, event)
+
+    async def on_block_removed(self, uow: UnitOfWork, event: BlockRemoved) -> None:
+        await self._projection.apply_block_removed(uow, event)
+
+    async def on_user_deactivated(self, uow: UnitOfWork, event: UserDeactivated) -> None:
+        await self._projection.apply_deactivated(uow, event.user_id, _happened(uow))
+
+    async def on_user_reactivated(self, uow: UnitOfWork, event: UserReactivated) -> None:
+        await self._projection.apply_reactivated(uow, event.user_id)
+        self._reconsider_after_commit(uow, event.user_id)
+
+    async def on_user_deleted(self, uow: UnitOfWork, event: UserDeleted) -> None:
+        await self._projection.apply_deleted(uow, event.user_id)
+        await erase_user_connections(uow, event.user_id)
+        await erase_user_local_events(uow, event.user_id)
+
+    async def on_candidate_changed(self, event: CandidateChanged) -> None:
+        self._discovery.members.drop(event.user_id)
+
+    def _reconsider_after_commit(self, uow: UnitOfWork, user_id: str) -> None:
+        """After a change that may make the user fit someone already in range: once committed,
+        such a pair is told without waiting to part and meet again."""
+
+        async def reconsider() -> None:
+            await self._discovery.reconsider(user_id)
+
+        uow.after_commit(reconsider)
 
 
-async def _preferences(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    event = PreferencesUpdated.model_validate(envelope.payload)
-    await projection.apply_preferences(uow, event, envelope.occurred_at)
-
-
-async def _zone_added(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    await projection.apply_zone_added(uow, PrivacyZoneAdded.model_validate(envelope.payload))
-
-
-async def _zone_removed(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    await projection.apply_zone_removed(uow, PrivacyZoneRemoved.model_validate(envelope.payload))
-
-
-async def _block_added(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    await projection.apply_block_added(uow, BlockAdded.model_validate(envelope.payload))
-
-
-async def _block_removed(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    await projection.apply_block_removed(uow, BlockRemoved.model_validate(envelope.payload))
-
-
-async def _deactivated(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    event = UserDeactivated.model_validate(envelope.payload)
-    await projection.apply_deactivated(uow, event.user_id, envelope.occurred_at)
-
-
-async def _reactivated(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    await projection.apply_reactivated(
-        uow, UserReactivated.model_validate(envelope.payload).user_id
-    )
-
-
-async def _deleted(projection: UsersProjection, uow: UnitOfWork, envelope: Envelope) -> None:
-    user_id = UserDeleted.model_validate(envelope.payload).user_id
-    await projection.apply_deleted(uow, user_id)
-    await erase_user_connections(uow, user_id)
-    await erase_user_local_events(uow, user_id)
-
-
-_APPLY: dict[str, Apply] = {
-    ProfileUpdated.event_type: _profile,
-    PreferencesUpdated.event_type: _preferences,
-    PrivacyZoneAdded.event_type: _zone_added,
-    PrivacyZoneRemoved.event_type: _zone_removed,
-    BlockAdded.event_type: _block_added,
-    BlockRemoved.event_type: _block_removed,
-    UserDeactivated.event_type: _deactivated,
-    UserReactivated.event_type: _reactivated,
-    UserDeleted.event_type: _deleted,
-}
-USERS_EVENTS = sorted(_APPLY)
-# Changes after which the user may fit someone already in range.
-_FIT_MAY_CHANGE = {
-    ProfileUpdated.event_type,
-    PreferencesUpdated.event_type,
-    UserReactivated.event_type,
-}
-
-
-def _bound(
-    projection: UsersProjection, apply: Apply
-) -> Callable[[UnitOfWork, Envelope], Awaitable[None]]:
-    async def run(uow: UnitOfWork, envelope: Envelope) -> None:
-        await apply(projection, uow, envelope)
-
-    return run
-
-
-def on_users_event(db: Database, service: DiscoveryService) -> Handler:
-    """One subscription for the whole projection (a consumer group takes one set of patterns),
-    each event type recorded in the inbox under its own handler name."""
-    handlers = {
-        event_type: idempotent(
-            db,
-            models.inbox,
-            f"match.on_{event_type.removeprefix('users.').replace('.', '_')}",
-            # Nothing about an erased account comes back (platform/bus/erasure.py).
-            guarded(models.erased_users, event_type, _bound(service.projection, apply)),
-        )
-        for event_type, apply in _APPLY.items()
-    }
-
-    async def handle(envelope: Envelope) -> None:
-        await handlers[envelope.type](envelope)
-        if envelope.type in _FIT_MAY_CHANGE:
-            # Committed: a pair in range that fits now is told without waiting to part.
-            await service.reconsider(str(envelope.payload["user_id"]))
-
-    return handle
-
-
-def on_candidate_changed(service: DiscoveryService) -> Handler:
-    async def handle(envelope: Envelope) -> None:
-        service.members.drop(CandidateChanged.model_validate(envelope.payload).user_id)
-
-    return handle
+def _happened(uow: UnitOfWork) -> datetime:
+    """When the event being applied happened (the inbox sets it), so an older one loses."""
+    if uow.event_time is None:
+        raise RuntimeError(f"{uow.name} applies an event outside the inbox")
+    return uow.event_time

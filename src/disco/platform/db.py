@@ -132,6 +132,9 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._events: list[dict[str, Any]] = []
         self.published = 0
+        # Set by the inbox when this transaction applies a consumed event: when that event
+        # happened, for projections that keep the latest state (an older event loses).
+        self.event_time: datetime | None = None
 
     async def publish(self, evt: PublishableEvent, *, occurred_at: datetime | None = None) -> str:
         """Add ``evt`` to the outbox: written in this transaction, just before it commits."""

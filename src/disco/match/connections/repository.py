@@ -7,12 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from disco.match.connections.models import connections
 from disco.match.models import encounters
-from disco.platform.db import UnitOfWork
+from disco.platform.repository import Repository
 
 __all__ = ["ACCEPTED", "DECLINED", "PENDING", "ConnectionRow", "ConnectionsRepository", "pair"]
 
@@ -55,11 +53,7 @@ def _naming(user_id: str) -> Any:
     return or_(c.requester_id == user_id, c.recipient_id == user_id)
 
 
-class ConnectionsRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._s = uow.session
-        self._insert = sqlite_insert if self._s.get_bind().dialect.name == "sqlite" else pg_insert
-
+class ConnectionsRepository(Repository):
     async def met_since(self, a: str, b: str, since: datetime) -> bool:
         e = encounters.c
         low, high = pair(a, b)
@@ -84,7 +78,7 @@ class ConnectionsRepository:
         """False if the pair already has a row (the other asked at the same moment, say)."""
         low, high = pair(requester_id, recipient_id)
         added = await self._s.execute(
-            self._insert(connections)
+            self.insert(connections)
             .values(
                 id=connection_id,
                 requester_id=requester_id,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
-from disco.match.deps import Db
 from disco.match.discovery.schemas import (
     DiscoveryIn,
     DiscoveryState,
@@ -15,35 +14,29 @@ from disco.match.discovery.schemas import (
     NearbyList,
 )
 from disco.match.discovery.service import DiscoveryService
-from disco.platform.api import CurrentPrincipal, parse_request
+from disco.platform.api import CurrentPrincipal, Uow, from_state, parse_request
 from disco.platform.http import DirectCall
 from disco.platform.security import TokenVerifier
 
 router = APIRouter(tags=["discovery"])
 
 
-def _service(request: Request) -> DiscoveryService:
-    return request.app.state.discovery
-
-
-Service = Annotated[DiscoveryService, Depends(_service)]
+Service = Annotated[DiscoveryService, Depends(from_state("discovery"))]
 
 
 @router.get("/v1/discovery")
-async def discovery(principal: CurrentPrincipal, service: Service, db: Db) -> DiscoveryState:
-    async with db.unit_of_work("match.discovery") as uow:
-        return await service.discovery(uow, principal.user_id)
+async def discovery(principal: CurrentPrincipal, service: Service, uow: Uow) -> DiscoveryState:
+    return await service.discovery(uow, principal.user_id)
 
 
 @router.put("/v1/discovery")
 async def set_discovery(
-    body: DiscoveryIn, principal: CurrentPrincipal, service: Service, db: Db
+    body: DiscoveryIn, principal: CurrentPrincipal, service: Service, uow: Uow
 ) -> DiscoveryState:
     """On or off; ``until`` switches it off by itself (within 24 hours). Off takes the caller
     out of everyone's nearby list at once. At most ``DISCO_DISCOVERY_SWITCHES_PER_HOUR``
     switches an hour: 429 ``RATE_LIMITED`` with ``Retry-After`` past it."""
-    async with db.unit_of_work("match.set_discovery") as uow:
-        return await service.set_discovery(uow, principal.user_id, body)
+    return await service.set_discovery(uow, principal.user_id, body)
 
 
 @router.post("/v1/location", status_code=status.HTTP_202_ACCEPTED)

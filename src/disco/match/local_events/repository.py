@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, delete, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from disco.match.local_events.models import attendees, local_events
-from disco.platform.db import UnitOfWork, UtcDateTime
+from disco.platform.db import UtcDateTime
+from disco.platform.repository import Repository
 
 __all__ = ["Box", "LocalEventRow", "LocalEventsRepository"]
 
@@ -44,11 +43,7 @@ class Box:
 _COLUMNS = [local_events.c[name] for name in LocalEventRow.__slots__]
 
 
-class LocalEventsRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._s = uow.session
-        self._insert = sqlite_insert if self._s.get_bind().dialect.name == "sqlite" else pg_insert
-
+class LocalEventsRepository(Repository):
     async def add(self, **values: Any) -> None:
         await self._s.execute(local_events.insert().values(**values))
 
@@ -96,7 +91,7 @@ class LocalEventsRepository:
             literal(event_id, String()), literal(user_id, String()), literal(at, UtcDateTime())
         ).where(room)
         added = await self._s.execute(
-            self._insert(attendees)
+            self.insert(attendees)
             .from_select([a.event_id, a.user_id, a.joined_at], row)
             .on_conflict_do_nothing()
         )

@@ -37,6 +37,7 @@ def idempotent(
             )
             if claimed.rowcount == 0:  # type: ignore[attr-defined]
                 return
+            uow.event_time = envelope.occurred_at
             await apply(uow, envelope)
 
     return handle
