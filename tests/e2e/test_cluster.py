@@ -39,6 +39,7 @@ from tests.support.attack import TRAVERSALS, raw_request
 from tests.support.backends import (
     AMQP_URL,
     REDIS_URL,
+    SMALL_POOLS,
     create_database,
     drop_database,
     new_namespace,
@@ -157,6 +158,8 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
         DISCO_PORT=str(base_port),
         DISCO_DATA_DIR=str(data_dir),
         DISCO_ENVIRONMENT="test",
+        DISCO_DATABASE_POOL_SIZE=str(SMALL_POOLS["database_pool_size"]),
+        DISCO_DATABASE_POOL_OVERFLOW=str(SMALL_POOLS["database_pool_overflow"]),
         # As verbose as it gets: were any code to log a request's body or an event's payload,
         # the no-plaintext test below (issue 13) sees it in the log.
         DISCO_LOG_LEVEL="DEBUG",

@@ -30,6 +30,10 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SESSION_PREFIX = f"t{uuid.uuid4().hex[:4]}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# The suites share one PostgreSQL (max_connections 100) among the session's system, each test's
+# own and a cluster's processes: each keeps few connections open, and waits for one past its
+# burst rather than failing.
+SMALL_POOLS = {"database_pool_size": 2, "database_pool_overflow": 8}
 
 
 def new_namespace() -> str:
@@ -105,6 +109,7 @@ async def backend_settings(
             database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
             redis_url=REDIS_URL,
             amqp_url=AMQP_URL,
+            **SMALL_POOLS,
         )
     elif backend != "embedded":
         raise ValueError(backend)

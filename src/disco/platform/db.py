@@ -173,6 +173,8 @@ class Database:
         outbox: Table | None = None,
         echo: bool = False,
         sqlite_single_connection: bool = False,
+        pool_size: int = 10,
+        pool_overflow: int = 20,
     ):
         self.url = url
         self.service = service
@@ -189,7 +191,7 @@ class Database:
                 # itself until the pool's timeout).
                 kwargs.update(pool_size=1, max_overflow=0)
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_overflow, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -73,6 +73,8 @@ class ServiceHost:
             service=name,
             outbox=outbox,
             sqlite_single_connection=sqlite_single_connection,
+            pool_size=ctx.settings.database_pool_size,
+            pool_overflow=ctx.settings.database_pool_overflow,
         )
         self._inbox = inbox
         self._erased = erased
