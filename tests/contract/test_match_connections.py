@@ -395,7 +395,14 @@ async def test_matches_are_announced_for_the_chat(
     assert payloads("match.connection.requested") == [
         {"connection_id": asked["id"], "requester_id": uid(ada), "recipient_id": uid(bob)}
     ]
-    assert payloads("match.created") == [{"match_id": asked["id"], "user_ids": pair}]
+    # With the names, so the chat shows them from its first moment (test_chat_messages.py).
+    assert payloads("match.created") == [
+        {
+            "match_id": asked["id"],
+            "user_ids": pair,
+            "first_names": {uid(ada): "Ada", uid(bob): "Bob"},
+        }
+    ]
     assert payloads("match.ended") == [{"match_id": asked["id"], "user_ids": pair}]
 
 

@@ -35,7 +35,7 @@ class ChatHandlers:
         }
 
     async def on_match_created(self, uow: UnitOfWork, event: MatchCreated) -> None:
-        await self._service.open_room(uow, event.match_id, event.user_ids)
+        await self._service.open_room(uow, event.match_id, event.user_ids, event.first_names)
 
     async def on_match_ended(self, uow: UnitOfWork, event: MatchEnded) -> None:
         await self._service.match_ended(uow, event.match_id)

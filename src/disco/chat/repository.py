@@ -222,8 +222,14 @@ class ChatRepository(Repository):
         await self._s.execute(delete(m.members).where(m.members.c.user_id == user_id))
 
     # --- people and privacy ---------------------------------------------------------------------
-    async def put_first_name(self, user_id: str, first_name: str) -> None:
-        await self.upsert(m.people, {"user_id": user_id, "first_name": first_name}, key=["user_id"])
+    async def put_first_name(self, user_id: str, first_name: str, *, replace: bool = True) -> None:
+        """``replace=False``: only if none is known yet."""
+        await self.upsert(
+            m.people,
+            {"user_id": user_id, "first_name": first_name},
+            key=["user_id"],
+            update=None if replace else [],
+        )
 
     async def first_names(self, user_ids: list[str]) -> dict[str, str]:
         query = select(m.people).where(m.people.c.user_id.in_(user_ids))

@@ -32,9 +32,16 @@ class ChatService:
         self._presence = presence
 
     # --- rooms from matches -----------------------------------------------------------------
-    async def open_room(self, uow: UnitOfWork, match_id: str, user_ids: list[str]) -> None:
+    async def open_room(
+        self, uow: UnitOfWork, match_id: str, user_ids: list[str], first_names: dict[str, str]
+    ) -> None:
+        """Names as match knew them fill only the gaps: a copy from a profile event is newer."""
+        repo = ChatRepository(uow)
+        for user_id, first_name in first_names.items():
+            if user_id in user_ids:
+                await repo.put_first_name(user_id, first_name, replace=False)
         room_id = new_id()
-        if await ChatRepository(uow).open_room(room_id, match_id, user_ids, self._clock.now()):
+        if await repo.open_room(room_id, match_id, user_ids, self._clock.now()):
             await uow.publish(RoomOpened(room_id=room_id, match_id=match_id, user_ids=user_ids))
             await self._room_changed(uow, room_id, user_ids, "open")
 

@@ -71,6 +71,9 @@ class MatchCreated(Event):
 
     match_id: str
     user_ids: list[str] = Field(min_length=2, max_length=2)
+    # Each one's first name as match knows it: the chat shows names from its first moment,
+    # whatever its own copy of the users' profiles has caught up with.
+    first_names: dict[str, str] = Field(default_factory=dict)
 
 
 class MatchEnded(Event):

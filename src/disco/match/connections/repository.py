@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 
 from disco.match.connections.models import connections
-from disco.match.models import encounters
+from disco.match.models import encounters, profiles
 from disco.platform.repository import Repository
 
 __all__ = ["ACCEPTED", "DECLINED", "PENDING", "ConnectionRow", "ConnectionsRepository", "pair"]
@@ -54,6 +54,13 @@ def _naming(user_id: str) -> Any:
 
 
 class ConnectionsRepository(Repository):
+    async def first_names(self, user_ids: list[str]) -> dict[str, str]:
+        """From the profiles discovery projects (a pair can only match once both are there)."""
+        query = select(profiles.c.user_id, profiles.c.first_name).where(
+            profiles.c.user_id.in_(user_ids)
+        )
+        return {row.user_id: row.first_name for row in await self._s.execute(query)}
+
     async def met_since(self, a: str, b: str, since: datetime) -> bool:
         e = encounters.c
         low, high = pair(a, b)

@@ -142,7 +142,8 @@ class ConnectionsService:
     ) -> ConnectionRow:
         if await repo.accept(row.id, self._clock.now()):
             users = [row.requester_id, row.recipient_id]
-            await uow.publish(MatchCreated(match_id=row.id, user_ids=users))
+            names = await repo.first_names(users)
+            await uow.publish(MatchCreated(match_id=row.id, user_ids=users, first_names=names))
             await _push_update(uow, row, "matched")
         matched = await repo.get(row.id)
         assert matched is not None  # read just above, in this transaction
