@@ -99,3 +99,28 @@ async def test_without_complete_revocation_marks_every_token_is_refused_not_admi
         await verifier.verify(access)
     await declare_marks_complete(kv)
     assert (await verifier.verify(access)).user_id == "u1"
+
+
+async def test_a_token_in_use_keeps_its_place_while_many_others_pass_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every open socket's token is checked again every few seconds; with more sockets than
+    the cache holds, the tokens still in use must not be the ones forgotten (least recently
+    used goes, not first in), or every check redoes the signature."""
+    verifier, private, _ = await make_verifier()
+    monkeypatch.setattr("disco.platform.security._VERIFIED_CACHE_SIZE", 8)
+    checks = 0
+    check = verifier._check_signature_and_claims
+
+    async def counted(raw: str) -> dict[str, Any]:
+        nonlocal checks
+        checks += 1
+        return await check(raw)
+
+    monkeypatch.setattr(verifier, "_check_signature_and_claims", counted)
+    in_use = token(private, exp=time.time() + 600, sid="kept", sub="kept")
+    await verifier.verify(in_use)
+    for n in range(40):  # five times the cache, the token in use checked between each
+        await verifier.verify(token(private, exp=time.time() + 600, sid=f"s{n}", sub=f"u{n}"))
+        await verifier.verify(in_use)
+    assert checks == 1 + 40  # the token in use had its signature checked once

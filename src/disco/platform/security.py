@@ -142,6 +142,10 @@ class TokenVerifier:
         elif claims["exp"] + _LEEWAY_SECONDS < time.time():
             del self._verified[token]
             raise Unauthorized("The access token has expired.")
+        else:
+            # Least recently used goes first: a token in use (every open socket's, checked
+            # again every few seconds) stays however many others pass through.
+            self._verified.move_to_end(token)
         session_mark, user_mark, complete = await self._kv.get_many(
             [_session_mark(claims["sid"]), _user_mark(claims["sub"]), _MARKS_COMPLETE]
         )
