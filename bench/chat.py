@@ -86,6 +86,7 @@ class LoadSpec:
     connections: int
     ciphertext_bytes: int
     tag: str  # makes this run's clientMessageIds unique (the same id again is a retry)
+    franking: bool  # a sender's franking tag on every message, as end-to-end encryption sends
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -146,7 +147,10 @@ async def load(spec: LoadSpec, pairs: list[Pair], ready: Any, go: Any, start: An
     def request(i: int) -> bytes:
         pair = pairs[i % len(pairs)]
         token = pair.a_token if (i // len(pairs)) % 2 == 0 else pair.b_token
-        body = json.dumps({"ciphertext": ciphertext, "clientMessageId": f"{spec.tag}m{i}"})
+        fields = {"ciphertext": ciphertext, "clientMessageId": f"{spec.tag}m{i}"}
+        if spec.franking:
+            fields["frankingTag"] = base64.b64encode(os.urandom(32)).decode()
+        body = json.dumps(fields)
         return (
             f"POST /v1/chats/rooms/{pair.room_id}/messages HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
@@ -319,7 +323,7 @@ def measure(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     for w in range(workers):
         spec = LoadSpec(
             *(target.url, args.rate / workers, args.warmup, args.seconds, args.drain),
-            *(max(1, args.connections // workers), args.size, f"{nonce}w{w}"),
+            *(max(1, args.connections // workers), args.size, f"{nonce}w{w}", args.franking),
         )
         share = target.pairs[w::workers]
         process = context.Process(
@@ -355,6 +359,8 @@ def measure(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         "target": target.name,
         "clients": 2 * len(target.pairs),
         "offered_per_s": args.rate,
+        "ciphertext_bytes": args.size,
+        "franking": args.franking,
         "measured_messages": measured,
         "delivered_per_s": round(len(latencies) / args.seconds, 1),
         "p50_ms": _ms(percentile(latencies, 0.50)),
@@ -462,6 +468,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="load generator processes")
     parser.add_argument("--connections", type=int, default=64, help="HTTP connections, in all")
     parser.add_argument("--size", type=int, default=160, help="ciphertext bytes per message")
+    parser.add_argument(
+        "--franking",
+        action="store_true",
+        help="send a franking tag with every message (the server binds it with its own MAC), "
+        "as end-to-end encrypted clients do; with --size about an envelope's (docs/e2ee.md)",
+    )
     parser.add_argument("--setup-concurrency", type=int, default=16)
     parser.add_argument("--json-out", type=Path)
     return parser.parse_args(argv)
