@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, delete, func, or_, select, update
 
 from disco.chat import models as m
 from disco.platform.repository import Repository
@@ -94,22 +95,19 @@ class ChatRepository(Repository):
 
     async def room(self, room_id: str) -> RoomRow | None:
         row = (await self._s.execute(select(m.rooms).where(m.rooms.c.id == room_id))).first()
-        return None if row is None else RoomRow(**{k: row._mapping[k] for k in _ROOM_FIELDS})
+        return None if row is None else _room_row(row)
 
     async def room_of_match(self, match_id: str) -> RoomRow | None:
         query = select(m.rooms).where(m.rooms.c.match_id == match_id)
         row = (await self._s.execute(query)).first()
-        return None if row is None else RoomRow(**{k: row._mapping[k] for k in _ROOM_FIELDS})
+        return None if row is None else _room_row(row)
 
     async def open_rooms_of_pair(self, a: str, b: str) -> list[RoomRow]:
         low, high = pair(a, b)
         query = select(m.rooms).where(
             m.rooms.c.user_low == low, m.rooms.c.user_high == high, m.rooms.c.status == "open"
         )
-        return [
-            RoomRow(**{k: r._mapping[k] for k in _ROOM_FIELDS})
-            for r in await self._s.execute(query)
-        ]
+        return [_room_row(r) for r in await self._s.execute(query)]
 
     async def rooms_of(self, user_id: str) -> list[RoomRow]:
         query = (
@@ -118,10 +116,7 @@ class ChatRepository(Repository):
             .where(m.members.c.user_id == user_id, m.members.c.can_read.is_(True))
             .order_by(m.rooms.c.last_message_at.desc().nulls_last(), m.rooms.c.created_at.desc())
         )
-        return [
-            RoomRow(**{k: r._mapping[k] for k in _ROOM_FIELDS})
-            for r in await self._s.execute(query)
-        ]
+        return [_room_row(r) for r in await self._s.execute(query)]
 
     async def open_peers_of(self, user_id: str) -> list[str]:
         """Everyone who shares an open room with ``user_id``."""
@@ -147,25 +142,24 @@ class ChatRepository(Repository):
             update(m.rooms).where(m.rooms.c.id == room_id).values(timer_seconds=seconds)
         )
 
-    async def next_seq(self, room_id: str, now: datetime) -> int | None:
-        """The next message number of an open room (row-locked until commit); None if closed."""
-        result = await self._s.execute(
-            update(m.rooms)
-            .where(m.rooms.c.id == room_id, m.rooms.c.status == "open")
-            .values(last_seq=m.rooms.c.last_seq + 1, last_message_at=now)
-            .returning(m.rooms.c.last_seq)
-        )
-        seq = result.scalar()
-        return None if seq is None else int(seq)
+    async def take_next_seq(self, room_id: str, now: datetime) -> RoomRow | None:
+        """An open room with its next message number taken (its ``last_seq``; the row is
+        locked until commit), in one statement; None if the room is closed."""
+        row = (
+            await self._s.execute(
+                update(m.rooms)
+                .where(m.rooms.c.id == room_id, m.rooms.c.status == "open")
+                .values(last_seq=m.rooms.c.last_seq + 1, last_message_at=now)
+                .returning(*(m.rooms.c[k] for k in _ROOM_FIELDS))
+            )
+        ).first()
+        return None if row is None else _room_row(row)
 
     async def rooms_naming(self, user_id: str) -> list[RoomRow]:
         query = select(m.rooms).where(
             or_(m.rooms.c.user_low == user_id, m.rooms.c.user_high == user_id)
         )
-        return [
-            RoomRow(**{k: r._mapping[k] for k in _ROOM_FIELDS})
-            for r in await self._s.execute(query)
-        ]
+        return [_room_row(r) for r in await self._s.execute(query)]
 
     # --- members --------------------------------------------------------------------------------
     async def member(self, room_id: str, user_id: str) -> MemberRow | None:
@@ -261,3 +255,7 @@ class ChatRepository(Repository):
 
 
 _ROOM_FIELDS = tuple(RoomRow.__dataclass_fields__)
+
+
+def _room_row(row: Row[Any]) -> RoomRow:
+    return RoomRow(**{k: row._mapping[k] for k in _ROOM_FIELDS})

@@ -76,10 +76,10 @@ class MessagesService:
                 if existing is None:  # expired since: the retry came a day late
                     raise Conflict("That message has expired.")
                 return as_message(existing)
-        seq = await repo.next_seq(room_id, now)
-        room = await repo.room(room_id)
-        if seq is None or room is None:
+        room = await repo.take_next_seq(room_id, now)
+        if room is None:
             raise Conflict("This chat is closed: the match ended.")
+        seq = room.last_seq
         expires_at = now + timedelta(seconds=self._ttl(room))
         if body.media_ids:
             attached = await MediaRepository(uow).attach(
