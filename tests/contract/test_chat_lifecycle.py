@@ -5,6 +5,7 @@ disappearing messages removed from storage (counted) by the expiry job, with an 
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from disco.chat.service import ChatService
 from disco.client import DiscoClient
 from disco.platform.clock import FrozenClock
+from disco.platform.db import Database
 from tests.support.backends import Running, backend_settings, serve
 from tests.support.chat import chatting, ciphertext
 from tests.support.poll import eventually
@@ -175,3 +178,27 @@ async def test_messages_and_media_are_removed_from_storage_when_they_expire(
                     assert report.messages == 2
                 room_after = await bob.get(f"/v1/chats/rooms/{room}")
                 assert room_after["unread"] == 0 and room_after["lastSeq"] == 3
+
+
+async def test_a_new_room_names_its_peer_from_the_match_and_a_profile_event_wins(
+    disco: Running,
+) -> None:
+    """A room opened before chat has heard of the pair's profiles names them from
+    ``match.created``; a name from a profile event is newer and stays."""
+    app = disco.system.apps["chat"]
+    chat: ChatService = app.state.chat
+    db: Database = app.state.db
+    ada, bob = str(uuid.uuid4()), str(uuid.uuid4())  # no profile event about them, ever
+
+    async def peer_names_seen_by_bob() -> list[str]:
+        async with db.unit_of_work("test.rooms") as uow:
+            return sorted(room.peer.name for room in (await chat.rooms(uow, bob)).rooms)
+
+    async with db.unit_of_work("test.match_created") as uow:
+        await chat.open_room(uow, str(uuid.uuid4()), [ada, bob], {ada: "Ada", bob: "Bob"})
+    assert await peer_names_seen_by_bob() == ["Ada"]
+
+    async with db.unit_of_work("test.profile_then_match") as uow:
+        await chat.put_first_name(uow, ada, "Adelaide")
+        await chat.open_room(uow, str(uuid.uuid4()), [ada, bob], {ada: "Ada", bob: "Bob"})
+    assert await peer_names_seen_by_bob() == ["Adelaide", "Adelaide"]
