@@ -280,25 +280,3 @@ async def test_one_group_cannot_take_two_sets_of_patterns(buses: Buses) -> None:
     buses.subscribe(bus, "mixed", ["auth.#"], Recorder())  # one more consumer: fine
     with pytest.raises(ValueError, match="mixed"):
         buses.subscribe(bus, "mixed", ["auth.user.registered"], Recorder())
-
-
-async def test_a_batch_arrives_whole_and_in_order(buses: Buses) -> None:
-    """What the outbox relay sends at once (every publish before any confirm, on RabbitMQ)
-    reaches a consumer in the order given."""
-    bus = buses.process()
-    got = Recorder()
-    buses.subscribe(bus, "ordered", ["test.#"], got)
-    await buses.start()
-    batch = [event(number=n) for n in range(300)]
-    assert await bus.publish_all(batch) == (300, None)
-    await eventually(lambda: len(got.seen) == len(batch), timeout=15)
-    assert got.ids == [e.id for e in batch]
-
-
-async def test_a_batch_on_a_closed_bus_says_none_went_and_why(buses: Buses) -> None:
-    bus = buses.process()
-    buses.subscribe(bus, "closed", ["test.#"], Recorder())
-    await buses.start()
-    await bus.close()
-    taken, error = await bus.publish_all([event(number=n) for n in range(3)])
-    assert taken == 0 and error is not None

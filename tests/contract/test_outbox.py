@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -196,12 +196,6 @@ class CancelledOnce:
             self.cancelled = True
             raise asyncio.CancelledError
         await self.bus.publish(envelope)
-
-    async def publish_all(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
-        if not self.cancelled:
-            self.cancelled = True
-            raise asyncio.CancelledError
-        return await self.bus.publish_all(envelopes)
 
     def subscribe(self, group: str, patterns: list[str], handler: Handler, **kw: bool) -> None:
         self.bus.subscribe(group, patterns, handler, **kw)

@@ -12,7 +12,7 @@ Delivery is at least once. Two kinds of subscription:
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -69,12 +69,6 @@ class EventBus(Protocol):
 
     async def publish(self, envelope: Envelope) -> None:
         """Returns once the bus has the event durably (publisher confirm)."""
-
-    async def publish_all(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
-        """Publish in the order given, as fast as the bus allows while keeping that order;
-        returns how many of the first envelopes the bus has durably, and what stopped the rest
-        (None when all went). The rest may have gone too: publishing them again is safe, as
-        consumers drop what they already applied."""
 
     async def ping(self) -> None: ...
 

@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, check_group, topic_matches
@@ -68,15 +67,6 @@ class MemoryBus:
         # turn of a busy event loop per event, which under load became its throughput limit.
         for sub in targets:
             await self._first_attempt(sub, envelope)
-
-    async def publish_all(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
-        # One by one: each publish runs its subscribers, so two at once would apply out of order.
-        for taken, envelope in enumerate(envelopes):
-            try:
-                await self.publish(envelope)
-            except Exception as exc:
-                return taken, exc
-        return len(envelopes), None
 
     async def _first_attempt(self, sub: _Subscription, envelope: Envelope) -> None:
         if not await self._deliver(sub, envelope) and not sub.broadcast:

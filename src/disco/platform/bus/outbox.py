@@ -96,20 +96,21 @@ class OutboxRelay:
         return len(published)
 
     async def _publish(self, rows: Sequence[RowMapping]) -> tuple[list[int], Exception | None]:
-        """The seqs of the rows the bus has (a prefix, so what stays is published again in
-        order), and what stopped the rest."""
-        envelopes = [
-            Envelope(
+        published: list[int] = []
+        for row in rows:
+            envelope = Envelope(
                 id=row["event_id"],
                 type=row["event_type"],
                 version=row["event_version"],
                 occurred_at=row["occurred_at"],
                 payload=row["payload"],
             )
-            for row in rows
-        ]
-        taken, error = await self._bus.publish_all(envelopes)
-        return [row["seq"] for row in rows[:taken]], error
+            try:
+                await self._bus.publish(envelope)
+            except Exception as exc:
+                return published, exc
+            published.append(row["seq"])
+        return published, None
 
 
 def _stop_requested() -> bool:

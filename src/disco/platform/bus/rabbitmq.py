@@ -10,7 +10,6 @@ A broadcast subscription gets an exclusive, auto-deleted queue per process inste
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -195,22 +194,6 @@ class RabbitBus:
         )
         # With confirms on, publish() returns when the broker has taken responsibility.
         await self._exchange.publish(message, routing_key=envelope.type, timeout=10)
-
-    async def publish_all(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
-        """Every message is written before any confirm is awaited: one round trip to the broker
-        for the batch rather than one per event. The order on the wire is the order given: the
-        publishes start in order, and each takes the channel's lock (first come, first served)
-        before it first waits."""
-        results = await asyncio.gather(
-            *(self.publish(envelope) for envelope in envelopes), return_exceptions=True
-        )
-        for taken, result in enumerate(results):
-            if isinstance(result, Exception):
-                return taken, result
-            if isinstance(result, BaseException):
-                # A connection that dies with confirms outstanding cancels their waits.
-                return taken, ConnectionError(f"publish of {envelopes[taken].type} cancelled")
-        return len(envelopes), None
 
     async def ping(self) -> None:
         if self._connection is None or self._connection.is_closed:
