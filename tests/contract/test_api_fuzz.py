@@ -18,7 +18,7 @@ and must keep serving meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,8 @@ from schemathesis.specs.openapi.checks import unsupported_method
 
 from disco.client import DiscoClient
 from tests.conftest import PASSWORD, unique_email
-from tests.support.backends import Running
+from tests.support.backends import Running, backend_settings, serve
+from tests.support.mailbox import Mailbox
 
 # Hypothesis cases per operation, generation mode and caller. Derandomized: a failure found is
 # found every run.
@@ -118,6 +119,19 @@ async def _signed_up_token(url: str) -> str:
     async with DiscoClient(url) as client:
         pair = await client.signup(unique_email("fuzz"), PASSWORD, "Fuzz", "Tester")
         return str(pair["token"])
+
+
+@pytest.fixture(scope="module")
+async def disco(
+    backend: str, mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Running]:
+    """A system of this module's own, not the session's: the fuzz leaves thousands of events
+    behind, and the consumers' backlog kept the next module's system (chat's deletion test)
+    waiting for over 20 s."""
+    data_dir = tmp_path_factory.mktemp(f"fuzz-{backend}")
+    async with backend_settings(backend, data_dir, smtp_url=mailbox.url) as settings:
+        async with serve(settings) as running:
+            yield running
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "user"])
