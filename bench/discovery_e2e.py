@@ -5,8 +5,9 @@
 
 ``disco up`` runs as a child process (embedded mode). ``--users`` people sign up through the
 API with the same interests (so every pair in range is compatible), radii 30, 150, 500 and
-1609 m (a quarter each), in a ``--side-m`` square; each opens a WebSocket and sends a
-``location_update`` every ``--interval`` seconds, moving up to 50 m each time. After
+1609 m (a quarter each), in a ``--side-m`` square; each opens a WebSocket; once the server's
+consumers have handled the sign-ups' events (``settle_s``), each sends a first fix over HTTP
+and then a ``location_update`` every ``--interval`` seconds, moving up to 50 m each time. After
 ``--warmup`` seconds (everyone placed, the first burst of encounters told) the next
 ``--measure`` seconds are measured.
 
@@ -134,6 +135,74 @@ async def make_people(url: str, count: int, side_m: float, rng: random.Random) -
             )
 
     return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+async def consumers_idle(url: str, quiet_s: float = 3.0) -> float:
+    """Waits until the server's consumers have handled every event of the sign-ups (their
+    count, from /metrics, stands still for ``quiet_s``); returns how long that took. Matching
+    acts on what it has projected: a person placed before their radius arrives is placed with
+    the sign-up's default one, so measuring during the backlog measures the backlog."""
+    started = time.monotonic()
+    last, still_since = -1.0, time.monotonic()
+    async with httpx.AsyncClient(base_url=url) as client:
+        while True:
+            text = (await client.get("/metrics")).text
+            handled = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("disco_events_handled_total{")
+            )
+            now = time.monotonic()
+            if handled != last:
+                last, still_since = handled, now
+            elif now - still_since >= quiet_s:
+                return now - started - quiet_s
+            if now - started > 900:
+                raise RuntimeError("the server's consumers never went quiet in 15 minutes")
+            await asyncio.sleep(0.5)
+
+
+async def place_everyone(url: str, run: Run, gate: asyncio.Semaphore) -> None:
+    """Each person's first fix (their socket already open), over HTTP: from then on the
+    server tells them who they meet. A fix answered ``profile_pending`` (the projection of
+    their profile is not there yet) is sent again a second later."""
+    waiting = list(run.people)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+        async def place(person: Person) -> bool:
+            async with gate:
+                lat, lon = latlon(person.x, person.y)
+                sent_at = time.monotonic()
+                answer = await client.post(
+                    "/v1/location",
+                    json={"latitude": lat, "longitude": lon, "accuracy": 10},
+                    headers={"Authorization": f"Bearer {person.token}"},
+                )
+                answer.raise_for_status()
+                if not answer.json()["accepted"]:
+                    return False
+                shown = run.displacement.shown(person.user_id, lat, lon, time.time())
+                run.updates.append((sent_at, person.number, *plane(*shown), *shown))
+                person.sent.append(sent_at)
+                return True
+
+        while waiting:
+            placed = await asyncio.gather(*(place(p) for p in waiting))
+            waiting = [p for p, ok in zip(waiting, placed, strict=True) if not ok]
+            if waiting:
+                await asyncio.sleep(1.0)
+
+
+async def location_fixes(url: str) -> dict[str, float]:
+    """The server's count of location fixes by outcome (accepted, or why not), from /metrics."""
+    async with httpx.AsyncClient(base_url=url) as client:
+        text = (await client.get("/metrics")).text
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("disco_location_fixes_total{"):
+            metric, value = line.rsplit(" ", 1)
+            counts[metric.split('outcome="')[1].split('"')[0]] = float(value)
+    return counts
 
 
 async def open_socket(url: str, person: Person, run: Run, by_id: dict[str, int]) -> None:
@@ -309,6 +378,9 @@ async def drive(
             await open_socket(url, person, run, by_id)
 
     await asyncio.gather(*(connect_one(p) for p in people))
+    settle_s = await consumers_idle(url)
+    # With the sockets open: the pairs this places in range are told over them.
+    await place_everyone(url, run, gate)
     begin = time.monotonic()
     measure_from = begin + args.warmup
     until = measure_from + args.measure
@@ -319,8 +391,10 @@ async def drive(
     )
     await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
     cpu_from = server_cpu()
+    fixes_from = await location_fixes(url)
     await walking
     cpu_used = server_cpu() - cpu_from
+    fixes = await location_fixes(url)
     watcher.cancel()
     await asyncio.sleep(args.drain)
     transactions = await database_transactions(url)
@@ -337,6 +411,8 @@ async def drive(
     return {
         "users": args.users,
         "setup_s": round(setup_s, 1),
+        # From the end of the sign-ups until the server's consumers had handled their events.
+        "settle_s": round(settle_s, 1),
         "updates_per_s": round(sent_in_window / args.measure, 1),
         # Server CPU per update while measuring (encounters and pushes included).
         "server_cpu_ms_per_update": round(1000 * cpu_used / max(1, sent_in_window), 3),
@@ -355,11 +431,24 @@ async def drive(
         "pairs_certain": len(expected.certain),
         "missed_certain": len(expected.certain - told),
         "extra_beyond_slack": len(told - expected.near),
+        # Of them, told while measuring (the rest were told in the warm-up).
+        "extra_beyond_slack_measured": sum(
+            1
+            for a, b in told - expected.near
+            if min(run.told.get((a, b), math.inf), run.told.get((b, a), math.inf)) >= measure_from
+        ),
         "one_sided": one_sided,
         # How late this process's own event loop ran (it timestamps the frames): if this is
         # large, the latencies above are partly the load generator's.
         "client_loop_lag_p99_ms": round(1000 * percentile(lag, 0.99), 1) if lag else None,
         "match_transactions": transactions,
+        # What became of the fixes sent while measuring: refusals ("implausible" when a
+        # backlog bunches one person's updates) leave stale positions behind.
+        "fixes_measured": {
+            outcome: count - fixes_from.get(outcome, 0.0)
+            for outcome, count in fixes.items()
+            if count > fixes_from.get(outcome, 0.0)
+        },
         "error_frames": len(run.errors),
         "first_errors": run.errors[:3],
     }

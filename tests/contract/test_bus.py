@@ -193,6 +193,33 @@ async def test_every_group_gets_its_own_copy(buses: Buses) -> None:
     assert sorted(audit.ids) == sorted(mailer.ids) == sorted(e.id for e in sent)
 
 
+async def test_one_groups_slow_handler_does_not_hold_up_another_group(buses: Buses) -> None:
+    """Each consuming service keeps its own pace: one still applying an event (the match
+    service behind its one SQLite connection, say) does not delay the others'. The slow group
+    here finishes only once the other group has had the event."""
+    bus = buses.process()
+    fast = Recorder()
+    fast_has_it = asyncio.Event()
+    finished: list[str] = []
+
+    async def slow(envelope: Envelope) -> None:
+        await asyncio.wait_for(fast_has_it.wait(), timeout=10)
+        finished.append(envelope.id)
+
+    async def quick(envelope: Envelope) -> None:
+        await fast(envelope)
+        fast_has_it.set()
+
+    buses.subscribe(bus, "slow", ["test.#"], slow)
+    buses.subscribe(bus, "fast", ["test.#"], quick)
+    await buses.start()
+    sent = event()
+    publishing = asyncio.create_task(bus.publish(sent))
+    await eventually(lambda: fast.ids == [sent.id], timeout=5)
+    await eventually(lambda: finished == [sent.id], timeout=5)
+    await publishing
+
+
 async def test_consumers_of_one_group_share_its_events(buses: Buses) -> None:
     first, second = buses.process(), buses.process()
     one, other = Recorder(), Recorder()

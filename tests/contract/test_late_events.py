@@ -26,7 +26,8 @@ from tests.support.users import rows_naming, sign_up
 
 @dataclass
 class Recorded:
-    """A running system, and every users.contact.* and users.block.* event it published."""
+    """A running system, and every users.contact.*, users.block.* and users.privacy_zone.*
+    event it published."""
 
     system: System
     seen: list[Envelope] = field(default_factory=list)
@@ -40,7 +41,9 @@ async def recorded(backend: str, mailbox: Mailbox, tmp_path: Path) -> AsyncItera
         async def record(envelope: Envelope) -> None:
             recorded.seen.append(envelope)
 
-        recorded.system.bus.subscribe("probe", ["users.contact.#", "users.block.#"], record)
+        recorded.system.bus.subscribe(
+            "probe", ["users.contact.#", "users.block.#", "users.privacy_zone.#"], record
+        )
         await recorded.system.start()
         try:
             yield recorded
@@ -129,3 +132,36 @@ async def test_a_late_unblock_does_not_lift_a_newer_block(recorded: Recorded) ->
 
         await deliver_late(system, unblocked, "match")
         assert await matching_holds_the_block(), "an older unblock lifted a newer block"
+
+
+async def test_a_late_zone_addition_does_not_bring_a_removed_zone_back(recorded: Recorded) -> None:
+    """A zone's "added" retried after its "removed" (its first try failed, say) would hide the
+    person where they chose to be seen again."""
+    system, seen = recorded.system, recorded.seen
+    async with DiscoClient("http://disco.test", transport=httpx.ASGITransport(system.front)) as ada:
+        ada_id = await sign_up(ada, unique_email("order"), "Ada", "Lovelace")
+
+        async def matching_holds_a_zone() -> bool:
+            rows = await rows_naming(system.settings, [ada_id])
+            return any("match_privacy_zones:" in row for row in rows)
+
+        zone = await ada.post(
+            "/v1/users/me/privacy-zones",
+            {"name": "Home", "latitude": 51.5, "longitude": -0.12, "radiusMeters": 200},
+        )
+        await ada.delete(f"/v1/users/me/privacy-zones/{zone['id']}")
+
+        def zone_events() -> list[Envelope]:
+            return [e for e in seen if e.type.startswith("users.privacy_zone.")]
+
+        await eventually(lambda: len(zone_events()) == 2, what="the two zone events")
+        added, removed = zone_events()
+        assert (added.type, removed.type) == (
+            "users.privacy_zone.added",
+            "users.privacy_zone.removed",
+        )
+        await handled(system, removed, "match")
+        assert not await matching_holds_a_zone()
+
+        await deliver_late(system, added, "match")
+        assert not await matching_holds_a_zone(), "a late addition revived a removed zone"

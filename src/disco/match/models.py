@@ -64,6 +64,15 @@ privacy_zones = Table(
     Column("expires_at", UtcDateTime(timezone=True), nullable=True),
 )
 
+# Zones removed, kept so that their "added" event, arriving late (a retry after the removal),
+# does not bring a removed zone back. A zone is added once and removed once: no version needed.
+removed_zones = Table(
+    "match_removed_zones",
+    metadata,
+    Column("zone_id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+)
+
 blocks = Table(
     "match_blocks",
     metadata,

@@ -20,6 +20,7 @@ __all__ = [
     "EVENTS_PUBLISHED",
     "HTTP_REQUESTS",
     "HTTP_SECONDS",
+    "LOCATION_FIXES",
     "RATE_LIMITED",
     "WEBSOCKETS_OPEN",
     "RedactSecrets",
@@ -49,6 +50,9 @@ EVENTS_HANDLED = Counter(
     "disco_events_handled_total", "Events consumed", ["consumer", "event_type", "outcome"]
 )
 RATE_LIMITED = Counter("disco_rate_limited_total", "Requests refused for rate", ["caller"])
+# Fixes a location update brought, by what became of them ("accepted" or the refusal's reason):
+# a rise in "implausible" or "profile_pending" shows a server falling behind before a person does.
+LOCATION_FIXES = Counter("disco_location_fixes_total", "Location fixes by outcome", ["outcome"])
 WEBSOCKETS_OPEN = Gauge("disco_websockets_open", "Authenticated WebSockets open", ["service"])
 
 # A WebSocket may carry its access token in the query string or a ``bearer.<jwt>`` subprotocol.

@@ -8,6 +8,7 @@ only here, into memory.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -31,6 +32,8 @@ __all__ = ["MAX_INDEX_RADIUS_M", "MEMBER_CACHE_TTL_S", "Member", "MemberCache", 
 # Every change invalidates at once; this only bounds how long a lost invalidation could last.
 MEMBER_CACHE_TTL_S = 600.0
 MAX_INDEX_RADIUS_M = 1609.0
+# At most this many members are read in one transaction (SQLite caps a statement's parameters).
+MEMBER_LOAD_BATCH = 500
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 Reason = Literal["inaccurate", "stale", "implausible", "privacy_zone", "outside_time_window"]
@@ -125,7 +128,10 @@ def _mode(value: str) -> Literal["social", "professional"]:
 
 
 class MemberCache:
-    """Members by id, loaded from SQL on a miss. A drop that lands while a load is reading
+    """Members by id, loaded from SQL on a miss. Misses are loaded together: those asked for
+    while a load runs wait for the next one, which takes them all in one transaction (a city's
+    apps reconnecting at once meet a cold cache; one transaction each queued for seconds on
+    the match service's one SQLite connection). A drop that lands while a load is reading
     wins: the load's (possibly stale) result is then not kept."""
 
     def __init__(self, db: Database, tables: DiscoveryTables, ctx: ServiceContext) -> None:
@@ -134,22 +140,65 @@ class MemberCache:
         self._ctx = ctx
         self._members: dict[str, Member] = {}
         self._drops: dict[str, int] = {}
+        self._wanted: dict[str, asyncio.Future[Member]] = {}
+        self._loader: asyncio.Task[None] | None = None
 
     async def get(self, user_id: str) -> Member:
-        now = self._ctx.clock.timestamp()
-        member = self._members.get(user_id)
-        if member is not None and now - member.loaded_at < MEMBER_CACHE_TTL_S:
-            return member
-        drops = self._drops.get(user_id, 0)
-        async with self._db.unit_of_work("match.member") as uow:
-            rows = await self._tables.member(uow, user_id)
-        member = build_member(user_id, rows, self._ctx.cipher, now)
-        if self._drops.get(user_id, 0) == drops:
-            self._members[user_id] = member
-        return member
+        return (await self.get_many((user_id,)))[0]
 
     async def get_many(self, user_ids: Iterable[str]) -> list[Member]:
-        return list(await asyncio.gather(*(self.get(user_id) for user_id in user_ids)))
+        now = self._ctx.clock.timestamp()
+        found: list[Member | asyncio.Future[Member]] = []
+        for user_id in user_ids:
+            member = self._members.get(user_id)
+            fresh = member is not None and now - member.loaded_at < MEMBER_CACHE_TTL_S
+            found.append(member if fresh and member is not None else self._want(user_id))
+        # Shielded: one caller giving up must not cancel the load for the others waiting.
+        return [m if isinstance(m, Member) else await asyncio.shield(m) for m in found]
+
+    def _want(self, user_id: str) -> asyncio.Future[Member]:
+        waiting = self._wanted.get(user_id)
+        if waiting is None:
+            waiting = self._wanted[user_id] = asyncio.get_running_loop().create_future()
+            if self._loader is None:
+                self._loader = asyncio.create_task(self._load_wanted(), name="match-members")
+        return waiting
+
+    async def _load_wanted(self) -> None:
+        try:
+            while self._wanted:
+                batch = dict(itertools.islice(self._wanted.items(), MEMBER_LOAD_BATCH))
+                for user_id in batch:
+                    del self._wanted[user_id]
+                await self._load(batch)
+        finally:
+            self._loader = None
+            if self._wanted:  # cancelled (the service stops): nobody will load these
+                for waiting in self._wanted.values():
+                    waiting.cancel()
+                self._wanted.clear()
+
+    async def _load(self, batch: dict[str, asyncio.Future[Member]]) -> None:
+        now = self._ctx.clock.timestamp()
+        drops = {user_id: self._drops.get(user_id, 0) for user_id in batch}
+        try:
+            async with self._db.unit_of_work("match.member") as uow:
+                rows = await self._tables.members(uow, batch.keys())
+        except BaseException as exc:
+            for waiting in batch.values():
+                if isinstance(exc, asyncio.CancelledError):
+                    waiting.cancel()
+                else:
+                    waiting.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for user_id, waiting in batch.items():
+            member = build_member(user_id, rows[user_id], self._ctx.cipher, now)
+            if self._drops.get(user_id, 0) == drops[user_id]:
+                self._members[user_id] = member
+            if not waiting.done():
+                waiting.set_result(member)
 
     def drop(self, user_id: str) -> None:
         self._members.pop(user_id, None)

@@ -59,9 +59,10 @@ class UsersProjection:
         await self.changed(uow, event.user_id)
 
     async def apply_zone_added(self, uow: UnitOfWork, event: PrivacyZoneAdded) -> None:
-        await self._tables.add_zone(
+        if not await self._tables.add_zone(
             uow, event.user_id, event.zone_id, event.sealed_area, event.expires_at
-        )
+        ):
+            return  # removed already: this "added" came late
         # Out of presence until the next fix, which is checked against the new zone: someone
         # who adds a zone where they stand must not be announced from their last fix.
         await self.changed(uow, event.user_id, leaves_presence=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -81,6 +81,7 @@ _NAMING: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (m.profiles, ("user_id",)),
     (m.preferences, ("user_id",)),
     (m.privacy_zones, ("user_id",)),
+    (m.removed_zones, ("user_id",)),
     (m.blocks, ("blocker", "blocked")),
     (m.block_versions, ("blocker", "blocked")),
     (m.deactivated, ("user_id",)),
@@ -177,19 +178,31 @@ class DiscoveryTables:
         zone_id: str,
         sealed_area: str,
         expires_at: datetime | None,
-    ) -> None:
+    ) -> bool:
+        """False, and nothing kept, for a zone already removed (its removal came first)."""
+        removed = await uow.session.scalar(
+            select(m.removed_zones.c.zone_id).where(m.removed_zones.c.zone_id == zone_id)
+        )
+        if removed is not None:
+            return False
         values = {"user_id": user_id, "sealed_area": sealed_area, "expires_at": expires_at}
         await uow.session.execute(
             self._insert(m.privacy_zones)
             .values(zone_id=zone_id, **values)
             .on_conflict_do_update(index_elements=["zone_id"], set_=values)
         )
+        return True
 
     async def remove_zone(self, uow: UnitOfWork, user_id: str, zone_id: str) -> None:
         await uow.session.execute(
             delete(m.privacy_zones).where(
                 m.privacy_zones.c.zone_id == zone_id, m.privacy_zones.c.user_id == user_id
             )
+        )
+        await uow.session.execute(
+            self._insert(m.removed_zones)
+            .values(zone_id=zone_id, user_id=user_id)
+            .on_conflict_do_nothing()
         )
 
     async def add_block(
@@ -230,56 +243,69 @@ class DiscoveryTables:
             )
 
     # --- reads for matching ---------------------------------------------------------------------
-    async def member(self, uow: UnitOfWork, user_id: str) -> MemberRows:
+    async def members(self, uow: UnitOfWork, user_ids: Collection[str]) -> dict[str, MemberRows]:
+        """Everything matching needs of each user, six statements for the lot: a burst of
+        first fixes (a city's apps reconnecting) loads its members in a few transactions, not
+        one each."""
+        ids = list(user_ids)
         session = uow.session
-        profile = (
-            await session.execute(
+        d, p, q, z, b = m.discovery.c, m.profiles.c, m.preferences.c, m.privacy_zones.c, m.blocks.c
+        discovery = {
+            row.user_id: DiscoveryRow(row.enabled, row.until)
+            for row in await session.execute(
+                select(d.user_id, d.enabled, d.until).where(d.user_id.in_(ids))
+            )
+        }
+        profiles = {
+            row.user_id: ProfileRow(*row[1:])
+            for row in await session.execute(
                 select(
-                    m.profiles.c.first_name,
-                    m.profiles.c.interests,
-                    m.profiles.c.activities,
-                    m.profiles.c.mode,
-                    m.profiles.c.birth_date,
-                ).where(m.profiles.c.user_id == user_id)
+                    p.user_id, p.first_name, p.interests, p.activities, p.mode, p.birth_date
+                ).where(p.user_id.in_(ids))
             )
-        ).first()
-        prefs = (
-            await session.execute(
+        }
+        preferences = {
+            row.user_id: PreferencesRow(*row[1:])
+            for row in await session.execute(
                 select(
-                    m.preferences.c.radius_meters,
-                    m.preferences.c.time_windows,
-                    m.preferences.c.age_min,
-                    m.preferences.c.age_max,
-                    m.preferences.c.professional_only,
-                ).where(m.preferences.c.user_id == user_id)
+                    q.user_id,
+                    q.radius_meters,
+                    q.time_windows,
+                    q.age_min,
+                    q.age_max,
+                    q.professional_only,
+                ).where(q.user_id.in_(ids))
             )
-        ).first()
-        zones = (
-            await session.execute(
-                select(m.privacy_zones.c.sealed_area, m.privacy_zones.c.expires_at).where(
-                    m.privacy_zones.c.user_id == user_id
-                )
-            )
-        ).all()
-        deactivated = (
-            await session.execute(
-                select(m.deactivated.c.user_id).where(m.deactivated.c.user_id == user_id)
-            )
-        ).first()
-        b = m.blocks.c
-        blocks = await session.execute(
-            select(b.blocker, b.blocked, b.until).where(
-                or_(b.blocker == user_id, b.blocked == user_id)
+        }
+        zones: dict[str, list[ZoneRow]] = {user_id: [] for user_id in ids}
+        for row in await session.execute(
+            select(z.user_id, z.sealed_area, z.expires_at).where(z.user_id.in_(ids))
+        ):
+            zones[row.user_id].append(ZoneRow(row.sealed_area, row.expires_at))
+        deactivated = set(
+            await session.scalars(
+                select(m.deactivated.c.user_id).where(m.deactivated.c.user_id.in_(ids))
             )
         )
-        return MemberRows(
-            discovery=await self.discovery(uow, user_id),
-            profile=ProfileRow(*profile) if profile else None,
-            preferences=PreferencesRow(*prefs) if prefs else None,
-            zones=[ZoneRow(*zone) for zone in zones],
-            deactivated=deactivated is not None,
-            blocks=[BlockRow(*row) for row in blocks],
-        )
+        blocks: dict[str, list[BlockRow]] = {user_id: [] for user_id in ids}
+        for row in await session.execute(
+            select(b.blocker, b.blocked, b.until).where(or_(b.blocker.in_(ids), b.blocked.in_(ids)))
+        ):
+            block = BlockRow(row.blocker, row.blocked, row.until)
+            for user_id in {row.blocker, row.blocked}:
+                if user_id in blocks:
+                    blocks[user_id].append(block)
+        return {
+            user_id: MemberRows(
+                discovery=discovery.get(user_id),
+                profile=profiles.get(user_id),
+                preferences=preferences.get(user_id),
+                zones=zones[user_id],
+                deactivated=user_id in deactivated,
+                blocks=blocks[user_id],
+            )
+            for user_id in ids
+        }
 
     async def record_encounters(
         self, uow: UnitOfWork, met: Iterable[tuple[str, str, datetime]]

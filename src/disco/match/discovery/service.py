@@ -39,6 +39,7 @@ from disco.match.presence import Presence
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database, UnitOfWork
 from disco.platform.errors import Conflict, RateLimited, ValidationFailed
+from disco.platform.observability import LOCATION_FIXES
 
 __all__ = ["DiscoveryService"]
 
@@ -120,6 +121,11 @@ class DiscoveryService:
     # --- location ingest (the hot path) ---------------------------------------------------------
     async def ingest(self, user_id: str, fix: LocationIn) -> LocationAck:
         """Opens a transaction only to announce: most updates touch memory/Redis alone."""
+        ack = await self._ingest(user_id, fix)
+        LOCATION_FIXES.labels(ack.reason or "accepted").inc()
+        return ack
+
+    async def _ingest(self, user_id: str, fix: LocationIn) -> LocationAck:
         now = self._ctx.clock.now()
         now_s = now.timestamp()
         await self._count_update(user_id)
@@ -201,6 +207,8 @@ class DiscoveryService:
         told at once, not only once they part and meet again. A pair told during this
         encounter is not told twice."""
         self.members.drop(user_id)  # read what was just committed, not this process's cache
+        if not await self._presence.present(user_id):
+            return  # nobody is in range of someone not placed (a new account, say): no read
         now = self._ctx.clock.now()
         me = await self.members.get(user_id)
         if not me.discovering(now) or me.candidate is None:
