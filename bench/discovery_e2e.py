@@ -5,9 +5,9 @@
 
 ``disco up`` runs as a child process (embedded mode). ``--users`` people sign up through the
 API with the same interests (so every pair in range is compatible), radii 30, 150, 500 and
-1609 m (a quarter each), in a ``--side-m`` square; each opens a WebSocket; once the server's
-consumers have handled the sign-ups' events (``settle_s``), each sends a first fix over HTTP
-and then a ``location_update`` every ``--interval`` seconds, moving up to 50 m each time. After
+1609 m (a quarter each), in a ``--side-m`` square. Once the server's consumers have handled
+the sign-ups' events (``settle_s``), each opens a WebSocket, sends a first fix over HTTP and
+then a ``location_update`` every ``--interval`` seconds, moving up to 50 m each time. After
 ``--warmup`` seconds (everyone placed, the first burst of encounters told) the next
 ``--measure`` seconds are measured.
 
@@ -377,8 +377,9 @@ async def drive(
         async with gate:
             await open_socket(url, person, run, by_id)
 
-    await asyncio.gather(*(connect_one(p) for p in people))
+    # Sockets after the wait: one left silent through it would close for idleness.
     settle_s = await consumers_idle(url)
+    await asyncio.gather(*(connect_one(p) for p in people))
     # With the sockets open: the pairs this places in range are told over them.
     await place_everyone(url, run, gate)
     begin = time.monotonic()
