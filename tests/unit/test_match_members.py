@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from disco.match import models
-from disco.match.discovery.members import MemberCache
+from disco.match.discovery.members import Member, MemberCache
 from disco.match.discovery.repository import (
     DiscoveryTables,
     MemberRows,
@@ -74,6 +74,16 @@ async def put_people(
             await tables.set_discovery(uow, user_id, True, None, NOW)
 
 
+async def a_held_read(
+    members: MemberCache, tables: CountingTables, user_id: str
+) -> asyncio.Task[Member]:
+    """``user_id`` asked for, its read started and held open until ``tables.hold`` is set."""
+    tables.hold = asyncio.Event()
+    reading = asyncio.create_task(members.get(user_id))
+    await eventually(lambda: len(tables.reads) == 1, timeout=5)
+    return reading
+
+
 async def test_misses_asked_for_together_are_read_in_one_transaction(
     cache: tuple[MemberCache, CountingTables, Database],
 ) -> None:
@@ -92,11 +102,10 @@ async def test_misses_asked_for_during_a_read_wait_for_the_next_one(
     cache: tuple[MemberCache, CountingTables, Database],
 ) -> None:
     members, tables, _ = cache
-    tables.hold = asyncio.Event()
-    first = asyncio.create_task(members.get(PEOPLE[0]))
-    await eventually(lambda: len(tables.reads) == 1, timeout=5)
+    first = await a_held_read(members, tables, PEOPLE[0])
     later = [asyncio.create_task(members.get(user_id)) for user_id in PEOPLE[1:]]
     await asyncio.sleep(0.05)
+    assert tables.hold is not None
     tables.hold.set()
     assert (await first).user_id == PEOPLE[0]
     assert [(await task).user_id for task in later] == PEOPLE[1:]
@@ -107,9 +116,7 @@ async def test_a_drop_during_a_read_wins_over_what_it_read(
     cache: tuple[MemberCache, CountingTables, Database],
 ) -> None:
     members, tables, db = cache
-    tables.hold = asyncio.Event()
-    reading = asyncio.create_task(members.get(PEOPLE[0]))
-    await eventually(lambda: len(tables.reads) == 1, timeout=5)
+    reading = await a_held_read(members, tables, PEOPLE[0])
     # A change commits (through another connection: the read holds the service's one)...
     writer = Database(str(db.url), service="match")
     try:
@@ -118,6 +125,7 @@ async def test_a_drop_during_a_read_wins_over_what_it_read(
     finally:
         await writer.dispose()
     members.drop(PEOPLE[0])  # ...and drops the cached copy, while the read still runs
+    assert tables.hold is not None
     tables.hold.set()
     assert (await reading).name == f"Ann {PEOPLE[0]}"  # what that read saw, for its caller
     tables.hold = None

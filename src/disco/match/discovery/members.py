@@ -151,8 +151,10 @@ class MemberCache:
         found: list[Member | asyncio.Future[Member]] = []
         for user_id in user_ids:
             member = self._members.get(user_id)
-            fresh = member is not None and now - member.loaded_at < MEMBER_CACHE_TTL_S
-            found.append(member if fresh and member is not None else self._want(user_id))
+            if member is not None and now - member.loaded_at < MEMBER_CACHE_TTL_S:
+                found.append(member)
+            else:
+                found.append(self._want(user_id))
         # Shielded: one caller giving up must not cancel the load for the others waiting.
         return [m if isinstance(m, Member) else await asyncio.shield(m) for m in found]
 
@@ -184,14 +186,13 @@ class MemberCache:
         try:
             async with self._db.unit_of_work("match.member") as uow:
                 rows = await self._tables.members(uow, batch.keys())
-        except BaseException as exc:
+        except asyncio.CancelledError:
             for waiting in batch.values():
-                if isinstance(exc, asyncio.CancelledError):
-                    waiting.cancel()
-                else:
-                    waiting.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
+                waiting.cancel()
+            raise
+        except Exception as exc:  # each waiter gets the error; the next miss tries again
+            for waiting in batch.values():
+                waiting.set_exception(exc)
             return
         for user_id, waiting in batch.items():
             member = build_member(user_id, rows[user_id], self._ctx.cipher, now)
