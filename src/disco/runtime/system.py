@@ -151,6 +151,7 @@ class System:
             await self.bus.start()
             stack.push_async_callback(self.bus.close)
             stack.push_async_callback(self.kv.close)
+            stack.push_async_callback(self.mailer.close)
             stack.push_async_callback(self.directory.close)
             # Services before the gateway, so it never routes to one that is not up.
             for name in self.names:

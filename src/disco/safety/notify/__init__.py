@@ -3,6 +3,7 @@
 The safety domain queues a ``Notification`` in its own unit of work::
 
     queued = await dispatch.queue.enqueue(uow, Notification(...))   # False: dedupe_key seen
+    count = await dispatch.queue.enqueue_all(uow, [Notification(...), ...])  # in 2 statements
 
 and calls ``dispatch.queue.erase_user(uow, user_id)`` on ``users.user.deleted``.
 """

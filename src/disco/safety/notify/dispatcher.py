@@ -5,7 +5,8 @@ transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two safety processes n
 same row; SQLite has one process) which marks the attempt and leases the row for a few seconds;
 it is sent outside any transaction (a slow SMTP server must not hold locks, and on SQLite would
 block every other write), the worker renewing the lease every third of it while the send is in
-flight; the outcome is recorded in a second transaction. So a slow provider never has a live
+flight; the outcome is recorded in a second transaction, which it shares with the outcomes of
+the other sends that ended meanwhile (``outcomes.py``). So a slow provider never has a live
 worker's message taken by another, and a worker that dies stops renewing: its rows are taken
 again within one lease, seconds rather than minutes after the crash. The one window: a process
 that dies after the provider accepted a message and before it recorded the outcome leaves the
@@ -38,7 +39,8 @@ from disco.platform.db import Database
 from disco.platform.security import FieldCipher
 from disco.safety.notify.channels import DeliveryFailed, Notifier
 from disco.safety.notify.message import Channel, Outgoing, Priority
-from disco.safety.notify.repository import NotificationRow, NotificationsRepository
+from disco.safety.notify.outcomes import Outcome, OutcomeWriter
+from disco.safety.notify.repository import EventRow, NotificationRow, NotificationsRepository
 
 __all__ = ["NOTIFICATIONS_CLAIMED", "Dispatcher"]
 
@@ -82,6 +84,7 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         # Each send in flight, by the id of the row it sends.
         self._in_flight: dict[asyncio.Task[None], str] = {}
+        self._outcomes = OutcomeWriter(db, clock)
 
     def wake(self) -> None:
         """Something was queued (or came due): look now rather than at the next poll."""
@@ -105,6 +108,7 @@ class Dispatcher:
                 send.cancel()
             self._task.cancel()
             await asyncio.gather(self._task, *self._in_flight, return_exceptions=True)
+            await self._outcomes.stop()
         self._task = None
 
     async def _run(self) -> None:
@@ -131,43 +135,43 @@ class Dispatcher:
         free = self._concurrency - len(self._in_flight)
         if free <= 0:
             return self._poll  # the next send to end wakes us
-        if await self._claim(free) == free:
+        claimed, next_due = await self._claim(free)
+        if claimed == free:
             return 0.0  # there may be more waiting, and room to send them
-        return await self._seconds_to_next_due()
+        if next_due is None:
+            return self._poll
+        # The clock may be a test's, standing still: never wait past one poll in real time.
+        wait = (next_due - self._clock.now()).total_seconds()
+        return min(max(wait, _MIN_IDLE_SECONDS), self._poll)
 
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         self._wake.clear()
 
-    async def _seconds_to_next_due(self) -> float:
-        async with self._db.unit_of_work("notify.next_due") as uow:
-            due = await NotificationsRepository(uow).next_due()
-        if due is None:
-            return self._poll
-        # The clock may be a test's, standing still: never wait past one poll in real time.
-        wait = (due - self._clock.now()).total_seconds()
-        return min(max(wait, _MIN_IDLE_SECONDS), self._poll)
-
-    async def _claim(self, limit: int) -> int:
-        """Claim up to ``limit`` due notifications and start sending each; returns how many."""
+    async def _claim(self, limit: int) -> tuple[int, datetime | None]:
+        """Claim up to ``limit`` due notifications and start sending each. Returns how many,
+        and, when that is fewer, when the next one falls due (None: nothing is waiting)."""
         now = self._clock.now()
         async with self._db.unit_of_work("notify.claim") as uow:
             repo = NotificationsRepository(uow)
             rows = await repo.claim(
                 now, now + self._lease, limit, sending=set(self._in_flight.values())
             )
-            for row in rows:
-                # A row still "sending" was claimed by a worker that died: we cannot know
-                # whether the provider took it.
-                note = "previous attempt's outcome unknown" if row.status == "sending" else None
-                await repo.record(row.id, "attempt", now, row.attempts + 1, self._seal(note))
+            await repo.record([self._attempt(row, now) for row in rows])
+            next_due = None if len(rows) == limit else await repo.next_due()
         for row in rows:
             NOTIFICATIONS_CLAIMED.labels(row.channel).inc()
             send = asyncio.create_task(self._deliver_logged(row), name=f"notify-{row.id}")
             self._in_flight[send] = row.id
             send.add_done_callback(self._sent_one)
-        return len(rows)
+        return len(rows), next_due
+
+    def _attempt(self, row: NotificationRow, now: datetime) -> EventRow:
+        # A row still "sending" was claimed by a worker that died: we cannot know whether the
+        # provider took it.
+        note = "previous attempt's outcome unknown" if row.status == "sending" else None
+        return EventRow(row.id, "attempt", now, row.attempts + 1, self._seal(note))
 
     def _sent_one(self, send: asyncio.Task[None]) -> None:
         self._in_flight.pop(send, None)
@@ -210,7 +214,7 @@ class Dispatcher:
         except Exception as exc:
             await self._failed(row, attempt, exc, f"{type(exc).__name__}: {exc}", permanent=False)
         else:
-            await self._settle(row, attempt, [("sent", None)], status="sent", sent_at=self._now())
+            await self._outcomes.record(Outcome(row, attempt, [("sent", None)]))
 
     @contextlib.asynccontextmanager
     async def _leased(self, row: NotificationRow, attempt: int) -> AsyncIterator[None]:
@@ -289,13 +293,8 @@ class Dispatcher:
         trail: list[tuple[str, str | None]],
         **values: Any,
     ) -> None:
-        now = self._now()
-        async with self._db.unit_of_work("notify.settle") as uow:
-            repo = NotificationsRepository(uow)
-            if not await repo.settle(row.id, attempt, **values):
-                return  # erased meanwhile (account deletion): nothing left to audit
-            for kind, detail in trail:
-                await repo.record(row.id, kind, now, attempt, self._seal(detail))
+        sealed = [(kind, self._seal(detail)) for kind, detail in trail]
+        await self._outcomes.record(Outcome(row, attempt, sealed, values))
 
     def _seal(self, text: str | None) -> str | None:
         return None if text is None else self._cipher.encrypt(text)

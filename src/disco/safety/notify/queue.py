@@ -6,7 +6,9 @@ deleted; moderators read the audit trail and requeue dead letters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
 from disco.platform.clock import Clock
 from disco.platform.db import UnitOfWork, new_id
@@ -14,7 +16,7 @@ from disco.platform.errors import Conflict, NotFound
 from disco.platform.security import FieldCipher
 from disco.safety.notify.audit import notification_view
 from disco.safety.notify.message import Notification
-from disco.safety.notify.repository import NotificationsRepository
+from disco.safety.notify.repository import EventRow, NotificationsRepository
 from disco.safety.notify.schemas import NotificationList, NotificationView
 
 __all__ = ["NotificationQueue"]
@@ -38,8 +40,23 @@ class NotificationQueue:
         It commits with whatever the caller commits (an alert and its notifications exist
         together or not at all) and the dispatcher is woken once that commit has happened.
         """
+        return await self.enqueue_all(uow, [notification]) == 1
+
+    async def enqueue_all(self, uow: UnitOfWork, notifications: Sequence[Notification]) -> int:
+        """``enqueue`` for several at once (an alert's contacts), in two statements whatever
+        their number; how many were queued."""
         now = self._clock.now()
-        notification_id = new_id()
+        rows = {new_id(): n for n in notifications}
+        repo = NotificationsRepository(uow)
+        inserted = await repo.add([self._row(i, n, now) for i, n in rows.items()])
+        await repo.record([EventRow(i, "queued", now, 0, None) for i in rows if i in inserted])
+        if inserted:
+            uow.after_commit(self._after_commit)
+        return len(inserted)
+
+    def _row(
+        self, notification_id: str, notification: Notification, now: datetime
+    ) -> dict[str, Any]:
         content = {
             "recipient": notification.recipient,
             "subject": notification.subject,
@@ -47,29 +64,24 @@ class NotificationQueue:
             "data": notification.data,
             "frame_type": notification.frame_type,
         }
-        repo = NotificationsRepository(uow)
-        inserted = await repo.add(
-            {
-                "id": notification_id,
-                "dedupe_key": notification.dedupe_key,
-                "priority": int(notification.priority),
-                "channel": notification.channel,
-                "content_sealed": self._cipher.encrypt_json(content),
-                "status": "queued",
-                "attempts": 0,
-                "due_at": now,
-                "created_at": now,
-                "user_id": notification.user_id,
-                "recipient_user_id": notification.recipient_user_id,
-                "alert_id": notification.alert_id,
-                "checkin_id": notification.checkin_id,
-            },
-        )
-        if not inserted:
-            return False
-        await repo.record(notification_id, "queued", now, 0)
-        uow.after_commit(self._after_commit)
-        return True
+        return {
+            "id": notification_id,
+            "dedupe_key": notification.dedupe_key,
+            "priority": int(notification.priority),
+            "channel": notification.channel,
+            "content_sealed": self._cipher.encrypt_json(content),
+            "status": "queued",
+            "attempts": 0,
+            "due_at": now,
+            "created_at": now,
+            "sent_at": None,
+            "dead_lettered_at": None,
+            "last_error_sealed": None,
+            "user_id": notification.user_id,
+            "recipient_user_id": notification.recipient_user_id,
+            "alert_id": notification.alert_id,
+            "checkin_id": notification.checkin_id,
+        }
 
     async def erase_user(self, uow: UnitOfWork, user_id: str) -> int:
         """For ``users.user.deleted``: every notification naming the user, and its trail."""
@@ -107,7 +119,7 @@ class NotificationQueue:
             raise Conflict(
                 "Only a dead-lettered notification that is not being sent can be requeued."
             )
-        await repo.record(notification_id, "requeued", now, 0)
+        await repo.record([EventRow(notification_id, "requeued", now, 0, None)])
         uow.after_commit(self._after_commit)
         row = await repo.get(notification_id)
         assert row is not None  # updated in this very transaction

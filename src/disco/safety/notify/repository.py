@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_, update
 
 from disco.platform.repository import Repository
 from disco.safety.notify.models import notification_events as events
@@ -53,31 +53,34 @@ def _row(mapping: Any) -> NotificationRow:
 
 
 class NotificationsRepository(Repository):
-    async def add(self, values: dict[str, Any]) -> bool:
-        """False (and nothing written) when the dedupe key is already queued.
+    async def add(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the rows whose dedupe key is not queued yet, in one statement; the ids of
+        those inserted (a row with a known key writes nothing and is no error).
 
         ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL that
         error would abort the caller's whole transaction, the alert with it.
         """
-        return await self.insert_new(queue, values)
+        if not rows:
+            return set()
+        statement = self.insert(queue).on_conflict_do_nothing().returning(queue.c.id)
+        return set((await self._s.execute(statement, list(rows))).scalars().all())
 
-    async def record(
-        self,
-        notification_id: str,
-        kind: str,
-        at: datetime,
-        attempt: int,
-        detail_sealed: str | None = None,
-    ) -> None:
-        await self._s.execute(
-            events.insert().values(
-                notification_id=notification_id,
-                kind=kind,
-                at=at,
-                attempt=attempt,
-                detail_sealed=detail_sealed,
+    async def record(self, trail: Sequence[EventRow]) -> None:
+        """Add these events to the audit trail, in one statement."""
+        if trail:
+            await self._s.execute(
+                events.insert(),
+                [
+                    {
+                        "notification_id": e.notification_id,
+                        "kind": e.kind,
+                        "at": e.at,
+                        "attempt": e.attempt,
+                        "detail_sealed": e.detail_sealed,
+                    }
+                    for e in trail
+                ],
             )
-        )
 
     async def claim(
         self,
@@ -132,6 +135,22 @@ class NotificationsRepository(Repository):
                 .values(**values)
             )
         )
+
+    async def settle_sent(self, attempts: Mapping[str, int], sent_at: datetime) -> set[str]:
+        """Record that these rows (id: the attempt that sent it) were sent, in one statement;
+        the ids recorded (not those erased or re-claimed meanwhile)."""
+        if not attempts:
+            return set()
+        statement = (
+            update(queue)
+            .where(
+                tuple_(queue.c.id, queue.c.attempts).in_(list(attempts.items())),
+                queue.c.status == "sending",
+            )
+            .values(status="sent", sent_at=sent_at)
+            .returning(queue.c.id)
+        )
+        return set((await self._s.execute(statement)).scalars().all())
 
     async def renew_lease(self, notification_id: str, attempt: int, until: datetime) -> bool:
         """Extend a send's lease while it is in flight; False if the row is no longer ours."""

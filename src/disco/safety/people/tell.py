@@ -18,7 +18,7 @@ from disco.contracts.events.realtime import RealtimePushed
 from disco.contracts.events.users import ContactDetails
 from disco.platform.db import UnitOfWork
 from disco.platform.security import FieldCipher
-from disco.safety.notify import Notification, NotificationQueue, Priority
+from disco.safety.notify import Channel, Notification, NotificationQueue, Priority
 from disco.safety.people.repository import ContactRow, PeopleRepository
 
 __all__ = ["ANONYMOUS", "Audience", "Contact", "Teller", "open_contacts"]
@@ -92,25 +92,24 @@ class Teller:
         checkin_id: str | None = None,
     ) -> None:
         """Email every contact, and text the ones with a phone; ``key`` names the occasion."""
-        for contact in contacts:
-            channels = [("email", contact.details.email)]
-            if contact.details.phone:
-                channels.append(("sms", contact.details.phone))
-            for channel, recipient in channels:
-                await self._queue.enqueue(
-                    uow,
-                    Notification(
-                        dedupe_key=f"{key}:contact:{contact.id}:{channel}",
-                        priority=Priority.EMERGENCY,
-                        channel=channel,  # type: ignore[arg-type]
-                        recipient=recipient,
-                        subject=subject,
-                        body=f"Hello {contact.details.name},\n\n{body}",
-                        user_id=user_id,
-                        alert_id=alert_id,
-                        checkin_id=checkin_id,
-                    ),
+        await self._queue.enqueue_all(
+            uow,
+            [
+                Notification(
+                    dedupe_key=f"{key}:contact:{contact.id}:{channel}",
+                    priority=Priority.EMERGENCY,
+                    channel=channel,
+                    recipient=recipient,
+                    subject=subject,
+                    body=f"Hello {contact.details.name},\n\n{body}",
+                    user_id=user_id,
+                    alert_id=alert_id,
+                    checkin_id=checkin_id,
                 )
+                for contact in contacts
+                for channel, recipient in _addresses(contact)
+            ],
+        )
 
     async def tell_user(
         self,
@@ -139,9 +138,9 @@ class Teller:
             return
         if devices is None:
             devices = await PeopleRepository(uow).devices(user_id)
-        for device_id, sealed in devices:
-            await self._queue.enqueue(
-                uow,
+        await self._queue.enqueue_all(
+            uow,
+            [
                 Notification(
                     dedupe_key=f"{key}:push:{device_id}",
                     priority=priority,
@@ -152,8 +151,10 @@ class Teller:
                     data=data,
                     user_id=user_id,
                     frame_type=frame_type,
-                ),
-            )
+                )
+                for device_id, sealed in devices
+            ],
+        )
 
     async def deliver_request(self, uow: UnitOfWork, request: NotificationRequest) -> None:
         """Another service's ``*.notification.requested``: queued like our own, so it is
@@ -167,9 +168,9 @@ class Teller:
         else:
             assert content.address is not None, "an email or SMS request carries its address"
             recipients = [(request.channel, content.address)]
-        for suffix, recipient in recipients:
-            await self._queue.enqueue(
-                uow,
+        await self._queue.enqueue_all(
+            uow,
+            [
                 Notification(
                     dedupe_key=f"{request.dedupe_key}:{suffix}",
                     priority=Priority[request.priority.upper()],
@@ -180,5 +181,15 @@ class Teller:
                     data=content.data,
                     user_id=request.user_id,
                     frame_type=request.frame_type,
-                ),
-            )
+                )
+                for suffix, recipient in recipients
+            ],
+        )
+
+
+def _addresses(contact: Contact) -> list[tuple[Channel, str]]:
+    """Where a contact is told: by email, and by SMS too when they gave a phone."""
+    found: list[tuple[Channel, str]] = [("email", contact.details.email)]
+    if contact.details.phone:
+        found.append(("sms", contact.details.phone))
+    return found
