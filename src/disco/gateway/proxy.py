@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 
 from disco.gateway.frames import FrameRoute
+from disco.gateway.inprocess import InProcessAnswer
 from disco.platform.errors import (
     DiscoError,
     NotFound,
@@ -118,6 +119,10 @@ _HOP_BY_HOP = frozenset(
 )
 
 
+# An in-process answer's body is passed on unchanged, so its length still holds.
+_DROPPED_FROM_LOCAL_ANSWERS = frozenset(h.encode() for h in _HOP_BY_HOP - {"content-length"})
+
+
 def forwardable(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [(k, v) for k, v in headers if k.decode("latin-1").lower() not in _HOP_BY_HOP]
 
@@ -144,9 +149,7 @@ class ServiceProxy:
         target = "/".join(quote(segment, safe="") for segment in path.split("/"))
         if httpx.URL(target).raw_path.decode("ascii") != target:
             raise ValidationFailed("The path is not in canonical form.")
-        query = request.scope.get("query_string", b"")
-        if query:
-            target += f"?{query.decode('latin-1')}"
+        query: bytes = request.scope.get("query_string", b"")
         client_ip = request.client.host if request.client else "unknown"
         headers = forwardable(request.headers.raw)
         headers += [
@@ -154,6 +157,23 @@ class ServiceProxy:
             (b"x-request-id", request_id_var.get().encode()),
         ]
         body = await _body(request)
+        app = self._services.app(service)
+        if app is not None and isinstance(body, bytes):
+            # In this process: the service's app answers the client directly, no HTTP client
+            # in between (it cost more than the gateway's own work). Same request, same answer.
+            headers += [
+                (b"host", f"{service}.internal".encode()),
+                (b"content-length", str(len(body)).encode()),
+                (
+                    SERVICE_TOKEN_HEADER.encode(),
+                    self._services.credentials.token_for(service).encode(),
+                ),
+            ]
+            return InProcessAnswer(
+                app, request, target, query, headers, body, dropped=_DROPPED_FROM_LOCAL_ANSWERS
+            )
+        if query:
+            target += f"?{query.decode('latin-1')}"
         upstream = await self._send(service, request.method, target, content=body, headers=headers)
         if isinstance(body, _Streamed) and body.refused is not None:
             await upstream.aclose()

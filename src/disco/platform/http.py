@@ -1,7 +1,9 @@
 """Service-to-service HTTP: the same client interface in one process and across a cluster.
 
 In ``disco up`` a service's client talks to its ASGI app directly (``httpx.ASGITransport``);
-in ``disco cluster`` the same client goes over the network. Callers cannot tell which.
+in ``disco cluster`` the same client goes over the network. Callers cannot tell which. (The
+gateway's forwarding of client requests skips the client for an app in this process:
+``gateway/inprocess.py``.)
 
 A few hot calls also get a **direct** route: a service running in this process may register a
 plain coroutine for one of its endpoints, which callers use instead of an HTTP round trip
@@ -65,6 +67,10 @@ class ServiceDirectory:
 
     def direct(self, service: str, method: str, path: str) -> DirectCall | None:
         return self._direct.get((service, method.upper(), path))
+
+    def app(self, service: str) -> ASGIApp | None:
+        """``service``'s app if it runs in this process (the gateway's in-process hop)."""
+        return self._apps.get(service)
 
     def knows(self, service: str) -> bool:
         return service in self._apps or service in self._urls
