@@ -141,3 +141,64 @@ async def test_a_name_with_accents_reads_back_as_typed() -> None:
     assert subject == "EMERGENCY: Zoë needs help"
     payload = message.get_payload(decode=True)
     assert isinstance(payload, bytes) and payload.decode().rstrip() == "Zoë is at the café."
+
+
+class _Keeping(_Server):
+    """Keeps each message as it arrived; ``options`` go to aiosmtpd's SMTP."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        self.raw: list[bytes] = []
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        content = envelope.content
+        self.raw.append(content if isinstance(content, bytes) else content.encode())
+        self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def _text(raw: bytes) -> str:
+    payload = email.message_from_bytes(raw).get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
+
+
+async def test_a_line_that_starts_with_from_is_sent_as_typed() -> None:
+    with _Keeping() as server:
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")
+        await mailer.send("mum@example.com", "Check-in", "Their note:\nFrom here on I walk.")
+        await mailer.close()
+    assert "\nFrom here on I walk." in _text(server.raw[0]).replace("\r\n", "\n")
+
+
+async def test_a_server_without_8bitmime_gets_the_text_quoted_printable() -> None:
+    # aiosmtpd offers 8BITMIME only when it does not decode the data itself.
+    with _Keeping(decode_data=True) as server:
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")
+        await mailer.send("mum@example.com", "S", "Zoë est au café.")
+        await mailer.close()
+    message = email.message_from_bytes(server.raw[0])
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    assert server.raw[0].isascii()
+    assert _text(server.raw[0]).rstrip() == "Zoë est au café."
+
+
+async def test_an_internationalised_address_goes_out_as_utf8() -> None:
+    with _Keeping(enable_SMTPUTF8=True) as server:
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")
+        await mailer.send("zoë@exämple.com", "S", "B")
+        await mailer.close()
+    assert server.received == ["zoë@exämple.com"]
+    assert b"\r\nTo: zo\xc3\xab@ex\xc3\xa4mple.com\r\n" in server.raw[0]
+
+
+async def test_a_send_that_ends_after_close_does_not_keep_its_connection() -> None:
+    with _Server() as server:
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")
+        sending = asyncio.create_task(mailer.send("a@example.com", "S", "B"))
+        await asyncio.sleep(0)  # under way: connecting
+        await mailer.close()
+        await sending
+        assert mailer._take_idle() is None
+    assert server.received == ["a@example.com"]

@@ -119,8 +119,11 @@ _HOP_BY_HOP = frozenset(
 )
 
 
-# An in-process answer's body is passed on unchanged, so its length still holds.
-_DROPPED_FROM_LOCAL_ANSWERS = frozenset(h.encode() for h in _HOP_BY_HOP - {"content-length"})
+# An in-process answer's body is passed on as the service sent it (the HTTP hop's client decodes
+# it), so its length and its encoding still hold.
+_DROPPED_FROM_LOCAL_ANSWERS = frozenset(
+    h.encode() for h in _HOP_BY_HOP - {"content-length", "content-encoding"}
+)
 
 
 def forwardable(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import socket
 import time
 from collections.abc import Callable
-from email.charset import Charset
+from email.charset import QP, Charset
+from email.generator import BytesGenerator
 from email.header import Header
 from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -21,14 +24,20 @@ __all__ = ["FileMailer", "Mailer", "SmtpMailer", "build_mailer"]
 log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_SECONDS = 10.0
-# An idle connection is closed well before a server's own idle timeout (RFC 5321 §4.5.3.2
-# asks servers for at least five minutes), so a kept one is almost never found dead.
+# A kept connection unused this long is closed the next time the mailer sends (and all are at
+# shutdown), never reused: servers time idle ones out after five minutes or more (RFC 5321
+# §4.5.3.2), so a kept one is seldom found dead, and one that is gets replaced at once.
 IDLE_SECONDS = 30.0
 
-# UTF-8 text sent as it is (7bit or 8bit, whichever the text needs), as a person opening an .eml
-# file would want it; SMTP servers that take 8BITMIME (aiosmtplib asks for it) accept it.
-_UTF8 = Charset("utf-8")
-_UTF8.body_encoding = None  # type: ignore[assignment]  # None: no encoding (typeshed says int)
+# UTF-8 text sent as it is (7bit or 8bit, whichever the text needs), as a person opening an
+# .eml file would want it; quoted-printable for the rare server without 8BITMIME.
+_UTF8_8BIT = Charset("utf-8")
+_UTF8_8BIT.body_encoding = None  # type: ignore[assignment]  # None: as it is (typeshed: int)
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
+# As the message is sent: CRLF line ends, and a line that starts with "From " left as typed
+# (compat32's default would send it as ">From ").
+_WIRE = compat32.clone(linesep="\r\n", mangle_from_=False)
 
 
 class Mailer(Protocol):
@@ -37,18 +46,28 @@ class Mailer(Protocol):
     async def close(self) -> None: ...
 
 
-def _message(sender: str, to: str, subject: str, body: str) -> MIMENonMultipart:
+def _message(
+    sender: str, to: str, subject: str, body: str, *, eight_bit: bool = True
+) -> MIMENonMultipart:
     """The plain-text message. Built with the email package's compat32 classes: the default
     policy's header parsing cost about 1 ms a message, the most of a send under a burst."""
     msg = MIMENonMultipart("text", "plain")
-    msg.set_payload(body, _UTF8)
+    msg.set_payload(body, _UTF8_8BIT if eight_bit else _UTF8_QP)
     msg["From"] = sender
-    msg["To"] = to
+    # An internationalised address goes out as UTF-8 (the server was asked for SMTPUTF8):
+    # compat32 writes a header held as surrogate-escaped bytes as those bytes, unfolded.
+    msg["To"] = to if to.isascii() else to.encode().decode("ascii", "surrogateescape")
     # One line whatever it holds (a name typed with a line break, say): a header with one
     # could add headers of its own, and a refused message would be retried for ever.
     one_line = " ".join(subject.split())
-    msg["Subject"] = one_line if one_line.isascii() else Header(one_line, _UTF8).encode()
+    msg["Subject"] = one_line if one_line.isascii() else Header(one_line, _UTF8_8BIT).encode()
     return msg
+
+
+def _wire_bytes(message: MIMENonMultipart) -> bytes:
+    out = io.BytesIO()
+    BytesGenerator(out, policy=_WIRE).flatten(message)
+    return out.getvalue()
 
 
 class SmtpMailer:
@@ -79,13 +98,13 @@ class SmtpMailer:
         # the lookup blocks the event loop.
         self._local_hostname = socket.getfqdn()
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []  # the most recently used last
+        self._closed = False
 
     async def send(self, to: str, subject: str, body: str) -> None:
-        message = _message(self.sender, to, subject, body)
         client = self._take_idle()
         if client is not None:
             try:
-                await client.send_message(message, timeout=SEND_TIMEOUT_SECONDS)
+                await self._transmit(client, to, subject, body)
             except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                 # The server dropped the kept connection: the same send on a new one is what
                 # the dispatcher's retry would do, only without the backoff.
@@ -98,14 +117,32 @@ class SmtpMailer:
                 return
         client = await self._connect()
         try:
-            await client.send_message(message, timeout=SEND_TIMEOUT_SECONDS)
+            await self._transmit(client, to, subject, body)
         except BaseException:
             client.close()
             raise
         self._keep(client)
 
+    async def _transmit(self, client: aiosmtplib.SMTP, to: str, subject: str, body: str) -> None:
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
+        eight_bit = client.supports_extension("8bitmime")
+        options = ["BODY=8BITMIME"] if eight_bit else []
+        if not to.isascii():
+            options.append("SMTPUTF8")  # refused (SMTPNotSupported) if the server has none
+        message = _message(self.sender, to, subject, body, eight_bit=eight_bit)
+        await client.sendmail(
+            self.sender,
+            [to],
+            _wire_bytes(message),
+            mail_options=options,
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
+
     async def close(self) -> None:
-        """QUIT every kept connection (a clean shutdown)."""
+        """QUIT every kept connection (a clean shutdown); a send still in flight closes its
+        connection when it ends."""
+        self._closed = True
         idle, self._idle = self._idle, []
         await asyncio.gather(*(self._quit(client) for client, _ in idle))
 
@@ -119,6 +156,9 @@ class SmtpMailer:
         return None
 
     def _keep(self, client: aiosmtplib.SMTP) -> None:
+        if self._closed:
+            client.close()
+            return
         now = self._monotonic()
         self._idle.append((client, now))
         # Those idle too long go now, not when a burst next needs them all.

@@ -4,15 +4,17 @@ Under a burst, a transaction per outcome cost the dispatcher as much as the send
 (begin, an update, an audit insert, commit: about 1.5 ms of the event loop each). Outcomes are
 written as a group commit instead: the first one to end starts a write, and every one that ends
 while it runs waits for the next write, which takes them all. A send is not over (its slot in
-the dispatcher is not freed, its row not claimable) until its outcome is written; if the write
-fails, every send in it sees the error, and their rows stay leased until the lease lapses, as
-a single failed write would leave them.
+the dispatcher is not freed, its row not claimable) until its outcome is written. If a write
+fails, each of its outcomes is written again in a transaction of its own, so one bad outcome
+costs no other its record (an unrecorded email is sent again once its lease lapses); only
+those that fail alone see the error, as they would have without the grouping.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,8 @@ from disco.platform.db import Database
 from disco.safety.notify.repository import EventRow, NotificationRow, NotificationsRepository
 
 __all__ = ["Outcome", "OutcomeWriter"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +54,15 @@ class OutcomeWriter:
         await done
 
     async def stop(self) -> None:
-        """For a dispatcher that gave up waiting for its sends: no write outlives it."""
+        """For a dispatcher that gave up waiting for its sends: no write outlives it, and the
+        outcomes not yet written stay unwritten (their rows are retried once the lease lapses)."""
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        waiting, self._waiting = self._waiting, []
+        for _, done in waiting:
+            done.cancel()
 
     async def _write_all(self) -> None:
         try:
@@ -63,15 +71,25 @@ class OutcomeWriter:
                 try:
                     await self._write([outcome for outcome, _ in batch])
                 except Exception as exc:
-                    for _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
+                    if len(batch) == 1:
+                        _resolve(batch[0][1], exc)
+                        continue
+                    log.warning("writing %d send outcomes failed; each alone now", len(batch))
+                    for outcome, done in batch:
+                        _resolve(done, await self._written_alone(outcome))
                 else:
                     for _, done in batch:
-                        if not done.done():
-                            done.set_result(None)
+                        _resolve(done, None)
         finally:
             self._writer = None
+
+    async def _written_alone(self, outcome: Outcome) -> Exception | None:
+        """Write one outcome in a transaction of its own; the error if that fails too."""
+        try:
+            await self._write([outcome])
+        except Exception as exc:
+            return exc
+        return None
 
     async def _write(self, outcomes: list[Outcome]) -> None:
         now = self._clock.now()
@@ -92,3 +110,12 @@ class OutcomeWriter:
                     for kind, detail in o.trail
                 ]
             )
+
+
+def _resolve(done: asyncio.Future[None], error: Exception | None) -> None:
+    if done.done():  # its send was cancelled meanwhile
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
