@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -130,6 +131,10 @@ class Running:
         self.url = f"http://127.0.0.1:{port}"
 
 
+# A system that takes longer to stop prints what each of its tasks waits on (see serve).
+SLOW_STOP_SECONDS = 45.0
+
+
 @contextlib.asynccontextmanager
 async def serve(
     settings: Settings, services: Sequence[str] = SERVICES, *, clock: Clock | None = None
@@ -159,7 +164,14 @@ async def serve(
         yield Running(system, port)
     finally:
         server.should_exit = True
-        await task
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SLOW_STOP_SECONDS)
+        except TimeoutError:
+            # A stop this slow is a hang being investigated: say what every task waits on.
+            print(f"the system has not stopped in {SLOW_STOP_SECONDS} s; its tasks:")
+            for pending in asyncio.all_tasks():
+                pending.print_stack(limit=12, file=sys.stdout)
+            await task
         # Quorum queues are heavy (a Raft group each) and outlive the run: left behind, hundreds
         # of them make every later broker restart crawl.
         if isinstance(system.bus, RabbitBus):
