@@ -217,8 +217,14 @@ class Database:
                 await session.commit()
                 # Committed all the same: its events and after-commit work go ahead below.
                 refusal = exc
-            except BaseException:
-                await session.rollback()
+            except BaseException as exc:
+                try:
+                    await session.rollback()
+                except Exception:
+                    # A connection interrupted mid-statement (a cancellation, say) refuses the
+                    # rollback; the pool discards it. What went wrong first is what the caller
+                    # must see: a CancelledError replaced here is a stop that never happens.
+                    log.warning("%s: rollback failed after %r", name, exc, exc_info=True)
                 raise
             finally:
                 DB_TRANSACTION_SECONDS.labels(self.service, name).observe(

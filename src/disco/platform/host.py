@@ -41,6 +41,7 @@ from disco.platform.bus.routing import (
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database
 from disco.platform.reseal import Sealed, reseal_router
+from disco.platform.tasks import end_if_stopping
 
 __all__ = ["ServiceHost", "Worker"]
 
@@ -197,5 +198,6 @@ async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], what: str)
         await asyncio.sleep(seconds)
         try:
             await job()
-        except Exception:
+        except Exception as exc:
+            end_if_stopping(exc)
             log.exception("%s failed; trying again in %.0f s", what, seconds)

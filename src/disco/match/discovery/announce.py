@@ -13,6 +13,7 @@ from disco.contracts.events.realtime import RealtimePushed
 from disco.match.discovery.members import Member
 from disco.match.discovery.repository import DiscoveryTables
 from disco.platform.db import Database
+from disco.platform.tasks import end_if_stopping
 
 __all__ = ["ANNOUNCE_BATCH_WAIT_S", "Announcement", "Announcements", "nearby_frame"]
 
@@ -82,7 +83,8 @@ class Announcements:
             self._wake.clear()
             try:
                 await self.flush()
-            except Exception:
+            except Exception as exc:
+                end_if_stopping(exc)
                 log.exception("writing announcements failed; retrying")
                 await asyncio.sleep(1.0)
                 self._wake.set()

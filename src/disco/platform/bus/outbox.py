@@ -18,6 +18,7 @@ from sqlalchemy import RowMapping, delete, select
 from disco.platform.bus.base import Envelope, EventBus
 from disco.platform.db import Database
 from disco.platform.observability import EVENTS_PUBLISHED
+from disco.platform.tasks import end_if_stopping
 
 __all__ = ["OutboxRelay"]
 
@@ -55,8 +56,7 @@ class OutboxRelay:
             try:
                 sent = await self.relay_once()
             except (Exception, asyncio.CancelledError) as exc:
-                if isinstance(exc, asyncio.CancelledError) and _stop_requested():
-                    raise
+                end_if_stopping(exc)  # the stop, or what it turned into on its way up
                 # A broker connection that dies mid-publish can also cancel the wait for its
                 # confirm: that is one more failure to retry, not a reason for the relay to end.
                 failures += 1
@@ -111,8 +111,3 @@ class OutboxRelay:
                 return published, exc
             published.append(row["seq"])
         return published, None
-
-
-def _stop_requested() -> bool:
-    task = asyncio.current_task()
-    return task is None or task.cancelling() > 0

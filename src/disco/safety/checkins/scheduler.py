@@ -16,6 +16,7 @@ from datetime import datetime
 from disco.contracts.events.safety import CheckinEscalated
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database, UnitOfWork
+from disco.platform.tasks import end_if_stopping
 from disco.safety.alerts.service import AlertsService
 from disco.safety.checkins.repository import CheckinRow, CheckinsRepository
 from disco.safety.locations import open_location
@@ -66,7 +67,8 @@ class CheckinScheduler:
             try:
                 async with self._db.unit_of_work("safety.scheduler") as uow:
                     done = await self.run_due(uow)
-            except Exception:
+            except Exception as exc:
+                end_if_stopping(exc)
                 # A database that is away for a moment must not end the schedule.
                 log.exception("check-in scheduler pass failed; retrying")
             if done < SCHEDULER_BATCH:

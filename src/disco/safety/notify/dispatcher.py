@@ -37,6 +37,7 @@ from disco.config import Settings
 from disco.platform.clock import Clock
 from disco.platform.db import Database
 from disco.platform.security import FieldCipher
+from disco.platform.tasks import end_if_stopping
 from disco.safety.notify.channels import DeliveryFailed, Notifier
 from disco.safety.notify.message import Channel, Outgoing, Priority
 from disco.safety.notify.outcomes import Outcome, OutcomeWriter
@@ -116,7 +117,8 @@ class Dispatcher:
         while not self._stopping:
             try:
                 wait = await self._top_up()
-            except Exception:
+            except Exception as exc:
+                end_if_stopping(exc)
                 # The database went away, say: keep trying; nothing queued is lost meanwhile.
                 failures += 1
                 log.exception("notification dispatch failed (retrying)")
@@ -237,7 +239,8 @@ class Dispatcher:
                     await NotificationsRepository(uow).renew_lease(
                         row.id, attempt, self._now() + self._lease
                     )
-            except Exception:
+            except Exception as exc:
+                end_if_stopping(exc)
                 # The next renewal may succeed; if none does, the send outlives its lease and
                 # may be repeated, which is the documented window.
                 log.warning("notification %s: renewing the lease failed", row.id, exc_info=True)
