@@ -66,8 +66,11 @@ class OutboxRelay:
             failures = 0
             if sent == self._batch:
                 continue  # more waiting
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that lands as the wait ends, and the relay's stop then waited for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def relay_once(self) -> int:

@@ -147,8 +147,10 @@ class Dispatcher:
         return min(max(wait, _MIN_IDLE_SECONDS), self._poll)
 
     async def _idle(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for, which can swallow a cancellation (see OutboxRelay).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         self._wake.clear()
 
     async def _claim(self, limit: int) -> tuple[int, datetime | None]:
