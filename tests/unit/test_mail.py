@@ -184,6 +184,23 @@ async def test_a_server_without_8bitmime_gets_the_text_quoted_printable() -> Non
     assert _text(server.raw[0]).rstrip() == "Zoë est au café."
 
 
+async def test_a_message_sent_again_under_its_id_is_the_same_message_to_a_mail_client() -> None:
+    """The dispatcher sends a notification again when the first send's answer was lost: both
+    copies carry the notification's Message-ID, so a mail client keeps one. Other mails get
+    a Message-ID and a Date of their own."""
+    with _Keeping() as server:
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")
+        for _ in range(2):
+            await mailer.send("mum@example.com", "S", "B", message_id="01J9ZK<x>\r\nBcc: e")
+        await mailer.send("mum@example.com", "S", "B")
+        await mailer.send("mum@example.com", "S", "B")
+        await mailer.close()
+    first, again, other, another = (email.message_from_bytes(raw) for raw in server.raw)
+    assert first["Message-ID"] == again["Message-ID"] == "<01J9ZKxBcce@disco.local>"
+    assert len({first["Message-ID"], other["Message-ID"], another["Message-ID"]}) == 3
+    assert all(m["Date"] for m in (first, other))
+
+
 async def test_an_internationalised_address_goes_out_as_utf8() -> None:
     with _Keeping(enable_SMTPUTF8=True) as server:
         mailer = SmtpMailer(f"smtp://127.0.0.1:{server.port}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from email.generator import BytesGenerator
 from email.header import Header
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -38,22 +40,40 @@ _UTF8_QP.body_encoding = QP
 # As the message is sent: CRLF line ends, and a line that starts with "From " left as typed
 # (compat32's default would send it as ">From ").
 _WIRE = compat32.clone(linesep="\r\n", mangle_from_=False)
+# What a Message-ID's left part may hold (RFC 5322 dot-atom text, less the rare symbols).
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")
 
 
 class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None: ...
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None:
+        """Send one message. ``message_id`` names it for good (its ``Message-ID``): a message
+        sent again under the same one (a send whose answer was lost) is the same message to a
+        mail client, which keeps one copy."""
 
     async def close(self) -> None: ...
 
 
 def _message(
-    sender: str, to: str, subject: str, body: str, *, eight_bit: bool = True
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    message_id: str | None = None,
+    eight_bit: bool = True,
 ) -> MIMENonMultipart:
     """The plain-text message. Built with the email package's compat32 classes: the default
     policy's header parsing cost about 1 ms a message, the most of a send under a burst."""
     msg = MIMENonMultipart("text", "plain")
     msg.set_payload(body, _UTF8_8BIT if eight_bit else _UTF8_QP)
     msg["From"] = sender
+    msg["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "disco.invalid"
+    msg["Message-ID"] = (
+        f"<{_ID_UNSAFE.sub('', message_id)}@{domain}>" if message_id else make_msgid(domain=domain)
+    )
     # An internationalised address goes out as UTF-8 (the server was asked for SMTPUTF8):
     # compat32 writes a header held as surrogate-escaped bytes as those bytes, unfolded.
     msg["To"] = to if to.isascii() else to.encode().decode("ascii", "surrogateescape")
@@ -100,11 +120,14 @@ class SmtpMailer:
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []  # the most recently used last
         self._closed = False
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None:
+        letter = (to, subject, body, message_id)
         client = self._take_idle()
         if client is not None:
             try:
-                await self._transmit(client, to, subject, body)
+                await self._transmit(client, *letter)
             except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                 # The server dropped the kept connection: the same send on a new one is what
                 # the dispatcher's retry would do, only without the backoff.
@@ -117,20 +140,24 @@ class SmtpMailer:
                 return
         client = await self._connect()
         try:
-            await self._transmit(client, to, subject, body)
+            await self._transmit(client, *letter)
         except BaseException:
             client.close()
             raise
         self._keep(client)
 
-    async def _transmit(self, client: aiosmtplib.SMTP, to: str, subject: str, body: str) -> None:
+    async def _transmit(
+        self, client: aiosmtplib.SMTP, to: str, subject: str, body: str, message_id: str | None
+    ) -> None:
         if client.is_ehlo_or_helo_needed:
             await client.ehlo()
         eight_bit = client.supports_extension("8bitmime")
         options = ["BODY=8BITMIME"] if eight_bit else []
         if not to.isascii():
             options.append("SMTPUTF8")  # refused (SMTPNotSupported) if the server has none
-        message = _message(self.sender, to, subject, body, eight_bit=eight_bit)
+        message = _message(
+            self.sender, to, subject, body, message_id=message_id, eight_bit=eight_bit
+        )
         await client.sendmail(
             self.sender,
             [to],
@@ -198,12 +225,16 @@ class FileMailer:
         self.sender = sender
         self._count = 0
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, *, message_id: str | None = None
+    ) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)
         self._count += 1
         name = f"{asyncio.get_running_loop().time():.6f}-{self._count}.eml"
         path = self._folder / name
-        await asyncio.to_thread(path.write_bytes, bytes(_message(self.sender, to, subject, body)))
+        await asyncio.to_thread(
+            path.write_bytes, bytes(_message(self.sender, to, subject, body, message_id=message_id))
+        )
         log.info("mail written to %s", path)
 
     async def close(self) -> None:

@@ -58,7 +58,9 @@ class EmailNotifier:
         if not _EMAIL.match(message.recipient):
             raise DeliveryFailed("not an email address", permanent=True)
         try:
-            await self._mailer.send(message.recipient, message.subject, message.body)
+            await self._mailer.send(
+                message.recipient, message.subject, message.body, message_id=message.id
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(refusal.code >= 500 for refusal in exc.recipients):
                 raise DeliveryFailed(f"recipient refused: {exc}", permanent=True) from exc
