@@ -56,3 +56,21 @@ async def test_an_outage_answers_503_and_a_bug_500() -> None:
         assert unavailable.status_code == 503
         assert unavailable.json()["error"]["code"] == "UNAVAILABLE"
         assert (await http.get("/bug")).status_code == 500
+
+
+@pytest.mark.parametrize("error", OUTAGES, ids=repr)
+async def test_an_outage_is_answered_where_it_is_caught_not_raised_to_the_server(
+    error: BaseException,
+) -> None:
+    """Starlette re-raises what its catch-all handler answered, and the server then logs an
+    "Exception in ASGI application" traceback: one per request while Redis restarts."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/outage")
+    async def outage() -> None:
+        raise error
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        assert (await http.get("/outage")).status_code == 503

@@ -29,7 +29,7 @@ from disco.platform.errors import (
 )
 from disco.platform.jsonlimits import MAX_JSON_DEPTH, deeper_than, too_deep_message
 from disco.platform.observability import RequestContextMiddleware
-from disco.platform.outages import is_backend_outage
+from disco.platform.outages import MAY_BE_OUTAGES, is_backend_outage
 from disco.platform.security import Principal, TokenVerifier
 from disco.platform.service_auth import (
     ServiceCallerMiddleware,
@@ -232,6 +232,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(Unavailable())
         log.exception("unhandled error", exc_info=exc)
         return _json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+
+    for kind in MAY_BE_OUTAGES:
+        app.add_exception_handler(kind, _crash)  # type: ignore[arg-type]
 
 
 def _may_be_json(scope: Scope) -> bool:

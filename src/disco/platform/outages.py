@@ -9,7 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["is_backend_outage"]
+__all__ = ["MAY_BE_OUTAGES", "is_backend_outage"]
 
 _OUTAGES = (
     ConnectionError,  # refused or reset, asyncpg's connection errors included
@@ -21,6 +21,11 @@ _OUTAGES = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.CannotConnectNowError,
 )
+
+# The errors that are, or may wrap, an outage: what the error handlers catch by name, so that an
+# outage is answered where it is caught, not re-raised as an unhandled error (Starlette re-raises
+# what its catch-all handler answered, and the server logs a traceback for every backend blip).
+MAY_BE_OUTAGES: tuple[type[BaseException], ...] = (DBAPIError, *_OUTAGES)
 
 
 def is_backend_outage(exc: BaseException) -> bool:

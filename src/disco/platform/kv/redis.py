@@ -6,8 +6,12 @@ import math
 from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 __all__ = ["RedisKV", "redis_client"]
+
+RECONNECT_RETRIES = 2  # a dead pooled connection, then a server not yet listening
 
 # INCR and start the window's expiry on its first hit, atomically; returns count and ms left.
 # A counter found without an expiry (written by set() without a ttl) starts its window now
@@ -34,9 +38,19 @@ return 0
 
 def redis_client(url: str) -> Redis:
     """A client whose pool waits for a free connection (up to 5 s) when all 100 are busy,
-    instead of failing the request at once as redis-py's default pool does under a burst."""
+    instead of failing the request at once as redis-py's default pool does under a burst.
+
+    A command that finds its connection dead is sent again on a new one: after a Redis
+    restart every pooled connection is dead, and without this each one failed a request
+    (a 503) before it was replaced (seen in the fault suite). The commands we send are
+    idempotent or, for rate-limit counters, harmless to repeat."""
     pool = BlockingConnectionPool.from_url(
-        url, max_connections=100, timeout=5, decode_responses=True, health_check_interval=30
+        url,
+        max_connections=100,
+        timeout=5,
+        decode_responses=True,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), RECONNECT_RETRIES),
     )
     return Redis.from_pool(pool)
 
