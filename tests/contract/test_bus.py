@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import aio_pika
 import pytest
 
-from disco.platform.bus import Envelope, EventBus, Handler
+from disco.platform.bus import Envelope, EventBus, Handler, Unreadable
 from disco.platform.bus.memory import MemoryBus
 from disco.platform.bus.rabbitmq import RabbitBus
 from tests.support.backends import AMQP_URL
@@ -68,6 +68,13 @@ class Buses:
             while (message := await queue.get(no_ack=True, fail=False)) is not None:
                 ids.append(Envelope.from_json(message.body).id)
             return ids
+
+    async def parked(self, group: str, timeout: float = 10.0) -> list[str]:
+        """The first dead letters of ``group``, once there are any."""
+        async with asyncio.timeout(timeout):
+            while not (dead := await self.dead_letters(group)):
+                await asyncio.sleep(0.05)
+        return dead
 
     async def close(self) -> None:
         await self._memory.close()
@@ -274,17 +281,28 @@ async def test_a_handler_that_always_fails_ends_in_the_dead_letters(buses: Buses
     sent = event()
     await bus.publish(sent)
     await eventually(lambda: len(broken.seen) == 1 + len(RETRY_DELAYS))
-    dead: list[str] = []
-
-    async def collect() -> None:
-        while not dead:
-            dead.extend(await buses.dead_letters("broken"))
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(collect(), timeout=10)
+    dead = await buses.parked("broken")
     assert dead == [sent.id]
     await asyncio.sleep(SETTLE_SECONDS)
     assert [e.attempt for e in broken.seen] == [1, 2, 3]
+
+
+async def test_an_event_its_handler_calls_unreadable_is_parked_at_once(buses: Buses) -> None:
+    bus = buses.process()
+    seen: list[Envelope] = []
+
+    async def refuse(envelope: Envelope) -> None:
+        seen.append(envelope)
+        raise Unreadable("a payload that does not fit")
+
+    buses.subscribe(bus, "picky", ["test.#"], refuse)
+    await buses.start()
+    sent = event()
+    await bus.publish(sent)
+    dead = await buses.parked("picky")
+    await asyncio.sleep(SETTLE_SECONDS + max(RETRY_DELAYS))
+    assert dead == [sent.id]
+    assert [e.attempt for e in seen] == [1]  # never retried
 
 
 async def test_a_failed_broadcast_is_not_retried(buses: Buses) -> None:

@@ -17,6 +17,7 @@ from disco.platform.bus import Envelope, Handler
 from disco.platform.bus.inbox import idempotent
 from disco.platform.bus.memory import MemoryBus
 from disco.platform.bus.outbox import OutboxRelay
+from disco.platform.bus.routing import subscribe_handlers
 from disco.platform.db import Database, UnitOfWork, inbox_table, outbox_table
 from disco.platform.errors import Unauthorized
 from tests.support.backends import create_database, drop_database
@@ -309,3 +310,22 @@ async def test_outbox_to_a_failing_idempotent_consumer_applies_each_event_once(
     assert sorted(event_id for event_id, _ in rows) == sorted(ids)
     assert await count(db, inbox) == 6
     await bus.close()
+
+
+async def test_an_event_that_does_not_fit_its_class_is_parked_at_once(db: Database) -> None:
+    """A payload the consumer's event class refuses can never be applied: no retries, no
+    effect, no inbox row, straight to the dead letters (a poison message in the fault suite)."""
+    applied: list[ThingHappened] = []
+
+    async def on_thing_happened(uow: UnitOfWork, event: ThingHappened) -> None:
+        applied.append(event)
+
+    bus = MemoryBus(retry_delays=(0.05, 0.1))
+    subscribe_handlers(bus, db, inbox, "things", {ThingHappened: on_thing_happened})
+    good, poison = envelope(), envelope()
+    poison = Envelope(poison.id, poison.type, 1, poison.occurred_at, {"number": "many"})
+    await bus.publish(poison)
+    await bus.publish(good)
+    assert [group_and_event[1].id for group_and_event in bus.dead_letters] == [poison.id]
+    assert [event.number for event in applied] == [1]
+    assert await count(db, inbox) == 1

@@ -4,7 +4,9 @@ Delivery is at least once. Two kinds of subscription:
 - a *group* (``broadcast=False``): one durable queue per group name, its consumers compete
   (every subscription to the group, in this process or another, is one more consumer of the
   same queue, so they must all use the same patterns); failed deliveries are retried after
-  each of the bus's ``retry_delays`` and dead-lettered after the last;
+  each of the bus's ``retry_delays`` and dead-lettered after the last; one the handler calls
+  ``Unreadable`` (its payload does not fit its event class) is dead-lettered at once, since
+  no retry can change that;
 - a *broadcast*: every process gets its own transient copy (the gateways use it to reach
   whichever process holds a user's socket).
 """
@@ -18,10 +20,24 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-__all__ = ["RETRY_DELAYS", "Envelope", "EventBus", "Handler", "check_group", "topic_matches"]
+__all__ = [
+    "RETRY_DELAYS",
+    "Envelope",
+    "EventBus",
+    "Handler",
+    "Unreadable",
+    "check_group",
+    "topic_matches",
+]
 
 # Backoff between redeliveries of a failing event, in seconds; past the last, it is dead-lettered.
 RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 5.0, 30.0, 120.0)
+
+
+class Unreadable(Exception):
+    """An event its consumer can never apply (a payload that does not fit the event's class,
+    a type it does not know): parked in the dead letters at once, for an operator to read,
+    instead of being retried for minutes."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,14 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, check_group, topic_matches
+from disco.platform.bus.base import (
+    RETRY_DELAYS,
+    Envelope,
+    Handler,
+    Unreadable,
+    check_group,
+    topic_matches,
+)
 from disco.platform.observability import EVENTS_HANDLED
 
 __all__ = ["MemoryBus"]
@@ -80,8 +87,17 @@ class MemoryBus:
             task.add_done_callback(self._background.discard)
 
     async def _deliver(self, sub: _Subscription, envelope: Envelope) -> bool:
+        """True when the event needs no other try: handled, or parked as unreadable."""
         try:
             await sub.handler(envelope)
+        except Unreadable:
+            log.exception(
+                "unreadable %s %s for %s: dead-lettered", envelope.type, envelope.id, sub.group
+            )
+            EVENTS_HANDLED.labels(sub.group, envelope.type, "unreadable").inc()
+            if not sub.broadcast:
+                self.dead_letters.append((sub.group, envelope))
+            return True
         except Exception:
             log.exception(
                 "consumer %s failed on %s (attempt %d)", sub.group, envelope.type, envelope.attempt

@@ -22,7 +22,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, check_group
+from disco.platform.bus.base import RETRY_DELAYS, Envelope, Handler, Unreadable, check_group
 from disco.platform.observability import EVENTS_HANDLED
 
 __all__ = ["RabbitBus"]
@@ -154,6 +154,14 @@ class RabbitBus:
             return
         try:
             await sub.handler(envelope)
+        except Unreadable:
+            EVENTS_HANDLED.labels(sub.group, envelope.type, "unreadable").inc()
+            log.exception(
+                "unreadable %s %s for %s: dead-lettered", envelope.type, envelope.id, sub.group
+            )
+            # A broadcast queue has no dead letters: the reject drops it, as its failures are.
+            await message.reject(requeue=False)
+            return
         except Exception:
             EVENTS_HANDLED.labels(sub.group, envelope.type, "error").inc()
             log.exception(

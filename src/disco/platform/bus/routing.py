@@ -15,11 +15,12 @@ hears every event).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import Table
 
-from disco.platform.bus.base import Envelope, EventBus
+from disco.platform.bus.base import Envelope, EventBus, Unreadable
 from disco.platform.bus.erasure import guarded
 from disco.platform.bus.inbox import idempotent
 from disco.platform.db import Database, UnitOfWork
@@ -38,6 +39,7 @@ class EventModel(Protocol):
 
 
 EventHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
+Route = TypeVar("Route")
 
 
 def subscribe_handlers(
@@ -69,7 +71,7 @@ def subscribe_handlers(
         )
 
     async def route(envelope: Envelope) -> None:
-        _, apply = routes[envelope.type]
+        _, apply = _entry(routes, group, envelope)
         await apply(envelope)
 
     bus.subscribe(group, sorted(routes), route)
@@ -88,8 +90,8 @@ def subscribe_stateless(
     parsed = {cls.event_type: (cls, handler) for cls, handler in handlers.items()}
 
     async def route(envelope: Envelope) -> None:
-        event_class, handler = parsed[envelope.type]
-        await handler(event_class.model_validate(envelope.payload))
+        event_class, handler = _entry(parsed, group, envelope)
+        await handler(_read(event_class, envelope))
 
     bus.subscribe(group, sorted(parsed), route, broadcast=broadcast)
 
@@ -98,6 +100,21 @@ def _parsed(
     event_class: type[EventModel], handler: EventHandler
 ) -> Callable[[UnitOfWork, Envelope], Awaitable[None]]:
     async def apply(uow: UnitOfWork, envelope: Envelope) -> None:
-        await handler(uow, event_class.model_validate(envelope.payload))
+        await handler(uow, _read(event_class, envelope))
 
     return apply
+
+
+def _entry(routes: Mapping[str, Route], group: str, envelope: Envelope) -> Route:
+    try:
+        return routes[envelope.type]
+    except KeyError:
+        raise Unreadable(f"group {group!r} has no handler for {envelope.type}") from None
+
+
+def _read(event_class: type[EventModel], envelope: Envelope) -> Any:
+    """The envelope's event; ``Unreadable`` when its payload does not fit the class."""
+    try:
+        return event_class.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise Unreadable(f"{envelope.type} {envelope.id} does not fit its class: {exc}") from exc
