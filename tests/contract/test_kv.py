@@ -12,6 +12,7 @@ from disco.platform.kv import KeyValue
 from disco.platform.kv.memory import MemoryKV
 from disco.platform.kv.redis import RedisKV
 from tests.support.backends import REDIS_URL
+from tests.support.faults import Gate
 
 Connect = Callable[[str], KeyValue]
 
@@ -183,3 +184,20 @@ async def test_a_value_round_trips_unchanged(kv: KeyValue) -> None:
     value = 'ünïcode, "quotes", newlines\n and :colons:'
     await kv.set("odd key:with/characters", value)
     assert await kv.get("odd key:with/characters") == value
+
+
+async def test_reads_go_on_when_the_server_dropped_every_connection() -> None:
+    """As after a Redis restart: every pooled connection is dead. A read (a token check on
+    every request) is not refused for it; redis-py replaces the connection."""
+    async with Gate(6379).running() as gate:
+        store = RedisKV(f"redis://127.0.0.1:{gate.port}/0", f"t{uuid.uuid4().hex[:10]}")
+        try:
+            await store.set("k", "v", ttl=60)
+            await asyncio.gather(*(store.get_many(["k", "other"]) for _ in range(4)))
+            gate.drop_all()
+            await asyncio.sleep(0.1)  # the close has reached the client
+            assert await store.get("k") == "v"
+            assert await store.get_many(["k", "other"]) == ["v", None]
+        finally:
+            await store.delete("k")
+            await store.close()

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import os
 import random
-import signal
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -85,14 +83,8 @@ async def test_either_gateway_serves_the_same_user_and_a_logout_holds_on_both(
 
 async def test_a_killed_service_is_restarted_and_serves_again(cluster: Cluster) -> None:
     gateway_a, gateway_b = cluster.gateways
-    killed = cluster.pids("auth")[-1]
-    os.kill(killed, signal.SIGKILL)
-
-    await eventually(
-        lambda: cluster.pids("auth")[-1] != killed,
-        timeout=60.0,
-        what=cluster.failure("the supervisor to start a new auth process"),
-    )
+    (auth,) = [process for process in cluster.processes() if process[0] == "auth"]
+    await cluster.kill_and_wait(auth)
     email = unique_email("e2e-restart")
     deadline = time.monotonic() + 60.0
     async with DiscoClient(gateway_a) as on_a:

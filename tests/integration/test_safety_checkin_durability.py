@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from disco.config import Settings
 from disco.platform.clock import FrozenClock
@@ -61,9 +62,17 @@ async def test_a_restarted_system_escalates_what_came_due_while_it_was_down(
             assert escalations(mailbox, contact) == 5
 
 
+@pytest.mark.parametrize(
+    "steps",
+    [(60 + 40 + GRACE,), (3600, -7200, 7200)],
+    ids=["past-every-deadline", "stepped-forward-back-and-forward"],
+)
 async def test_two_safety_processes_send_each_escalation_once(
-    backend: str, mailbox: Mailbox, tmp_path: Path
+    backend: str, mailbox: Mailbox, tmp_path: Path, steps: tuple[int, ...]
 ) -> None:
+    """Each step moves the schedulers' clock at once; the second case steps it as a resumed VM
+    or an NTP correction would: forward an hour past every deadline, back two hours (before
+    any was due), forward again. Either way each check-in is escalated once."""
     clock = FrozenClock(datetime.now(UTC))
     async with backend_settings(
         backend, tmp_path, smtp_url=mailbox.url, checkin_grace_seconds=GRACE
@@ -78,8 +87,12 @@ async def test_two_safety_processes_send_each_escalation_once(
             # the two compete only where it matters here, for the due rows.
             second = settings.model_copy(update={"namespace": new_namespace()})
             async with serve(second, services=["safety"], clock=clock):
-                clock.advance(60 + 40 + GRACE)
-                await exactly(mailbox, contact, 40)
+                for step in steps:
+                    clock.advance(step)
+                    if step > 0:  # past every deadline
+                        await exactly(mailbox, contact, 40)
+                    else:
+                        await asyncio.sleep(SETTLE_SECONDS)
 
 
 class DiscoProcess:

@@ -89,6 +89,21 @@ class Cluster:
         """Every process the supervisor started for ``service``, oldest first."""
         return [int(m["pid"]) for m in STARTED.finditer(self.output()) if m["name"] == service]
 
+    def processes(self) -> dict[tuple[str, int], int]:
+        """The pid the supervisor last started for each (service, port): what runs now."""
+        return {(m["name"], int(m["port"])): int(m["pid"]) for m in STARTED.finditer(self.output())}
+
+    async def kill_and_wait(self, process: tuple[str, int]) -> None:
+        """SIGKILL the process serving ``process`` (service, port); return once the supervisor
+        has started another and the cluster is ready again."""
+        killed = self.processes()[process]
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 60.0
+        while self.processes()[process] == killed:
+            assert time.monotonic() < deadline, self.failure(f"{process} was never restarted")
+            await asyncio.sleep(0.2)
+        await self.wait_ready()
+
     def failure(self, what: str) -> str:
         return f"{what}; the cluster's output ends with:\n{self.output()[-4000:]}"
 

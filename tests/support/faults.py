@@ -1,5 +1,5 @@
 """Faults the fault suite inflicts on a running cluster: the shared servers restarted, and one
-process cut off from the broker by a TCP proxy the test controls.
+process cut off from a server by a TCP proxy the test controls.
 
 The servers are the machine's own (scripts/services starts them), so every restart ends by
 starting the server again and waiting until it answers, whatever happened meanwhile.
@@ -22,8 +22,9 @@ def _run(*command: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
-def _start_every_server() -> None:
-    """scripts/services starts whichever server is down and waits until all three answer."""
+def start_every_server() -> None:
+    """scripts/services starts whichever server is down and waits until all three answer (what
+    a test that restarts them runs as it ends, however it ends)."""
     _run(str(ROOT / "scripts" / "services"), "start")
 
 
@@ -55,31 +56,35 @@ def _stop_rabbitmq() -> None:
 
 
 def _start_rabbitmq() -> None:
-    _run("rabbitmqctl", "start_app")
-    _start_every_server()  # waits for the AMQP handshake
+    # Its failure is not the end: scripts/services restarts a broker that does not answer.
+    subprocess.run(["rabbitmqctl", "start_app"], check=False, capture_output=True, timeout=120)
+    start_every_server()  # waits for the AMQP handshake
 
 
 STOPS: dict[str, tuple[Callable[[], None], Callable[[], None]]] = {
-    "postgresql": (_stop_postgres, _start_every_server),
-    "redis": (_stop_redis, _start_every_server),
+    "postgresql": (_stop_postgres, start_every_server),
+    "redis": (_stop_redis, start_every_server),
     "rabbitmq": (_stop_rabbitmq, _start_rabbitmq),
 }
 
 
-async def restart_server(name: str, down_seconds: float) -> float:
-    """Stop the shared ``name`` server, keep it down ``down_seconds``, start it again; the
-    seconds it was out. Runs in a thread, so the traffic on the event loop goes on."""
+def _restart(name: str, down_seconds: float) -> None:
     stop, start = STOPS[name]
-    began = time.monotonic()
     try:
-        await asyncio.to_thread(stop)
-        await asyncio.sleep(down_seconds)
+        stop()
+        time.sleep(down_seconds)
     finally:
-        await asyncio.to_thread(start)
-    return time.monotonic() - began
+        start()
 
 
-# --- a partition: one process cut off from the broker ---------------------------------------------
+async def restart_server(name: str, down_seconds: float) -> None:
+    """Stop the shared ``name`` server, keep it down ``down_seconds``, start it again and wait
+    until it answers. In one thread, stop to start: the traffic on the event loop goes on, and
+    a cancelled test cannot leave the start running before the stop has ended."""
+    await asyncio.shield(asyncio.to_thread(_restart, name, down_seconds))
+
+
+# --- a partition: one process cut off from a server -----------------------------------------------
 def _socket_inode(local_port: int, remote_port: int) -> str | None:
     """The inode of this machine's IPv4 socket 127.0.0.1:local_port -> 127.0.0.1:remote_port."""
     wanted = (f"0100007F:{local_port:04X}", f"0100007F:{remote_port:04X}")
@@ -104,12 +109,13 @@ def _holds(pid: int, inode: str) -> bool:
     return False
 
 
-class BrokerGate:
-    """A TCP proxy in front of RabbitMQ: the cluster's DISCO_AMQP_URL names it. ``cut(pids)``
-    ends those processes' connections and refuses their new ones (found through /proc: which
-    process holds the other end) until ``heal()``; every other process's traffic flows."""
+class Gate:
+    """A TCP proxy in front of a server (the fault suite's cluster names it as its broker).
+    ``cut(pids)`` ends those processes' connections and refuses their new ones (found through
+    /proc: which process holds the other end) until ``heal()``; every other process's traffic
+    flows. ``drop_all()`` ends every connection, as a server restart does."""
 
-    def __init__(self, upstream_port: int = 5672) -> None:
+    def __init__(self, upstream_port: int) -> None:
         self._upstream_port = upstream_port
         self._server: asyncio.Server | None = None
         self._cut: frozenset[int] = frozenset()
@@ -123,7 +129,7 @@ class BrokerGate:
         return port
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[BrokerGate]:
+    async def running(self) -> AsyncIterator[Gate]:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         try:
             yield self
@@ -141,6 +147,11 @@ class BrokerGate:
 
     def heal(self) -> None:
         self._cut = frozenset()
+
+    def drop_all(self) -> None:
+        """Close every connection as a server that shuts down does (a FIN, not a reset)."""
+        for writer in list(self._open):
+            writer.close()
 
     async def _owner(self, peer_port: int, candidates: frozenset[int]) -> int | None:
         inode = await asyncio.to_thread(_socket_inode, peer_port, self.port)
@@ -162,7 +173,7 @@ class BrokerGate:
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._upstream_port)
         except OSError:
-            writer.transport.abort()  # the broker itself is down: so is its proxy
+            writer.transport.abort()  # the server itself is down: so is its proxy
             return
         self._open[writer] = peer_port
         try:
@@ -178,7 +189,7 @@ async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> Non
         while data := await source.read(65536):
             sink.write(data)
             await sink.drain()
-    except (ConnectionError, OSError):
+    except OSError:  # reset by either side
         pass
     finally:
         sink.transport.abort()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import re
 import time
@@ -29,7 +30,13 @@ from tests.conftest import PASSWORD, unique_email
 from tests.support.mailbox import Mailbox
 
 RETRYABLE = frozenset({502, 503, 504})
+REFRESH = "/v1/auth/refresh"
 ANSWER_WITHIN_SECONDS = 120.0  # the longest a fault may leave a request unanswered
+# A request whose client gave up (the gateway's 504, the client's timeout) may still commit:
+# the outage that held it up (a database restarting) ends, and it goes on.
+OUTCOME_SETTLES_SECONDS = 30.0
+KINDS = ("sign-up", "verification mail", "alert mail", "check-in mail", "message")
+LATE_COPY_SECONDS = 10.0  # past the notification lease (9 s) a dead sender's claim holds
 
 
 class NoAnswer(Exception):
@@ -58,6 +65,7 @@ class Person:
         self.clients = [DiscoClient(url) for url in gateways]
         self._turn = itertools.cycle(range(len(gateways)))
         self._current = next(self._turn)
+        self._renewing = asyncio.Lock()
         self.user_id = ""
 
     @property
@@ -68,38 +76,48 @@ class Person:
         for client in self.clients:
             await client.close()
 
+    def _switch(self) -> None:
+        self._current = next(self._turn)
+
     async def once(self, method: str, path: str, **kwargs: Any) -> Any:
         """One attempt; ``NoAnswer`` (and the next attempt goes to the other gateway) when the
         outcome is unknown."""
+        client, token = self.client, self.client.token
         try:
-            return await self.client.call(method, path, **kwargs)
+            return await client.call(method, path, **kwargs)
         except ApiError as exc:
-            if exc.status == 401 and self.client.refresh_token and path != "/v1/auth/refresh":
-                # The access token ran out during the suite: the app refreshes and goes on.
-                self._share(await self.answered("POST", "/v1/auth/refresh", json=self._refresh))
-                raise NoAnswer("token refreshed") from exc
+            if exc.status == 401 and client.refresh_token and path != REFRESH:
+                await self._renew(token)
+                raise NoAnswer("the access token was renewed") from exc
             if exc.status not in RETRYABLE:
                 raise
-            self._current = next(self._turn)
+            self._switch()
             raise NoAnswer(str(exc)) from exc
         except httpx.TransportError as exc:
-            self._current = next(self._turn)
+            self._switch()
             raise NoAnswer(str(exc)) from exc
 
-    @property
-    def _refresh(self) -> dict[str, Any]:
-        return {"refreshToken": self.client.refresh_token}
+    async def _renew(self, expired: str | None) -> None:
+        """The access token ran out during the suite: the app refreshes it, once for all the
+        requests that found it expired (a refresh token is good for one refresh)."""
+        async with self._renewing:
+            if self.client.token == expired:
+                refresh = {"refreshToken": self.client.refresh_token}
+                self._share(await self.answered("POST", REFRESH, json=refresh))
 
-    async def answered(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The request, sent again until it is answered: for a read, or an idempotent write."""
+    async def _until_answered(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
         deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
         while True:
             try:
-                return await self.once(method, path, **kwargs)
+                return await attempt()
             except NoAnswer:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.25)
+
+    async def answered(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The request, sent again until it is answered: for a read, or an idempotent write."""
+        return await self._until_answered(lambda: self.once(method, path, **kwargs))
 
     def _share(self, pair: dict[str, Any]) -> None:
         for client in self.clients:
@@ -110,45 +128,48 @@ class Person:
 
     async def sign_up(self) -> None:
         """Sign up; after an unknown outcome, the same sign-up again: "already exists" means
-        the first one went through, and the person signs in."""
+        an earlier attempt went through, and the person signs in."""
         body = {"email": self.email, "password": PASSWORD, "firstName": self.name}
         body["lastName"] = "Fault"
-        deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
-        while True:
-            try:
-                self._share(await self.once("POST", "/v1/auth/signup", json=body))
-                return
-            except NoAnswer:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.25)
-            except ApiError as exc:
-                if exc.status != 409:
-                    raise
-                login = {"email": self.email, "password": PASSWORD}
-                self._share(await self.answered("POST", "/v1/auth/login", json=login))
-                return
+        try:
+            pair = await self.answered("POST", "/v1/auth/signup", json=body)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            login = {"email": self.email, "password": PASSWORD}
+            pair = await self.answered("POST", "/v1/auth/login", json=login)
+        self._share(pair)
 
     async def create(self, path: str, listing: str, body: Callable[[], dict[str, Any]]) -> None:
         """POST ``body()`` to ``path``, once: after an unknown outcome, ``listing`` (the
         person's own list of such things, newest first, as the app shows it) says whether it
-        was made. The body is made again for each attempt ("due in two seconds" is from now)."""
+        was made. The body is made again for each attempt ("due in ten seconds" is from now)."""
 
         async def known() -> set[str]:
             return {item["id"] for item in (await self.answered("GET", path))[listing]}
 
         before = await known()
-        deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
-        while True:
+
+        async def attempt() -> None:
             try:
                 await self.once("POST", path, json=body())
-                return
             except NoAnswer:
-                if await known() - before:  # only this person's one loop makes these
-                    return
-                if time.monotonic() > deadline:
+                if not await _shows_up(known, before):
                     raise
-                await asyncio.sleep(0.25)
+
+        await self._until_answered(attempt)
+
+
+async def _shows_up(known: Callable[[], Awaitable[set[str]]], before: set[str]) -> bool:
+    """Whether an attempt whose answer was lost went through: looked for until it shows, for
+    longer than a request may still be running on the server after its client gave up (only
+    the person's one loop makes such things, so anything new is its own)."""
+    deadline = time.monotonic() + OUTCOME_SETTLES_SECONDS
+    while not await known() - before:
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(1.0)
+    return True
 
 
 async def with_confirmed_contact(gateways: list[str], mailbox: Mailbox, name: str) -> Person:
@@ -178,6 +199,7 @@ def count_mails(mailbox: Mailbox, address: str, marker: str, tally: Tally) -> No
     """One acknowledged item whose mails to ``address`` carry ``marker``: delivered when they
     are one message (however many copies of it), lost when there is none."""
     mails = [m for m in mailbox.to(address) if marker in m.body]
+    assert all(m.message["Message-ID"] for m in mails), f"a mail to {address} has no Message-ID"
     ids = Counter(str(m.message["Message-ID"]) for m in mails)
     tally.resent += sum(ids.values()) - len(ids)
     if not ids:
@@ -205,8 +227,7 @@ class Traffic:
     _messages: list[tuple[str, str]] = field(default_factory=list)  # (client id, message id)
 
     def __post_init__(self) -> None:
-        for kind in ("sign-up", "verification mail", "alert mail", "check-in mail", "message"):
-            self.ledger[kind] = Tally()
+        self.ledger = {kind: Tally() for kind in KINDS}
 
     def _marker(self, kind: str) -> str:
         slug = re.sub(r"[^A-Za-z0-9]+", "-", self.scenario)[:24]  # a chat client id's alphabet
@@ -215,18 +236,19 @@ class Traffic:
     async def _every(self, seconds: float, act: Callable[[], Awaitable[None]]) -> None:
         while not self.stop.is_set():
             await act()
-            with_pause = asyncio.create_task(self.stop.wait())
-            await asyncio.wait([with_pause], timeout=seconds)
-            with_pause.cancel()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self.stop.wait()
 
     async def run(self) -> None:
-        """Until ``stop``: sign-ups, alerts and check-ins by each person, chat messages."""
-        await asyncio.gather(
-            self._every(0.5, self._sign_up),
-            *(self._every(2.0, lambda p=p: self._alert(p)) for p in self.people),
-            *(self._every(3.0, lambda p=p: self._checkin(p)) for p in self.people),
-            self._every(0.5, self._message),
-        )
+        """Until ``stop``: sign-ups, alerts and check-ins by each person, chat messages. One
+        that fails ends them all."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._every(0.5, self._sign_up))
+            for person in self.people:
+                group.create_task(self._every(2.0, lambda p=person: self._alert(p)))
+                group.create_task(self._every(3.0, lambda p=person: self._checkin(p)))
+            group.create_task(self._every(0.5, self._message))
 
     async def _sign_up(self) -> None:
         person = Person(self.gateways, "Newcomer")
@@ -246,7 +268,8 @@ class Traffic:
         marker = self._marker("checkin")
 
         def body() -> dict[str, Any]:
-            due = datetime.now(UTC) + timedelta(seconds=2)
+            # Ahead enough that a request held up by the fault still arrives before it is due.
+            due = datetime.now(UTC) + timedelta(seconds=10)
             return {"dueAt": due.isoformat(), "note": marker}
 
         await person.create("/v1/safety/checkins", "checkins", body)
@@ -267,18 +290,19 @@ class Traffic:
 
     # --- afterwards -------------------------------------------------------------------------------
     async def settle(self, within: float) -> None:
-        """Until everything acknowledged has arrived, or ``within`` seconds have passed."""
+        """Until everything acknowledged has arrived, or ``within`` seconds have passed; then
+        once more after a notification lease, for a copy a second sender would make late."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             await self.count()
             if not any(t.lost for t in self.ledger.values()):
-                return
+                break
             await asyncio.sleep(1.0)
+        await asyncio.sleep(LATE_COPY_SECONDS)
+        await self.count()
 
     async def count(self) -> None:
-        for kind in ("sign-up", "verification mail", "alert mail", "check-in mail", "message"):
-            sent = self.ledger[kind].sent
-            self.ledger[kind] = Tally(sent=sent)
+        self.ledger = {kind: Tally(sent=tally.sent) for kind, tally in self.ledger.items()}
         await self._count_sign_ups()
         for kind, items in (("alert mail", self._alerts), ("check-in mail", self._checkins)):
             for address, marker in items:

@@ -9,27 +9,17 @@ from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disco.platform.db import Database, UnitOfWork
-from disco.platform.errors import (
-    DiscoError,
-    PayloadTooLarge,
-    Unauthorized,
-    Unavailable,
-    ValidationFailed,
-    error_body,
-)
+from disco.platform.errors import PayloadTooLarge, Unauthorized, ValidationFailed
+from disco.platform.http_errors import error_response, install_error_handlers, json_error
 from disco.platform.jsonlimits import MAX_JSON_DEPTH, deeper_than, too_deep_message
 from disco.platform.observability import RequestContextMiddleware
-from disco.platform.outages import MAY_BE_OUTAGES, is_backend_outage
 from disco.platform.security import Principal, TokenVerifier
 from disco.platform.service_auth import (
     ServiceCallerMiddleware,
@@ -58,19 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_STATUS_CODES = {
-    400: "VALIDATION_ERROR",
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    409: "CONFLICT",
-    413: "VALIDATION_ERROR",
-    415: "VALIDATION_ERROR",
-    422: "VALIDATION_ERROR",
-    429: "RATE_LIMITED",
-}
 
 
 class ApiModel(BaseModel):
@@ -123,18 +100,6 @@ def not_nullable(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-def _json_error(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
-
-
-def error_response(exc: DiscoError) -> JSONResponse:
-    """A DiscoError in the error format, for code that answers outside the exception handlers
-    (pure ASGI middleware, WebSocket denials)."""
-    return _json_error(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
-
-
 def parse_request(model: type[RequestModelT], data: Any) -> RequestModelT:
     """``model`` from a body that did not come through FastAPI (a direct call, a frame), with
     the same 422 a request would get."""
@@ -152,91 +117,6 @@ def parse_request(model: type[RequestModelT], data: Any) -> RequestModelT:
         raise ValidationFailed("Some fields are missing or invalid.", details=details) from None
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
-    details = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
-        details.append(
-            {"field": ".".join(loc) or None, "message": err.get("msg"), "type": err.get("type")}
-        )
-    return details
-
-
-def _not_json(reason: str) -> JSONResponse:
-    """400 for a body that is not JSON at all: no field is to blame, so none is named."""
-    message = f"The body is not valid JSON: {reason}."
-    details = [{"field": None, "message": message, "type": "json_invalid"}]
-    return _json_error(400, "VALIDATION_ERROR", message, details)
-
-
-def _where(document: Any, position: int) -> str:
-    """``line L, column C`` of a character offset, as an editor counts them."""
-    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else str(document)
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    return f"line {line}, column {column}"
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    """Every method this app answers at the request's path. FastAPI makes one route per
-    method, so the router's own 405 names only the first route it found: ask them all."""
-    allowed = []
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        probe = {**request.scope, "method": method}
-        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
-            allowed.append(method)
-    return allowed
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DiscoError)
-    async def _disco(_: Request, exc: DiscoError) -> JSONResponse:
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        broken = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
-        if broken is not None:
-            reason = str((broken.get("ctx") or {}).get("error") or "it cannot be parsed")
-            position = broken["loc"][-1] if broken.get("loc") else None
-            if isinstance(position, int) and exc.body is not None:
-                reason = f"{reason} at {_where(exc.body, position)}"
-            return _not_json(reason)
-        details = _validation_details(exc)
-        return _json_error(422, "VALIDATION_ERROR", "Some fields are missing or invalid.", details)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            allowed = _allowed_methods(request) or [
-                m.strip() for m in headers.get("Allow", "").split(",") if m.strip()
-            ]
-            headers["Allow"] = ", ".join(allowed)
-            message = (
-                f"{request.method} is not allowed here; this path accepts "
-                f"{', '.join(allowed) or 'no method'}."
-            )
-            return _json_error(405, "METHOD_NOT_ALLOWED", message, None, headers)
-        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-            # FastAPI's answer to a body its JSON parser could not even decode (not UTF-8).
-            return _not_json("it is not UTF-8 text")
-        code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR")
-        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
-        return _json_error(exc.status_code, code, message, None, headers)
-
-    @app.exception_handler(Exception)
-    async def _crash(_: Request, exc: Exception) -> JSONResponse:
-        if is_backend_outage(exc):
-            log.warning("a backend did not answer: %r", exc)
-            return error_response(Unavailable())
-        log.exception("unhandled error", exc_info=exc)
-        return _json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
-
-    for kind in MAY_BE_OUTAGES:
-        app.add_exception_handler(kind, _crash)  # type: ignore[arg-type]
-
-
 def _may_be_json(scope: Scope) -> bool:
     """FastAPI reads a body as JSON when its type says JSON, and also when it names no type."""
     content_type = dict(scope.get("headers") or []).get(b"content-type")
@@ -245,7 +125,7 @@ def _may_be_json(scope: Scope) -> bool:
 
 def _refusal(message: str, kind: str) -> JSONResponse:
     details = [{"field": None, "message": message, "type": kind}]
-    return _json_error(400, "VALIDATION_ERROR", message, details)
+    return json_error(400, "VALIDATION_ERROR", message, details)
 
 
 class InputGuardMiddleware:
@@ -352,7 +232,7 @@ class BodyLimitMiddleware:
 
 
 async def _reject(send: Send, max_bytes: int) -> None:
-    response = _json_error(413, "VALIDATION_ERROR", f"The body is over {max_bytes} bytes.")
+    response = json_error(413, "VALIDATION_ERROR", f"The body is over {max_bytes} bytes.")
     await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 

@@ -9,12 +9,13 @@ import re
 import socket
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -40,8 +41,9 @@ _UTF8_QP.body_encoding = QP
 # As the message is sent: CRLF line ends, and a line that starts with "From " left as typed
 # (compat32's default would send it as ">From ").
 _WIRE = compat32.clone(linesep="\r\n", mangle_from_=False)
-# What a Message-ID's left part may hold (RFC 5322 dot-atom text, less the rare symbols).
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._\-]")
+# What we keep of an id in a Message-ID's left part: a dot-atom of one atom (no dots, which
+# may not lead, trail or double), without the rarer symbols.
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 class Mailer(Protocol):
@@ -69,11 +71,11 @@ def _message(
     msg = MIMENonMultipart("text", "plain")
     msg.set_payload(body, _UTF8_8BIT if eight_bit else _UTF8_QP)
     msg["From"] = sender
-    msg["Date"] = formatdate(usegmt=True)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "disco.invalid"
-    msg["Message-ID"] = (
-        f"<{_ID_UNSAFE.sub('', message_id)}@{domain}>" if message_id else make_msgid(domain=domain)
-    )
+    msg["Date"] = format_datetime(datetime.now(UTC))  # "+0000": RFC 5322 calls "GMT" obsolete
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    domain = domain if at and domain else "disco.invalid"
+    local = _ID_UNSAFE.sub("", message_id or "")
+    msg["Message-ID"] = f"<{local}@{domain}>" if local else make_msgid(domain=domain)
     # An internationalised address goes out as UTF-8 (the server was asked for SMTPUTF8):
     # compat32 writes a header held as surrogate-escaped bytes as those bytes, unfolded.
     msg["To"] = to if to.isascii() else to.encode().decode("ascii", "surrogateescape")

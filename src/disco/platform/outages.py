@@ -25,7 +25,7 @@ _OUTAGES = (
 # The errors that are, or may wrap, an outage: what the error handlers catch by name, so that an
 # outage is answered where it is caught, not re-raised as an unhandled error (Starlette re-raises
 # what its catch-all handler answered, and the server logs a traceback for every backend blip).
-MAY_BE_OUTAGES: tuple[type[BaseException], ...] = (DBAPIError, *_OUTAGES)
+MAY_BE_OUTAGES: tuple[type[Exception], ...] = (DBAPIError, *_OUTAGES)
 
 
 def is_backend_outage(exc: BaseException) -> bool:

@@ -35,9 +35,9 @@ RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 5.0, 30.0, 120.0)
 
 
 class Unreadable(Exception):
-    """An event its consumer can never apply (a payload that does not fit the event's class,
-    a type it does not know): parked in the dead letters at once, for an operator to read,
-    instead of being retried for minutes."""
+    """An event its consumer can never apply (a payload that does not fit the event's class):
+    parked in the dead letters at once, for an operator to read, instead of being retried for
+    minutes."""
 
 
 @dataclass(frozen=True, slots=True)

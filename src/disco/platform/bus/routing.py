@@ -15,7 +15,7 @@ hears every event).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import Table
@@ -39,7 +39,6 @@ class EventModel(Protocol):
 
 
 EventHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
-Route = TypeVar("Route")
 
 
 def subscribe_handlers(
@@ -71,7 +70,9 @@ def subscribe_handlers(
         )
 
     async def route(envelope: Envelope) -> None:
-        _, apply = _entry(routes, group, envelope)
+        # A type with no handler here is retried, not parked: in a rolling deploy a newer
+        # process of the group may be the one that knows it.
+        _, apply = routes[envelope.type]
         await apply(envelope)
 
     bus.subscribe(group, sorted(routes), route)
@@ -90,7 +91,7 @@ def subscribe_stateless(
     parsed = {cls.event_type: (cls, handler) for cls, handler in handlers.items()}
 
     async def route(envelope: Envelope) -> None:
-        event_class, handler = _entry(parsed, group, envelope)
+        event_class, handler = parsed[envelope.type]
         await handler(_read(event_class, envelope))
 
     bus.subscribe(group, sorted(parsed), route, broadcast=broadcast)
@@ -103,13 +104,6 @@ def _parsed(
         await handler(uow, _read(event_class, envelope))
 
     return apply
-
-
-def _entry(routes: Mapping[str, Route], group: str, envelope: Envelope) -> Route:
-    try:
-        return routes[envelope.type]
-    except KeyError:
-        raise Unreadable(f"group {group!r} has no handler for {envelope.type}") from None
 
 
 def _read(event_class: type[EventModel], envelope: Envelope) -> Any:
