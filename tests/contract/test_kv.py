@@ -186,9 +186,10 @@ async def test_a_value_round_trips_unchanged(kv: KeyValue) -> None:
     assert await kv.get("odd key:with/characters") == value
 
 
-async def test_reads_go_on_when_the_server_dropped_every_connection() -> None:
+async def test_commands_go_on_when_the_server_dropped_every_connection() -> None:
     """As after a Redis restart: every pooled connection is dead. A read (a token check on
-    every request) is not refused for it; redis-py replaces the connection."""
+    every request) or a rate-limit count is not refused for it; redis-py replaces the
+    connection."""
     async with Gate(6379).running() as gate:
         store = RedisKV(f"redis://127.0.0.1:{gate.port}/0", f"t{uuid.uuid4().hex[:10]}")
         try:
@@ -198,6 +199,16 @@ async def test_reads_go_on_when_the_server_dropped_every_connection() -> None:
             await asyncio.sleep(0.1)  # the close has reached the client
             assert await store.get("k") == "v"
             assert await store.get_many(["k", "other"]) == ["v", None]
+            await asyncio.gather(*(store.hit("count", 60) for _ in range(4)))
+            gate.drop_all()
+            await asyncio.sleep(0.1)
+            assert (await store.hit("count", 60))[0] == 5
+            await asyncio.gather(*(store.get("k") for _ in range(4)))
+            gate.drop_all()
+            await asyncio.sleep(0.1)
+            await store.set("k", "w", ttl=60)
+            assert await store.get("k") == "w"
         finally:
+            await store.delete("count")
             await store.delete("k")
             await store.close()

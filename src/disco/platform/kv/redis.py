@@ -43,6 +43,18 @@ def redis_client(url: str) -> Redis:
     return Redis.from_pool(pool)
 
 
+async def _repeatable(command: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+    """A command that means the same sent twice, sent once more if its connection turned out
+    to be dead. After a Redis restart every pooled connection is, and each failed one request
+    before redis-py dropped it (a 503 for every token check and rate-limit count on it, seen in
+    the fault suite); the second try gets a new connection. Not for a command whose repeat
+    would answer differently (``SET NX``, ``GETDEL``): its first try may have been applied."""
+    try:
+        return await command(*args, **kwargs)
+    except RedisConnectionError:
+        return await command(*args, **kwargs)
+
+
 class RedisKV:
     def __init__(self, url: str, namespace: str) -> None:
         self.redis: Redis = redis_client(url)
@@ -54,44 +66,37 @@ class RedisKV:
         return self._prefix + key
 
     async def get(self, key: str) -> str | None:
-        return cast(str | None, await self._read(self.redis.get, self._k(key)))
+        return cast(str | None, await _repeatable(self.redis.get, self._k(key)))
 
     async def get_many(self, keys: list[str]) -> list[str | None]:
         if not keys:
             return []
-        return cast(list[str | None], await self._read(self.redis.mget, [self._k(k) for k in keys]))
-
-    @staticmethod
-    async def _read(command: Callable[[Any], Awaitable[Any]], argument: Any) -> Any:
-        """A read, sent once more if its connection turned out to be dead: after a Redis
-        restart every pooled connection is, and each failed one request (a 503 for every
-        token check on it, seen in the fault suite) before redis-py dropped it; the second try
-        gets a new one. Only reads: a write whose answer was lost may have been applied, and
-        sent again (an INCR, a SET NX, a GETDEL) would not mean the same."""
-        try:
-            return await command(argument)
-        except RedisConnectionError:
-            return await command(argument)
+        keys = [self._k(k) for k in keys]
+        return cast(list[str | None], await _repeatable(self.redis.mget, keys))
 
     async def set(
         self, key: str, value: str, *, ttl: float | None = None, only_new: bool = False
     ) -> bool:
         # Redis refuses an expiry of 0 ms; round a tiny ttl up instead of failing.
         px = max(1, math.ceil(ttl * 1000)) if ttl is not None else None
-        return bool(await self.redis.set(self._k(key), value, px=px, nx=only_new))
+        if only_new:  # sent twice, the second would find the first's key and answer "taken"
+            return bool(await self.redis.set(self._k(key), value, px=px, nx=True))
+        return bool(await _repeatable(self.redis.set, self._k(key), value, px=px))
 
     async def take(self, key: str) -> str | None:
         return cast(str | None, await self.redis.getdel(self._k(key)))
 
     async def delete(self, key: str) -> None:
-        await self.redis.delete(self._k(key))
+        await _repeatable(self.redis.delete, self._k(key))
 
     async def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
-        count, pttl = await self._hit(keys=[self._k(key)], args=[window_seconds * 1000])
+        # A hit counted twice (the first's answer lost) is one attempt's worth of a limit.
+        keys, args = [self._k(key)], [window_seconds * 1000]
+        count, pttl = await _repeatable(self._hit, keys=keys, args=args)
         return int(count), max(0.0, int(pttl) / 1000)
 
     async def unhit(self, key: str) -> None:
-        await self._unhit(keys=[self._k(key)])
+        await _repeatable(self._unhit, keys=[self._k(key)])
 
     async def ping(self) -> None:
         await self.redis.ping()
