@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.browser.conftest import OpenPage, check_accessibility, screenshot
 from tests.browser.people import account, signed_in_page
@@ -87,6 +87,41 @@ async def test_a_held_sos_reaches_the_contact_whose_live_page_follows_it_to_the_
     await expect(viewer.get_by_text("Resolved", exact=True)).to_be_visible()
     await check_accessibility(viewer, "live view resolved")
     await screenshot(viewer, "safety-live-resolved")
+    await ada.close()
+
+
+async def test_an_sos_whose_answer_is_lost_is_sent_again_as_the_same_alert(
+    disco: Running, mailbox: Mailbox, open_page: OpenPage, page_watch: object
+) -> None:
+    """The phone loses the answer to its SOS (a tunnel, a dropped connection): it sends it again
+    by itself, with the same Idempotency-Key, and there is one alert, not two."""
+    ada, (contact,) = await with_contacts(disco.url, mailbox, "Ada", count=1, phones=False)
+    page = await signed_in_page(open_page, ada, geolocation=LYON)
+    keys: list[str | None] = []
+
+    async def answer_lost_once(route: Route) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            await route.fetch()  # the server raises it...
+            await route.abort("connectionreset")  # ...and its answer never reaches the phone
+        else:
+            await route.continue_()
+
+    await page.route("**/v1/safety/alerts", answer_lost_once)
+    page_watch.expect_problem(r"request failed: POST .*/v1/safety/alerts ")  # type: ignore[attr-defined]
+    await page.goto("/#/safety")
+    await page.get_by_role("button", name=re.compile(r"^SOS emergency")).hover()
+    await page.mouse.down()
+    await expect(page.get_by_role("heading", name="Alert active")).to_be_visible()
+    await page.mouse.up()
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    (alert,) = (await ada.get("/v1/safety/alerts"))["alerts"]
+    assert alert["status"] == "ACTIVE"
+    mails = await mailbox.wait_for(contact.email, 2)  # the confirmation link, then the alert
+    assert "Ada" in mails[1].subject
     await ada.close()
 
 

@@ -35,7 +35,8 @@ async def test_retention_deletes_what_is_past_its_time_and_keeps_what_is_live(
     ):
         ada, (contact,) = await with_contacts(running.url, mailbox, "Ada", count=1)
         await ada.put("/v1/safety/pin", {"pin": "2468"})
-        ended = await ada.post("/v1/safety/alerts", {"location": HERE})
+        key = {"Idempotency-Key": "sos-1"}
+        ended = await ada.post("/v1/safety/alerts", {"location": HERE}, headers=key)
         await ada.post(f"/v1/safety/alerts/{ended['id']}/location", THERE)
         await ada.post(f"/v1/safety/alerts/{ended['id']}/cancel", {"pin": "2468"})
         live = await ada.post("/v1/safety/alerts", {"location": HERE})
@@ -52,8 +53,10 @@ async def test_retention_deletes_what_is_past_its_time_and_keeps_what_is_live(
             clock = FrozenClock(datetime.now(UTC) + timedelta(days=days))
             return Retention(running.system.apps["safety"].state.db, clock, settings)
 
+        assert (await run_at(0).run()).request_keys == 0
         nothing = await run_at(29).run()
         assert (nothing.trail_points, nothing.alerts, nothing.checkins) == (0, 0, 0)
+        assert nothing.request_keys == 1 and await count(running, m.request_keys) == 0
 
         month = await run_at(31).run()
         assert month.trail_points == 2  # the ended alert's trail; the live alert keeps its own

@@ -114,6 +114,8 @@ async def test_deleting_an_account_leaves_no_row_that_names_the_user(
         # Blocks in both directions name the user from someone else's side too.
         await other.post("/v1/users/me/blocks", {"userId": user_id})
         await grace.post("/v1/users/me/blocks", {"userId": other.user["id"]})
+        # An alert raised with an idempotency key: the key names the user too.
+        await grace.post("/v1/safety/alerts", {"location": HERE}, headers={"Idempotency-Key": "k"})
         photo_count = len(list(photos.glob("*.jpg")))
         assert await rows_naming(disco.system.settings, [user_id, email])
 

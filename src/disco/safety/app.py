@@ -27,6 +27,7 @@ from disco.safety.people.service import PeopleService
 from disco.safety.people.tell import Teller
 from disco.safety.ratings import api as ratings_api
 from disco.safety.ratings.service import RatingsService
+from disco.safety.replays import RequestKeys
 from disco.safety.retention import Retention
 from disco.safety.spots import api as spots_api
 from disco.safety.spots.service import SpotsService
@@ -45,11 +46,20 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     notifications = NotificationDispatch(ctx, host.db)
     teller = Teller(ctx.cipher, notifications.queue)
     people, pins = PeopleService(ctx), Pins(ctx)
-    alerts = AlertsService(ctx, teller, pins)
-    checkins = CheckinsService(ctx, teller)
+    request_keys = RequestKeys(ctx.cipher, ctx.clock)
+    alerts = AlertsService(ctx, teller, pins, request_keys)
+    checkins = CheckinsService(ctx, teller, request_keys)
     ratings = RatingsService(ctx)
     moderation = ModerationService(ctx, ratings)
-    erasers: list[Erases] = [people, alerts, checkins, moderation, ratings, notifications.queue]
+    erasers: list[Erases] = [
+        people,
+        alerts,
+        checkins,
+        request_keys,
+        moderation,
+        ratings,
+        notifications.queue,
+    ]
     host.consume(SafetyHandlers(people, teller, erasers).table())
     host.sealed(
         Sealed(models.contacts, ("sealed",)),
@@ -57,6 +67,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         Sealed(models.alerts, ("sealed_message",)),
         Sealed(models.alert_points, ("sealed",)),
         Sealed(models.checkins, ("sealed_details", "sealed_location")),
+        Sealed(models.request_keys, ("sealed",)),
         Sealed(models.reports, ("sealed_evidence",)),
         Sealed(notify_models.notifications, ("content_sealed", "last_error_sealed")),
         Sealed(notify_models.notification_events, ("detail_sealed",)),

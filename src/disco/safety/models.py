@@ -88,6 +88,21 @@ alerts = Table(
     Column("ended_at", UtcDateTime()),
 )
 
+# An alert or check-in created with an ``Idempotency-Key``: the same key again (an app retrying
+# over a flaky network, or a second tap) answers with what the first request made, never a
+# second one. ``sealed`` holds a digest of the request and, for an alert, its live link's
+# token, so a retry whose answer was lost still gets the link. Kept for a day (retention).
+request_keys = Table(
+    "safety_request_keys",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # alert, checkin
+    Column("key", String(128), primary_key=True),
+    Column("resource_id", String(36), nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
+)
+
 # Every location the user's app sent while the alert was active; each point sealed.
 alert_points = Table(
     "safety_alert_points",

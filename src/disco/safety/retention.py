@@ -6,7 +6,9 @@
 - a check-in that ended (confirmed, cancelled or told): 90 days after it was due
   (``DISCO_RETENTION_CHECKINS_DAYS``);
 - a sent or dead-lettered notification and its audit events: 90 days after it was made
-  (``DISCO_RETENTION_NOTIFICATIONS_DAYS``).
+  (``DISCO_RETENTION_NOTIFICATIONS_DAYS``);
+- an alert's or check-in's idempotency key: a day after it was first sent
+  (``replays.KEYS_KEPT_FOR``: apps retry within seconds or minutes).
 
 An active alert, an active check-in and a notification still to be sent are never deleted,
 however old. Reports, moderation actions and ratings stay while the accounts do (moderators
@@ -18,10 +20,12 @@ short by a crash is finished by the next.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from disco.config import Settings
@@ -30,6 +34,7 @@ from disco.platform.db import Database
 from disco.platform.repository import Repository
 from disco.safety import models as m
 from disco.safety.notify import models as notify
+from disco.safety.replays import KEYS_KEPT_FOR
 
 __all__ = ["Retention", "RetentionReport"]
 
@@ -42,6 +47,7 @@ class RetentionReport:
     alerts: int
     checkins: int
     notifications: int
+    request_keys: int
 
 
 class Retention:
@@ -61,27 +67,35 @@ class Retention:
         old_trails = select(a.c.id).where(
             ended, a.c.ended_at <= ago(self._settings.retention_alert_trail_days)
         )
-        points = await self._delete(p, p.c.id, p.c.alert_id.in_(old_trails))
+        points = await self._delete(p, [p.c.id], p.c.alert_id.in_(old_trails))
         alerts = await self._delete(
-            a, a.c.id, ended, a.c.ended_at <= ago(self._settings.retention_alerts_days)
+            a, [a.c.id], ended, a.c.ended_at <= ago(self._settings.retention_alerts_days)
         )
         checkins = await self._delete(
             c,
-            c.c.id,
+            [c.c.id],
             c.c.status != "ACTIVE",
             c.c.due_at <= ago(self._settings.retention_checkins_days),
         )
         notifications = await self._delete_notifications(
             ago(self._settings.retention_notifications_days)
         )
-        return RetentionReport(points, alerts, checkins, notifications)
+        k = m.request_keys
+        request_keys = await self._delete(
+            k, [k.c.user_id, k.c.kind, k.c.key], k.c.created_at <= now - KEYS_KEPT_FOR
+        )
+        return RetentionReport(points, alerts, checkins, notifications, request_keys)
 
-    async def _delete(self, table: Table, key: ColumnElement, *where: ColumnElement) -> int:
+    async def _delete(
+        self, table: Table, key: Sequence[ColumnElement[Any]], *where: ColumnElement[bool]
+    ) -> int:
+        """Delete the rows ``where`` says, a batch (by primary ``key``) per transaction."""
+        target = key[0] if len(key) == 1 else tuple_(*key)
         deleted = 0
         while True:
             async with self._db.unit_of_work(f"safety.retention.{table.name}") as uow:
-                batch = select(key).where(*where).limit(_BATCH)
-                done = await Repository(uow).rowcount(delete(table).where(key.in_(batch)))
+                batch = select(*key).where(*where).limit(_BATCH)
+                done = await Repository(uow).rowcount(delete(table).where(target.in_(batch)))
             deleted += done
             if done < _BATCH:
                 return deleted

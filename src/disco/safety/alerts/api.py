@@ -19,6 +19,7 @@ from disco.safety.alerts.schemas import (
     ResolveIn,
 )
 from disco.safety.alerts.service import AlertsService
+from disco.safety.replays import IdempotencyKey
 from disco.safety.schemas import LocationIn, ResourceId
 
 router = APIRouter(prefix="/v1/safety", tags=["safety"])
@@ -41,9 +42,13 @@ async def set_pin(body: PinIn, principal: CurrentPrincipal, pins: PinService, uo
 
 @router.post("/alerts", status_code=status.HTTP_201_CREATED)
 async def raise_alert(
-    body: AlertIn, principal: CurrentPrincipal, alerts: Service, uow: Uow
+    body: AlertIn,
+    principal: CurrentPrincipal,
+    alerts: Service,
+    uow: Uow,
+    idempotency_key: IdempotencyKey = None,
 ) -> Alert:
-    return await alerts.raise_alert(uow, principal.user_id, body)
+    return await alerts.raise_alert(uow, principal.user_id, body, idempotency_key)
 
 
 @router.get("/alerts")

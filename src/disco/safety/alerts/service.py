@@ -21,6 +21,7 @@ from disco.safety.alerts.schemas import Alert, AlertIn, LiveView, TrailPoint
 from disco.safety.locations import open_location, seal_location
 from disco.safety.notify import Priority
 from disco.safety.people.tell import Teller
+from disco.safety.replays import RequestKeys, fingerprint
 from disco.safety.schemas import Location, LocationIn
 
 __all__ = ["AlertsService"]
@@ -31,12 +32,15 @@ def _token_hash(token: str) -> str:
 
 
 class AlertsService:
-    def __init__(self, ctx: ServiceContext, teller: Teller, pins: Pins) -> None:
+    def __init__(
+        self, ctx: ServiceContext, teller: Teller, pins: Pins, request_keys: RequestKeys
+    ) -> None:
         self._settings = ctx.settings
         self._clock = ctx.clock
         self._cipher = ctx.cipher
         self._tell = teller
         self._pins = pins
+        self._request_keys = request_keys
 
     # --- views ----------------------------------------------------------------------------------
     def _view(self, row: AlertRow, location: Location | None, *, for_moderator: bool) -> Alert:
@@ -80,10 +84,29 @@ class AlertsService:
         return row
 
     # --- raising --------------------------------------------------------------------------------
-    async def raise_alert(self, uow: UnitOfWork, user_id: str, body: AlertIn) -> Alert:
+    async def raise_alert(
+        self, uow: UnitOfWork, user_id: str, body: AlertIn, idempotency_key: str | None = None
+    ) -> Alert:
+        """A new alert told to every contact; with a key used before, that first alert again.
+
+        A retry's position is not a different request: the app may have a fresher fix by then,
+        and refusing an SOS for it would be the worst answer. It goes on the trail by
+        ``.../location``, as every later position does."""
         repo = AlertsRepository(uow)
         now = self._clock.now()
         alert_id, token = new_id(), secrets.token_urlsafe(32)
+        if idempotency_key is not None:
+            first = await self._request_keys.claim(
+                uow,
+                user_id,
+                "alert",
+                idempotency_key,
+                resource_id=alert_id,
+                request=fingerprint(body.type, body.message or ""),
+                secret=token,
+            )
+            if first is not None:
+                return await self._replayed(repo, user_id, first.resource_id, first.secret)
         await repo.add_alert(
             id=alert_id,
             user_id=user_id,
@@ -95,8 +118,7 @@ class AlertsService:
             created_at=now,
         )
         await repo.add_point(alert_id, seal_location(self._cipher, body.location), now)
-        # The web app's page for it (no account needed), which reads GET /v1/safety/live/{token}.
-        live_url = f"{self._settings.base_url}/#/live/{token}"
+        live_url = self._live_url(token)
         name = await self._tell.name(uow, user_id)
         message = f'\nTheir message: "{body.message}"\n' if body.message else ""
         await self._tell.tell_contacts(
@@ -128,6 +150,19 @@ class AlertsService:
             for_moderator=False,
         )
         return view.model_copy(update={"live_url": live_url, "message": body.message})
+
+    async def _replayed(
+        self, repo: AlertsRepository, user_id: str, alert_id: str, token: str | None
+    ) -> Alert:
+        row = await repo.alert(alert_id)
+        if row is None or row.user_id != user_id:  # erased since; the key goes with it
+            raise NotFound("No such alert.")
+        view = self._view(row, await self._latest_location(repo, row.id), for_moderator=False)
+        return view.model_copy(update={"live_url": self._live_url(token) if token else None})
+
+    def _live_url(self, token: str) -> str:
+        # The web app's page for it (no account needed), which reads GET /v1/safety/live/{token}.
+        return f"{self._settings.base_url}/#/live/{token}"
 
     # --- reading --------------------------------------------------------------------------------
     async def alert(self, uow: UnitOfWork, who: Principal, alert_id: str) -> Alert:

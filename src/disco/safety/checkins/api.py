@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, status
 from disco.platform.api import CurrentPrincipal, Uow, from_state
 from disco.safety.checkins.schemas import Checkin, CheckinIn, Checkins, HeartbeatIn
 from disco.safety.checkins.service import CheckinsService
+from disco.safety.replays import IdempotencyKey
 from disco.safety.schemas import ResourceId
 
 router = APIRouter(prefix="/v1/safety", tags=["safety"])
@@ -18,9 +19,13 @@ Service = Annotated[CheckinsService, Depends(from_state("checkins"))]
 
 @router.post("/checkins", status_code=status.HTTP_201_CREATED)
 async def schedule_checkin(
-    body: CheckinIn, principal: CurrentPrincipal, checkins: Service, uow: Uow
+    body: CheckinIn,
+    principal: CurrentPrincipal,
+    checkins: Service,
+    uow: Uow,
+    idempotency_key: IdempotencyKey = None,
 ) -> Checkin:
-    return await checkins.schedule(uow, principal.user_id, body)
+    return await checkins.schedule(uow, principal.user_id, body, idempotency_key)
 
 
 @router.get("/checkins")

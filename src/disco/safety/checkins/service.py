@@ -17,6 +17,7 @@ from disco.safety.notify import Priority
 from disco.safety.people.repository import PeopleRepository
 from disco.safety.people.service import partner_in
 from disco.safety.people.tell import Teller
+from disco.safety.replays import RequestKeys, fingerprint
 from disco.safety.schemas import LocationIn
 
 __all__ = ["CheckinsService"]
@@ -26,11 +27,12 @@ STILL_ACTIVE = "The check-in is no longer active."
 
 
 class CheckinsService:
-    def __init__(self, ctx: ServiceContext, teller: Teller) -> None:
+    def __init__(self, ctx: ServiceContext, teller: Teller, request_keys: RequestKeys) -> None:
         self._settings = ctx.settings
         self._clock = ctx.clock
         self._cipher = ctx.cipher
         self._tell = teller
+        self._request_keys = request_keys
 
     def _view(self, row: CheckinRow) -> Checkin:
         details = self._cipher.decrypt_json(row.sealed_details)
@@ -64,8 +66,23 @@ class CheckinsService:
         assert updated is not None  # changed in this very transaction
         return self._view(updated)
 
-    async def schedule(self, uow: UnitOfWork, user_id: str, body: CheckinIn) -> Checkin:
+    async def schedule(
+        self, uow: UnitOfWork, user_id: str, body: CheckinIn, idempotency_key: str | None = None
+    ) -> Checkin:
+        """A new check-in; with a key used before (for the same request), that first one."""
         repo = CheckinsRepository(uow)
+        checkin_id = new_id()
+        if idempotency_key is not None:
+            first = await self._request_keys.claim(
+                uow,
+                user_id,
+                "checkin",
+                idempotency_key,
+                resource_id=checkin_id,
+                request=fingerprint(body.model_dump_json()),
+            )
+            if first is not None:
+                return self._view(await self._own(repo, user_id, first.resource_id))
         now = self._clock.now()
         if body.due_at <= now:
             raise ValidationFailed(
@@ -80,7 +97,6 @@ class CheckinsService:
         if body.match_id is not None:
             await partner_in(uow, user_id, body.match_id)
         s = self._settings
-        checkin_id = new_id()
         remind_at = body.due_at - timedelta(seconds=s.checkin_reminder_seconds)
         location = seal_location(self._cipher, body.location) if body.location else None
         await repo.add(

@@ -23,6 +23,36 @@ export const trackingProblem = signal<string | null>(null);
 
 let stopWatching: (() => void) | null = null;
 let sending = false;
+// The id of the alert being raised, kept until it is raised or left behind. Every try of one
+// SOS sends it (a retry after no answer, or the person's "Try again"), so an alert whose answer
+// was lost on a bad network is not raised twice and the contacts are told once.
+let raising: string | null = null;
+// Waits before each automatic retry of a raise that got no answer (or a gateway's 502-504).
+const RETRY_AFTER_MS = [1000, 2000, 4000];
+
+function newKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function unanswered(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    (error.status === 0 || (error.status >= 502 && error.status <= 504))
+  );
+}
+
+async function raiseAgainUntilAnswered(position: Position, key: string): Promise<Alert> {
+  for (const wait of RETRY_AFTER_MS) {
+    try {
+      return await safetyApi.raise(position, key);
+    } catch (error) {
+      if (!unanswered(error)) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return safetyApi.raise(position, key);
+}
 
 function track(alert: Alert): void {
   stopTracking();
@@ -66,7 +96,14 @@ export async function raiseAlert(): Promise<void> {
   alertPhase.value = { kind: "locating" };
   try {
     const position = await currentPosition();
-    const alert = await safetyApi.raise(position);
+    raising ??= newKey();
+    let alert = await raiseAgainUntilAnswered(position, raising);
+    // An earlier try did raise it, and it has ended since: this is a new emergency.
+    if (alert.status !== "ACTIVE") {
+      raising = newKey();
+      alert = await raiseAgainUntilAnswered(position, raising);
+    }
+    raising = null;
     lastSent.value = { at: Date.now(), position };
     trackingProblem.value = null;
     alertPhase.value = { kind: "active", alert };
@@ -100,6 +137,7 @@ export async function endAlert(pin: string): Promise<void> {
 export function forgetAlert(): void {
   if (alertPhase.value.kind === "active" || alertPhase.value.kind === "locating") return;
   alertPhase.value = { kind: "none" };
+  raising = null;
   lastSent.value = null;
   trackingProblem.value = null;
 }

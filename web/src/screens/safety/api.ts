@@ -123,8 +123,13 @@ export const safetyApi = {
     authed<null>("/v1/safety/pin", { method: "PUT", body }),
 
   alerts: () => authed<{ alerts: Alert[] }>("/v1/safety/alerts"),
-  raise: (location: Position) =>
-    authed<Alert>("/v1/safety/alerts", { method: "POST", body: { type: "EMERGENCY", location } }),
+  /** `key` is the app's own id for this one alert: every try of it is the same alert. */
+  raise: (location: Position, key: string) =>
+    authed<Alert>("/v1/safety/alerts", {
+      method: "POST",
+      body: { type: "EMERGENCY", location },
+      headers: { "Idempotency-Key": key },
+    }),
   sendPosition: (id: string, location: Position) =>
     authed<Alert>(`/v1/safety/alerts/${id}/location`, { method: "POST", body: location }),
   /**
