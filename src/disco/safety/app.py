@@ -67,7 +67,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         Sealed(models.alerts, ("sealed_message",)),
         Sealed(models.alert_points, ("sealed",)),
         Sealed(models.checkins, ("sealed_details", "sealed_location")),
-        Sealed(models.request_keys, ("sealed",)),
+        Sealed(models.request_keys, ("sealed_request",)),
         Sealed(models.reports, ("sealed_evidence",)),
         Sealed(notify_models.notifications, ("content_sealed", "last_error_sealed")),
         Sealed(notify_models.notification_events, ("detail_sealed",)),

@@ -90,8 +90,7 @@ alerts = Table(
 
 # An alert or check-in created with an ``Idempotency-Key``: the same key again (an app retrying
 # over a flaky network, or a second tap) answers with what the first request made, never a
-# second one. ``sealed`` holds a digest of the request and, for an alert, its live link's
-# token, so a retry whose answer was lost still gets the link. Kept for a day (retention).
+# second one; the same key with another request is refused. Kept for a day (retention).
 request_keys = Table(
     "safety_request_keys",
     metadata,
@@ -99,7 +98,7 @@ request_keys = Table(
     Column("kind", String(20), primary_key=True),  # alert, checkin
     Column("key", String(128), primary_key=True),
     Column("resource_id", String(36), nullable=False),
-    Column("sealed", Text, nullable=False),
+    Column("sealed_request", Text, nullable=False),  # the first request's fingerprint
     Column("created_at", UtcDateTime(), nullable=False, index=True),
 )
 

@@ -7,13 +7,16 @@ same transaction as what it creates, so a retry (even one racing the first: Post
 the second insert wait for the first's commit) finds it and answers with the same alert or
 check-in; nothing is created or told twice. A key means one request: the same key with another
 request is refused, since the app that sent it has lost track of what it asked for. Keys are
-per person and per kind, and kept for a day (``retention.py``).
+per person and per kind, and kept for a day (``retention.py``). A replay answers with what the
+request made as it is now, without the alert's live link: that is only in the first answer
+(and in the contacts' messages), since it is stored hashed and a replay must not tell anyone
+holding the phone more than a read of the alert would.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
 from datetime import timedelta
 from typing import Annotated
 
@@ -27,7 +30,7 @@ from disco.platform.repository import Repository
 from disco.platform.security import FieldCipher
 from disco.safety import models as m
 
-__all__ = ["KEYS_KEPT_FOR", "IdempotencyKey", "Replay", "RequestKeys", "fingerprint"]
+__all__ = ["KEYS_KEPT_FOR", "IdempotencyKey", "RequestKeys", "fingerprint"]
 
 KEYS_KEPT_FOR = timedelta(days=1)
 
@@ -41,16 +44,9 @@ IdempotencyKey = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Replay:
-    """What an earlier request with the same key made."""
-
-    resource_id: str
-    secret: str | None
-
-
-def fingerprint(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+def fingerprint(*parts: str | None) -> str:
+    """What makes two requests the same request, as one digest (``None`` and "" differ)."""
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 class RequestKeys:
@@ -67,45 +63,50 @@ class RequestKeys:
         *,
         resource_id: str,
         request: str,
-        secret: str | None = None,
-    ) -> Replay | None:
-        """None if ``key`` is new (``resource_id`` is now its answer, with ``secret`` kept
-        sealed beside it); else what the first request with this key made. ``request`` is the
-        request's fingerprint: another request under a used key is a 422."""
-        sealed = self._cipher.encrypt_json({"request": request, "secret": secret})
+    ) -> str | None:
+        """None if ``key`` is new (``resource_id`` is now its answer); else the id of what the
+        first request with this key made. ``request`` is the request's fingerprint: another
+        request under a used key is a 422.
+
+        Keep this the first write of the transaction: on SQLite it then waits for the writer
+        before it, rather than failing; on PostgreSQL an insert racing an uncommitted first
+        one waits for its commit (or rollback, and then inserts)."""
         values = {
             "user_id": user_id,
             "kind": kind,
             "key": key,
             "resource_id": resource_id,
-            "sealed": sealed,
+            # Sealed: a digest of a short message could be guessed back from it.
+            "sealed_request": self._cipher.encrypt(request),
             "created_at": self._clock.now(),
         }
         repo = _KeysRepository(uow)
-        if await repo.insert_new(m.request_keys, values):
-            return None
-        resource_id_of_first, sealed_of_first = await repo.first(user_id, kind, key)
-        first = self._cipher.decrypt_json(sealed_of_first)
-        if first["request"] != request:
-            raise ValidationFailed(
-                "This Idempotency-Key was already used for a different request.",
-                details=[{"field": "Idempotency-Key", "message": "used for another request"}],
-            )
-        return Replay(resource_id=resource_id_of_first, secret=first["secret"])
+        while not await repo.insert_new(m.request_keys, values):
+            first = await repo.first(user_id, kind, key)
+            if first is None:  # deleted (a day old, or the account) since the insert: try again
+                continue
+            first_id, sealed_request = first
+            if self._cipher.decrypt(sealed_request) != request:
+                raise ValidationFailed(
+                    "This Idempotency-Key was already used for a different request.",
+                    details=[{"field": "Idempotency-Key", "message": "used for another request"}],
+                )
+            return first_id
+        return None
 
     async def erase_user(self, uow: UnitOfWork, user_id: str) -> None:
         await _KeysRepository(uow).erase_user(user_id)
 
 
 class _KeysRepository(Repository):
-    async def first(self, user_id: str, kind: str, key: str) -> tuple[str, str]:
-        """The answer and sealed record of a key's first request (committed, or just now)."""
+    async def first(self, user_id: str, kind: str, key: str) -> tuple[str, str] | None:
+        """The answer of a key's first request and its sealed fingerprint, if it is still kept."""
         k = m.request_keys.c
-        query = select(k.resource_id, k.sealed).where(
+        query = select(k.resource_id, k.sealed_request).where(
             k.user_id == user_id, k.kind == kind, k.key == key
         )
-        row = (await self._s.execute(query)).one()
-        return str(row.resource_id), str(row.sealed)
+        row = (await self._s.execute(query)).first()
+        return None if row is None else (str(row.resource_id), str(row.sealed_request))
 
     async def erase_user(self, user_id: str) -> None:
         await self.rowcount(delete(m.request_keys).where(m.request_keys.c.user_id == user_id))

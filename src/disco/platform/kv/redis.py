@@ -7,9 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import AuthenticationError, BusyLoadingError, MaxConnectionsError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 __all__ = ["RedisKV", "redis_client"]
+
+_NOT_A_DEAD_CONNECTION = (AuthenticationError, BusyLoadingError, MaxConnectionsError)
 
 # INCR and start the window's expiry on its first hit, atomically; returns count and ms left.
 # A counter found without an expiry (written by set() without a ttl) starts its window now
@@ -48,10 +51,14 @@ async def _repeatable(command: Callable[..., Awaitable[Any]], *args: Any, **kwar
     to be dead. After a Redis restart every pooled connection is, and each failed one request
     before redis-py dropped it (a 503 for every token check and rate-limit count on it, seen in
     the fault suite); the second try gets a new connection. Not for a command whose repeat
-    would answer differently (``SET NX``, ``GETDEL``): its first try may have been applied."""
+    would answer or count differently (``SET NX``, ``GETDEL``, a decrement): its first try may
+    have been applied. Nor for a full pool, a refused login or a loading server: the same
+    command would wait for, or meet, the same again."""
     try:
         return await command(*args, **kwargs)
-    except RedisConnectionError:
+    except RedisConnectionError as exc:
+        if isinstance(exc, _NOT_A_DEAD_CONNECTION) or isinstance(exc.__cause__, TimeoutError):
+            raise  # the pool found no free connection in time (its cause is the timeout)
         return await command(*args, **kwargs)
 
 
@@ -96,7 +103,7 @@ class RedisKV:
         return int(count), max(0.0, int(pttl) / 1000)
 
     async def unhit(self, key: str) -> None:
-        await _repeatable(self._unhit, keys=[self._k(key)])
+        await self._unhit(keys=[self._k(key)])  # sent twice, it would give back two
 
     async def ping(self) -> None:
         await self.redis.ping()

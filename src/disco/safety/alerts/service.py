@@ -87,7 +87,8 @@ class AlertsService:
     async def raise_alert(
         self, uow: UnitOfWork, user_id: str, body: AlertIn, idempotency_key: str | None = None
     ) -> Alert:
-        """A new alert told to every contact; with a key used before, that first alert again.
+        """A new alert told to every contact; with a key used before, that first alert again
+        (``replays.py``), as a read of it shows it.
 
         A retry's position is not a different request: the app may have a fresher fix by then,
         and refusing an SOS for it would be the worst answer. It goes on the trail by
@@ -102,11 +103,10 @@ class AlertsService:
                 "alert",
                 idempotency_key,
                 resource_id=alert_id,
-                request=fingerprint(body.type, body.message or ""),
-                secret=token,
+                request=fingerprint(body.type, body.message),
             )
             if first is not None:
-                return await self._replayed(repo, user_id, first.resource_id, first.secret)
+                return await self._view_of_own(repo, user_id, first)
         await repo.add_alert(
             id=alert_id,
             user_id=user_id,
@@ -118,7 +118,8 @@ class AlertsService:
             created_at=now,
         )
         await repo.add_point(alert_id, seal_location(self._cipher, body.location), now)
-        live_url = self._live_url(token)
+        # The web app's page for it (no account needed), which reads GET /v1/safety/live/{token}.
+        live_url = f"{self._settings.base_url}/#/live/{token}"
         name = await self._tell.name(uow, user_id)
         message = f'\nTheir message: "{body.message}"\n' if body.message else ""
         await self._tell.tell_contacts(
@@ -151,18 +152,11 @@ class AlertsService:
         )
         return view.model_copy(update={"live_url": live_url, "message": body.message})
 
-    async def _replayed(
-        self, repo: AlertsRepository, user_id: str, alert_id: str, token: str | None
-    ) -> Alert:
+    async def _view_of_own(self, repo: AlertsRepository, user_id: str, alert_id: str) -> Alert:
         row = await repo.alert(alert_id)
-        if row is None or row.user_id != user_id:  # erased since; the key goes with it
+        if row is None or row.user_id != user_id:
             raise NotFound("No such alert.")
-        view = self._view(row, await self._latest_location(repo, row.id), for_moderator=False)
-        return view.model_copy(update={"live_url": self._live_url(token) if token else None})
-
-    def _live_url(self, token: str) -> str:
-        # The web app's page for it (no account needed), which reads GET /v1/safety/live/{token}.
-        return f"{self._settings.base_url}/#/live/{token}"
+        return self._view(row, await self._latest_location(repo, row.id), for_moderator=False)
 
     # --- reading --------------------------------------------------------------------------------
     async def alert(self, uow: UnitOfWork, who: Principal, alert_id: str) -> Alert:

@@ -4,7 +4,7 @@ their ``remind_at`` and ``escalate_at``. Never commits."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from disco.platform.context import ServiceContext
@@ -79,10 +79,13 @@ class CheckinsService:
                 "checkin",
                 idempotency_key,
                 resource_id=checkin_id,
-                request=fingerprint(body.model_dump_json()),
+                # What the person chose; a fresher position on a retry is the same request.
+                request=fingerprint(
+                    body.due_at.astimezone(UTC).isoformat(), body.match_id, body.place, body.note
+                ),
             )
             if first is not None:
-                return self._view(await self._own(repo, user_id, first.resource_id))
+                return self._view(await self._own(repo, user_id, first))
         now = self._clock.now()
         if body.due_at <= now:
             raise ValidationFailed(

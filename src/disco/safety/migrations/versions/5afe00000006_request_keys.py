@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("resource_id", sa.String(length=36), nullable=False),
-        sa.Column("sealed", sa.Text(), nullable=False),
+        sa.Column("sealed_request", sa.Text(), nullable=False),
         sa.Column("created_at", disco.platform.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "kind", "key"),
     )
