@@ -95,7 +95,11 @@ class SocketSession:
         self.principal: Principal | None = None
         self._token = ""
         self._sockets = sockets
-        self._evicted = asyncio.Event()
+        # Why the socket must close, once something other than the client decided it (it was
+        # evicted, or it reads too slowly); the reader closes it between frames.
+        self._stop: tuple[int, str] | None = None
+        # The reader's wait for the next frame, while it waits: a stop ends the wait at once.
+        self._waiting: asyncio.Timeout | None = None
         client = websocket.client
         self._client_ip = client.host if client else "unknown"
 
@@ -154,8 +158,11 @@ class SocketSession:
         self._sockets.open(self, user_id)
         self.gateway.connected(connection)
         WEBSOCKETS_OPEN.labels("gateway").inc()
-        writer = asyncio.create_task(self._write(connection))
-        watcher = asyncio.create_task(self._watch_session())
+        helpers = (
+            asyncio.create_task(self._write(connection)),
+            asyncio.create_task(self._watch_session()),
+            asyncio.create_task(self._cut_off_when_slow(connection)),
+        )
         try:
             connection.offer(
                 _frame(
@@ -167,19 +174,31 @@ class SocketSession:
                     },
                 )
             )
-            await self._read(connection)
+            await self._read_frames(connection)
         finally:
             WEBSOCKETS_OPEN.labels("gateway").dec()
             self.gateway.disconnected(connection)
             self._sockets.close(self, user_id)
-            for task in (writer, watcher):
+            for task in helpers:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
     def evict(self) -> None:
         """Close this socket: its person opened one more than they may hold."""
-        self._evicted.set()
+        self._stop_with(CLOSE_TOO_MANY, "too many sockets open; this was the oldest")
+
+    def _stop_with(self, code: int, reason: str) -> None:
+        """Have the reader close the socket with ``code``: now if it is waiting for a frame,
+        else once the frame it is handling is done (a location fix is never cut in half)."""
+        if self._stop is None:
+            self._stop = (code, reason)
+        if self._waiting is not None and not self._waiting.expired():
+            self._waiting.reschedule(0)  # any time already past: the wait ends at once
+
+    async def _cut_off_when_slow(self, connection: Connection) -> None:
+        await connection.closed.wait()  # its queue of frames to send overflowed
+        self._stop_with(CLOSE_POLICY, "client too slow to keep up")
 
     async def _watch_session(self) -> None:
         """Close the socket once its token is revoked: a logout ends live sockets too."""
@@ -226,40 +245,27 @@ class SocketSession:
         assert self.principal is not None
         return max(0.0, self.principal.expires_at - time.time())
 
-    async def _read(self, connection: Connection) -> None:
-        # One waiter for the socket's whole life: eviction is rare, frames are not.
-        evicted = asyncio.ensure_future(self._evicted.wait())
-        try:
-            await self._read_frames(connection, evicted)
-        finally:
-            evicted.cancel()
+    async def _read_frames(self, connection: Connection) -> None:
+        """Frames until the client goes, is idle too long, its token runs out, or a stop.
 
-    async def _read_frames(self, connection: Connection, evicted: asyncio.Future[Any]) -> None:
+        One wait per frame and no task: a thousand frames a second made two tasks, a wait and
+        a cancelled task's exception each, and the garbage collector's pauses that followed
+        were most of discovery's tail."""
         rate = FrameRate(self.settings.ws_frames_per_second, max_strikes=MAX_STRIKES)
-        while True:
+        loop = asyncio.get_running_loop()
+        while self._stop is None:
             timeout = min(self.settings.ws_idle_timeout_seconds, self._seconds_left())
-            receive = asyncio.ensure_future(self.ws.receive())
-            slow = asyncio.ensure_future(connection.closed.wait())
-            done, _ = await asyncio.wait(
-                {receive, slow, evicted}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            slow.cancel()
-            if evicted in done:
-                receive.cancel()
-                await self._close(CLOSE_TOO_MANY, "too many sockets open; this was the oldest")
-                return
-            if slow in done:
-                receive.cancel()
-                await self._close(CLOSE_POLICY, "client too slow to keep up")
-                return
-            if not done:
-                receive.cancel()
-                if self._seconds_left() <= 0:
+            try:
+                async with asyncio.timeout_at(loop.time() + timeout) as self._waiting:
+                    message = await self.ws.receive()
+            except TimeoutError:
+                if self._stop is None and self._seconds_left() <= 0:
                     await self._close(CLOSE_UNAUTHORIZED, "token expired")
-                else:
+                elif self._stop is None:
                     await self._close(CLOSE_IDLE, "idle timeout")
-                return
-            message = receive.result()
+                break
+            finally:
+                self._waiting = None
             if message["type"] == "websocket.disconnect":
                 return
             raw = message.get("text")
@@ -278,6 +284,8 @@ class SocketSession:
             reply = await self._dispatch(raw)
             if reply is not None:
                 connection.offer(reply)
+        if self._stop is not None:
+            await self._close(*self._stop)
 
     async def _dispatch(self, raw: str) -> dict[str, Any] | None:
         if deeper_than(raw):
