@@ -5,6 +5,7 @@ at once while the reader waits for a frame, and only between frames while it han
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -51,9 +52,12 @@ class Client:
 class Gateway:
     """What a session asks of the gateway: settings, token checks, the hub, frame relays."""
 
-    def __init__(self, relay_seconds: float = 0.0) -> None:
+    def __init__(self) -> None:
         self.settings = Settings(ws_idle_timeout_seconds=60)
-        self.relay_seconds = relay_seconds
+        # A relay starts, then waits until the test lets it finish.
+        self.relay_started = asyncio.Event()
+        self.relay_may_finish = asyncio.Event()
+        self.relay_may_finish.set()
         self.relayed = 0
         self.opened = 0
         self.connections: list[Connection] = []
@@ -71,7 +75,8 @@ class Gateway:
         self.connections.remove(connection)
 
     async def relay_frame(self, *_: Any, **__: Any) -> None:
-        await asyncio.sleep(self.relay_seconds)
+        self.relay_started.set()
+        await self.relay_may_finish.wait()
         self.relayed += 1
 
 
@@ -84,6 +89,14 @@ async def open_session(
     while gateway.opened == opened:
         await asyncio.sleep(0.01)
     return task
+
+
+async def ended(*tasks: asyncio.Task[None]) -> None:
+    """The sessions still open at a test's end, closed: no socket outlives its test."""
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def test_a_client_too_slow_to_read_is_closed_while_waiting_for_a_frame() -> None:
@@ -102,23 +115,27 @@ async def test_the_oldest_socket_closes_when_one_too_many_opens() -> None:
     first = Client()
     first_task = await open_session(gateway, sockets, first)
     second = Client()
-    await open_session(gateway, sockets, second)
+    second_task = await open_session(gateway, sockets, second)
     code, _ = await asyncio.wait_for(first.closed, 5)
     assert code == CLOSE_TOO_MANY and not second.closed.done()
     await asyncio.wait_for(first_task, 5)
+    await ended(second_task)
 
 
 async def test_a_stop_while_a_frame_is_handled_waits_for_it() -> None:
     """The oldest socket is evicted while its location fix is being relayed: the fix is still
     handled whole, and the socket closes after it."""
-    gateway, sockets = Gateway(relay_seconds=0.3), PersonSockets(limit=1)
+    gateway, sockets = Gateway(), PersonSockets(limit=1)
+    gateway.relay_may_finish.clear()
     fix = '{"type":"location_update","data":{"latitude":51.5,"longitude":-0.12}}'
     first = Client([fix])
     first_task = await open_session(gateway, sockets, first)
-    await asyncio.sleep(0.1)  # the relay is under way
-    await open_session(gateway, sockets, Client())
+    await asyncio.wait_for(gateway.relay_started.wait(), 5)
+    second_task = await open_session(gateway, sockets, Client())  # evicts the first
     await asyncio.sleep(0.05)
-    assert not first.closed.done()
+    assert not first.closed.done() and gateway.relayed == 0  # the fix is still being relayed
+    gateway.relay_may_finish.set()
     code, _ = await asyncio.wait_for(first.closed, 5)
     assert code == CLOSE_TOO_MANY and gateway.relayed == 1
     await asyncio.wait_for(first_task, 5)
+    await ended(second_task)

@@ -256,16 +256,22 @@ class SocketSession:
         while self._stop is None:
             timeout = min(self.settings.ws_idle_timeout_seconds, self._seconds_left())
             try:
-                async with asyncio.timeout_at(loop.time() + timeout) as self._waiting:
-                    message = await self.ws.receive()
+                async with asyncio.timeout_at(loop.time() + timeout) as waiting:
+                    self._waiting = waiting  # only while it can still be rescheduled
+                    try:
+                        message = await self.ws.receive()
+                    finally:
+                        self._waiting = None
             except TimeoutError:
-                if self._stop is None and self._seconds_left() <= 0:
+                if not waiting.expired():
+                    raise  # not our deadline: the server's own, say
+                if self._stop is not None:
+                    break
+                if self._seconds_left() <= 0:
                     await self._close(CLOSE_UNAUTHORIZED, "token expired")
-                elif self._stop is None:
+                else:
                     await self._close(CLOSE_IDLE, "idle timeout")
-                break
-            finally:
-                self._waiting = None
+                return
             if message["type"] == "websocket.disconnect":
                 return
             raw = message.get("text")
