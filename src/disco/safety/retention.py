@@ -20,10 +20,8 @@ short by a crash is finished by the next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,13 +65,12 @@ class Retention:
         old_trails = select(a.c.id).where(
             ended, a.c.ended_at <= ago(self._settings.retention_alert_trail_days)
         )
-        points = await self._delete(p, [p.c.id], p.c.alert_id.in_(old_trails))
+        points = await self._delete(p, p.c.alert_id.in_(old_trails))
         alerts = await self._delete(
-            a, [a.c.id], ended, a.c.ended_at <= ago(self._settings.retention_alerts_days)
+            a, ended, a.c.ended_at <= ago(self._settings.retention_alerts_days)
         )
         checkins = await self._delete(
             c,
-            [c.c.id],
             c.c.status != "ACTIVE",
             c.c.due_at <= ago(self._settings.retention_checkins_days),
         )
@@ -81,15 +78,12 @@ class Retention:
             ago(self._settings.retention_notifications_days)
         )
         k = m.request_keys
-        request_keys = await self._delete(
-            k, [k.c.user_id, k.c.kind, k.c.key], k.c.created_at <= now - KEYS_KEPT_FOR
-        )
+        request_keys = await self._delete(k, k.c.created_at <= now - KEYS_KEPT_FOR)
         return RetentionReport(points, alerts, checkins, notifications, request_keys)
 
-    async def _delete(
-        self, table: Table, key: Sequence[ColumnElement[Any]], *where: ColumnElement[bool]
-    ) -> int:
-        """Delete the rows ``where`` says, a batch (by primary ``key``) per transaction."""
+    async def _delete(self, table: Table, *where: ColumnElement[bool]) -> int:
+        """Delete the rows ``where`` says, a batch (by primary key) per transaction."""
+        key = list(table.primary_key.columns)
         target = key[0] if len(key) == 1 else tuple_(*key)
         deleted = 0
         while True:
