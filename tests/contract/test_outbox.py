@@ -184,19 +184,12 @@ async def test_a_failed_publish_leaves_the_rest_in_the_outbox(db: Database) -> N
     assert [e.id for e in seen] == ids
 
 
-class CancelledOnce:
-    """A bus whose first publish is cancelled under the caller, as an AMQP connection that dies
-    while a confirm is outstanding may do."""
+class _PublishingThrough:
+    """A bus that hands what it publishes on to a memory bus; the tests' buses below change
+    only how a publish goes."""
 
     def __init__(self, bus: MemoryBus) -> None:
         self.bus = bus
-        self.cancelled = False
-
-    async def publish(self, envelope: Envelope) -> None:
-        if not self.cancelled:
-            self.cancelled = True
-            raise asyncio.CancelledError
-        await self.bus.publish(envelope)
 
     def subscribe(self, group: str, patterns: list[str], handler: Handler, **kw: bool) -> None:
         self.bus.subscribe(group, patterns, handler, **kw)
@@ -206,6 +199,21 @@ class CancelledOnce:
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class CancelledOnce(_PublishingThrough):
+    """A bus whose first publish is cancelled under the caller, as an AMQP connection that dies
+    while a confirm is outstanding may do."""
+
+    def __init__(self, bus: MemoryBus) -> None:
+        super().__init__(bus)
+        self.cancelled = False
+
+    async def publish(self, envelope: Envelope) -> None:
+        if not self.cancelled:
+            self.cancelled = True
+            raise asyncio.CancelledError
+        await self.bus.publish(envelope)
 
 
 async def test_the_relay_outlives_a_cancelled_publish(db: Database) -> None:
@@ -329,3 +337,36 @@ async def test_an_event_that_does_not_fit_its_class_is_parked_at_once(db: Databa
     assert [group_and_event[1].id for group_and_event in bus.dead_letters] == [poison.id]
     assert [event.number for event in applied] == [1]
     assert await count(db, inbox) == 1
+
+
+class ConfirmedAsStopped(_PublishingThrough):
+    """A bus that waits for the broker's confirm as aio-pika does, through ``asyncio.wait_for``,
+    and lets the test confirm it. On Python 3.11, a cancellation that lands in the same step as
+    the confirm is dropped by ``wait_for``: publish returns as if nothing had happened."""
+
+    def __init__(self, bus: MemoryBus) -> None:
+        super().__init__(bus)
+        self.waiting = asyncio.Event()
+        self.confirm: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.waiting.set()
+        await asyncio.wait_for(self.confirm, timeout=60)
+        await self.bus.publish(envelope)
+
+
+async def test_the_relay_stops_when_a_publish_drops_the_cancellation(db: Database) -> None:
+    """Before, the relay went back to waiting for work with the stop lost, and the service's
+    stop waited for ever (a real-mode system hung 300 s in CI, the relay at its wake-up wait)."""
+    bus, _seen = recording_bus()
+    slow = ConfirmedAsStopped(bus)
+    relay = OutboxRelay(db, slow, poll_seconds=60)
+    async with db.unit_of_work("test.commit") as uow:
+        await uow.publish(ThingHappened(number=9))
+    relay.start()
+    task = relay._task
+    assert task is not None
+    await asyncio.wait_for(slow.waiting.wait(), timeout=10)
+    slow.confirm.set_result(None)  # the confirm and the stop's cancellation in one step
+    await asyncio.wait_for(relay.stop(), timeout=10)
+    assert task.cancelled()

@@ -18,6 +18,7 @@ from disco.platform.bus import EventBus
 from disco.platform.bus.ephemeral import publish_now
 from disco.platform.clock import Clock
 from disco.platform.db import PublishableEvent
+from disco.platform.tasks import end_if_stopping
 
 __all__ = ["PresenceAnnouncer"]
 
@@ -59,6 +60,7 @@ class PresenceAnnouncer:
 
     async def _publish(self) -> None:
         while True:
+            end_if_stopping()  # a publish's confirm wait may drop the stop (see platform.tasks)
             event = await self._queue.get()
             await publish_now(self._bus, event, self._clock.now())
 

@@ -195,6 +195,7 @@ class ServiceHost:
 
 async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], what: str) -> None:
     while True:
+        end_if_stopping()
         await asyncio.sleep(seconds)
         try:
             await job()

@@ -5,6 +5,12 @@ interrupted mid-operation may answer the ``CancelledError`` with an error of its
 database connection cut off mid-statement refuses the rollback that follows), and once that
 error is caught the cancellation is gone, so the loop goes on and whoever awaits it to stop
 waits for ever. Such a loop's handler calls ``end_if_stopping(exc)`` first.
+
+A cancellation can also vanish without an error: Python 3.11's ``asyncio.wait_for`` returns
+the result and drops a cancellation that lands as the awaited operation finishes (a broker's
+publish confirm that arrives as the relay is stopped, say). The task stays marked as being
+cancelled, but nothing will raise in it again, so a loop also calls ``end_if_stopping()`` at
+the top of every round.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ def stop_requested() -> bool:
     return task is None or task.cancelling() > 0
 
 
-def end_if_stopping(exc: BaseException) -> None:
-    """In a loop's error handler: if the task is being stopped, end it as cancelled (the error
-    chained), as its stopper expects, instead of handling the error and going on."""
+def end_if_stopping(cause: BaseException | None = None) -> None:
+    """At the top of a loop's round, and in its error handler: if the task is being stopped,
+    end it as cancelled (``cause`` chained), as its stopper expects, instead of going on."""
     if stop_requested():
-        raise asyncio.CancelledError from exc
+        raise asyncio.CancelledError from cause

@@ -78,6 +78,7 @@ class Announcements:
 
     async def _run(self) -> None:
         while True:
+            end_if_stopping()
             await self._wake.wait()
             await asyncio.sleep(ANNOUNCE_BATCH_WAIT_S)
             self._wake.clear()

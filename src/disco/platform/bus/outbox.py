@@ -47,12 +47,14 @@ class OutboxRelay:
         self._db.on_publish = None
         if self._task:
             self._task.cancel()
+            self._wake.set()  # in case the cancellation is dropped: the loop then sees it at once
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
     async def _run(self) -> None:
         failures = 0
         while True:
+            end_if_stopping()
             try:
                 sent = await self.relay_once()
             except (Exception, asyncio.CancelledError) as exc:

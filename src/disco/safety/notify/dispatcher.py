@@ -235,6 +235,7 @@ class Dispatcher:
     async def _renew(self, row: NotificationRow, attempt: int) -> None:
         every = self._lease.total_seconds() / 3
         while True:
+            end_if_stopping()
             await asyncio.sleep(every)
             try:
                 async with self._db.unit_of_work("notify.renew_lease") as uow:
