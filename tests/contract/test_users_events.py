@@ -159,11 +159,11 @@ async def deliver(probe: Probe, event: UserRegistered) -> None:
     await eventually(applied, what="the users service to apply auth.user.registered")
 
 
-async def names(probe: Probe, user_id: str) -> tuple[str, str]:
+async def names(probe: Probe, user_id: str) -> tuple[str, str | None]:
     """First and last name as a match sees them (last names are shown to matches by default)."""
     view = await UsersClient(probe.system.directory).profile_view(user_id, user_id, "match")
     assert view is not None
-    return view["firstName"], view["lastName"]
+    return view.first_name, view.last_name
 
 
 async def test_the_first_of_auths_calls_and_its_event_makes_the_profile(probe: Probe) -> None:

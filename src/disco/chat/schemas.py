@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from disco.platform.api import ApiModel, RequestModel
 from disco.platform.encoding import base64_of, decoded_size
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = [
     "Message",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from disco.contracts.api.users import PublicProfile
 from disco.contracts.events.auth import UserRegistered
 from disco.platform.http import ServiceDirectory
 
@@ -32,7 +33,7 @@ class UsersClient:
 
     async def profile_view(
         self, user_id: str, viewer_id: str, level: Literal["nearby", "match"]
-    ) -> dict[str, Any] | None:
+    ) -> PublicProfile | None:
         """``user_id`` as ``viewer_id`` may see them at ``level``; None if hidden or blocked."""
         response = await self._services.client("users").get(
             f"/internal/users/{user_id}/view", params={"viewer": viewer_id, "level": level}
@@ -40,5 +41,4 @@ class UsersClient:
         if response.status_code == 404:
             return None
         response.raise_for_status()
-        data: dict[str, Any] = response.json()
-        return data
+        return PublicProfile.model_validate_json(response.content)

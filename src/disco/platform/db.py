@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import JSON, TypeDecorator
 
+from disco.platform.clock import Clock, SystemClock
 from disco.platform.errors import DiscoError
 from disco.platform.observability import DB_TRANSACTION_SECONDS
 
@@ -125,9 +126,12 @@ class PublishableEvent(Protocol):
 class UnitOfWork:
     """One transaction: the session, the events it publishes, and what runs after commit."""
 
-    def __init__(self, session: AsyncSession, outbox: Table | None, name: str) -> None:
+    def __init__(
+        self, session: AsyncSession, outbox: Table | None, name: str, clock: Clock
+    ) -> None:
         self.session = session
         self.name = name
+        self.clock = clock
         self._outbox = outbox
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._events: list[dict[str, Any]] = []
@@ -146,7 +150,7 @@ class UnitOfWork:
                 "event_id": event_id,
                 "event_type": evt.event_type,
                 "event_version": evt.event_version,
-                "occurred_at": occurred_at or datetime.now(UTC),
+                "occurred_at": occurred_at or self.clock.now(),
                 "payload": evt.model_dump(mode="json"),
             }
         )
@@ -175,9 +179,13 @@ class Database:
         sqlite_single_connection: bool = False,
         pool_size: int = 10,
         pool_overflow: int = 20,
+        clock: Clock | None = None,
     ):
         self.url = url
         self.service = service
+        # Stamps what the database records of its own accord: when an event happened, when a
+        # consumer applied it, when an account was erased.
+        self.clock: Clock = clock or SystemClock()
         self.outbox = outbox
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
@@ -204,7 +212,7 @@ class Database:
         started = time.perf_counter()
         refusal: DiscoError | None = None
         async with self._sessions() as session:
-            uow = UnitOfWork(session, self.outbox, name)
+            uow = UnitOfWork(session, self.outbox, name, self.clock)
             try:
                 yield uow
                 await uow.write_outbox()

@@ -76,6 +76,7 @@ class ServiceHost:
             sqlite_single_connection=sqlite_single_connection,
             pool_size=ctx.settings.database_pool_size,
             pool_overflow=ctx.settings.database_pool_overflow,
+            clock=ctx.clock,
         )
         self._inbox = inbox
         self._erased = erased

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import Field
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = ["ID_PATTERN", "PLAIN_TEXT_PATTERN", "Location", "LocationIn", "ResourceId"]
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from disco.contracts.api.users import PublicProfile
 from disco.contracts.events.auth import UserRegistered
 from disco.platform.api import CurrentPrincipal, Uow, from_state
 from disco.users.interests import ACTIVITIES, SYNONYMS, TAXONOMY
@@ -18,7 +19,6 @@ from disco.users.schemas import (
     PreferencesIn,
     Profile,
     ProfilePatch,
-    PublicProfile,
     Taxonomy,
 )
 from disco.users.service import UsersService

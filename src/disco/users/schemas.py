@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from disco.platform.api import ApiModel, RequestModel, not_nullable
+from disco.contracts.events.users import Mode
 from disco.platform.text import one_line
+from disco.platform.wire import ApiModel, RequestModel, not_nullable
 from disco.users.interests import (
     ACTIVITIES,
     MAX_INTERESTS,
@@ -21,7 +22,6 @@ from disco.users.interests import (
 )
 from disco.users.repository import PreferencesRow, ProfileRow
 
-Mode = Literal["social", "professional"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Level = Literal["nearby", "match"]
 Name = Field(min_length=1, max_length=100)
@@ -180,20 +180,6 @@ class NewProfile(RequestModel):
     first_name: str = Name
     last_name: str = Field(max_length=100)  # a sign-in provider may share none
     registered_at: datetime
-
-
-class PublicProfile(ApiModel):
-    """Another user as the caller may see them: only what that user chose to show."""
-
-    id: str
-    first_name: str
-    mode: Mode
-    shared_interests: list[str]
-    last_name: str | None = None
-    bio: str | None = None
-    interests: list[str] | None = None
-    activities: list[str] | None = None
-    photo_url: str | None = None
 
 
 class Taxonomy(ApiModel):

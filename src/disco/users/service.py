@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from disco.contracts.api.users import PublicProfile
 from disco.contracts.events.auth import UserRegistered
 from disco.contracts.events.users import AgeRange as AgeRangeEvent
 from disco.contracts.events.users import (
@@ -35,7 +36,6 @@ from disco.users.schemas import (
     Preferences,
     PreferencesIn,
     Profile,
-    PublicProfile,
     Visibility,
     exported,
 )

@@ -8,8 +8,8 @@ from pydantic import EmailStr, Field
 
 from disco.auth.accounts.repository import UserRow
 from disco.auth.sessions.schemas import Password, Token
-from disco.platform.api import ApiModel, RequestModel
 from disco.platform.text import one_line
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = ["Accepted", "Me", "ResetPassword", "ResetRequest", "SignupRequest", "TokenRequest"]
 

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from disco.auth.mfa.service import TotpSetup
 from disco.auth.sessions.schemas import Token
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = ["CodeRequest", "MfaVerifyRequest", "RecoveryCodes", "TwoFactorSetup"]
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from disco.platform.api import RequestModel
+from disco.platform.wire import RequestModel
 
 __all__ = ["DisableRequest", "Role", "RoleChange"]
 

@@ -3,7 +3,7 @@ wire)."""
 
 from __future__ import annotations
 
-from disco.platform.api import ApiModel
+from disco.platform.wire import ApiModel
 
 __all__ = ["OAuthProviders"]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints
 
 from disco.auth.sessions.service import Issued, MfaChallenge
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = [
     "Jwk",

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from disco.platform.api import ApiModel, RequestModel
 from disco.platform.encoding import base64_of
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = ["DeviceKeys", "KeyBundle", "KeysIn", "MyDevice", "MyKeys", "PreKey", "SignedPreKey"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from disco.platform.api import ApiModel
+from disco.platform.wire import ApiModel
 
 __all__ = ["Media"]
 

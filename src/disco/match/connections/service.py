@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from disco.clients.users import UsersClient
+from disco.contracts.api.users import PublicProfile
 from disco.contracts.events.match import ConnectionRequested, MatchCreated, MatchEnded
 from disco.contracts.events.realtime import RealtimePushed
 from disco.match.connections.repository import (
@@ -126,7 +127,7 @@ class ConnectionsService:
 
     async def _incoming(
         self, uow: UnitOfWork, user_id: str, connection_id: str
-    ) -> tuple[ConnectionRow, dict[str, Any]]:
+    ) -> tuple[ConnectionRow, PublicProfile]:
         """A request to the user, and its sender as they may see them; NotFound if the sender
         is now blocked or hidden."""
         row = await ConnectionsRepository(uow).get(connection_id)
@@ -178,11 +179,11 @@ class ConnectionsService:
             Match(
                 id=row.id,
                 user_id=row.other(user_id),
-                name=profile["firstName"],
-                bio=profile.get("bio"),
-                profile_image=profile.get("photoUrl"),
+                name=profile.first_name,
+                bio=profile.bio,
+                profile_image=profile.photo_url,
                 distance=bucket.label if bucket else None,
-                shared_interests=profile["sharedInterests"],
+                shared_interests=profile.shared_interests,
             )
             for row, bucket, profile in zip(rows, buckets, profiles, strict=True)
             if profile is not None
@@ -201,7 +202,7 @@ class ConnectionsService:
     # --- helpers --------------------------------------------------------------------------------
     async def _profiles(
         self, rows: list[ConnectionRow], user_id: str, level: Level
-    ) -> list[dict[str, Any] | None]:
+    ) -> list[PublicProfile | None]:
         return list(
             await asyncio.gather(
                 *(self._users.profile_view(row.other(user_id), user_id, level) for row in rows)
@@ -209,14 +210,14 @@ class ConnectionsService:
         )
 
     @staticmethod
-    def _view(row: ConnectionRow, user_id: str, profile: dict[str, Any]) -> Connection:
+    def _view(row: ConnectionRow, user_id: str, profile: PublicProfile) -> Connection:
         outgoing = row.requester_id == user_id
         # The sender is never told of a decline.
         status = "pending" if outgoing and row.status == DECLINED else row.status
         return Connection(
             id=row.id,
             user_id=row.other(user_id),
-            name=profile["firstName"],
+            name=profile.first_name,
             direction="outgoing" if outgoing else "incoming",
             status=status,
             requested_at=row.requested_at,

@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from disco.match.engine.geo import MAX_ABS_LATITUDE
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = [
     "DiscoveryIn",

@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = [
     "MAX_AHEAD",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -49,7 +48,7 @@ def guarded(erased: Table, event_type: str, apply: Apply) -> Apply:
             await apply(uow, envelope)
             values = {
                 "user_hash": _hash(str(envelope.payload["user_id"])),
-                "erased_at": datetime.now(UTC),
+                "erased_at": uow.clock.now(),
             }
             await Repository(uow).insert_new(erased, values)
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,7 +31,7 @@ def idempotent(
         async with db.unit_of_work(f"consume.{name}") as uow:
             claimed = await uow.session.execute(
                 insert(inbox)
-                .values(event_id=envelope.id, handler=name, handled_at=datetime.now(UTC))
+                .values(event_id=envelope.id, handler=name, handled_at=uow.clock.now())
                 .on_conflict_do_nothing()
             )
             if claimed.rowcount == 0:  # type: ignore[attr-defined]

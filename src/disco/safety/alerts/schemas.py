@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 from disco.safety.schemas import Location, LocationIn
 
 __all__ = [

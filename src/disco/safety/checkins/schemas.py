@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 from disco.safety.schemas import ID_PATTERN, LocationIn
 
 __all__ = ["Checkin", "CheckinIn", "Checkins", "HeartbeatIn"]

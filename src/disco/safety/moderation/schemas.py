@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from disco.contracts.events.safety import ModerationAction
-from disco.platform.api import ApiModel, RequestModel
 from disco.platform.encoding import Base64, base64_of
 from disco.platform.franking import FRANKING_KEY_BYTES, TAG_BYTES
+from disco.platform.wire import ApiModel, RequestModel
 from disco.safety.ratings.schemas import TrustScore
 from disco.safety.schemas import ID_PATTERN, PLAIN_TEXT_PATTERN
 

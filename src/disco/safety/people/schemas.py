@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 
 __all__ = ["DeviceIn", "SafetyContact", "SafetyContacts"]
 

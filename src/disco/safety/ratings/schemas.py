@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from disco.platform.api import ApiModel, RequestModel
+from disco.platform.wire import ApiModel, RequestModel
 from disco.safety.schemas import ID_PATTERN, PLAIN_TEXT_PATTERN
 
 __all__ = ["Rating", "RatingIn", "TrustScore"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from disco.platform.api import ApiModel
+from disco.platform.wire import ApiModel
 
 __all__ = ["MeetingSpots", "Spot"]
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import EmailStr, Field, field_validator
 
 from disco.contracts.events.users import ContactDetails
-from disco.platform.api import ApiModel, RequestModel, not_nullable
+from disco.platform.wire import ApiModel, RequestModel, not_nullable
 from disco.users.contacts.repository import ContactRow
 from disco.users.schemas import Name, OptionalName
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from disco.platform.api import ApiModel
+from disco.platform.wire import ApiModel
 
 
 class Photo(ApiModel):
