@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
 from disco.platform.bus import Envelope, Handler
-from disco.platform.bus.inbox import idempotent
+from disco.platform.bus.inbox import HANDLED_KEPT_FOR, forget_handled, idempotent
 from disco.platform.bus.memory import MemoryBus
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.bus.routing import subscribe_handlers
+from disco.platform.clock import FrozenClock
 from disco.platform.db import Database, UnitOfWork, inbox_table, outbox_table
 from disco.platform.errors import Unauthorized
 from tests.support.backends import create_database, drop_database
@@ -256,6 +257,23 @@ async def test_a_redelivered_event_is_applied_once(db: Database) -> None:
     other = envelope()
     await handle(other)
     assert [event_id for event_id, _ in await effect_rows(db)] == [sent.id, other.id]
+
+
+async def test_an_applied_event_is_remembered_for_a_week_then_forgotten(db: Database) -> None:
+    """Before, every service's inbox kept a row per event for ever."""
+    clock = FrozenClock()
+    db.clock = clock
+    handle = idempotent(db, inbox, "notes", apply_note)
+    old = envelope()
+    await handle(old)
+    clock.advance(HANDLED_KEPT_FOR.total_seconds() - 60)
+    recent = envelope()
+    await handle(recent)
+    clock.advance(120)  # the old one was applied a week and a minute ago, the recent one 2 min
+    assert await forget_handled(db, inbox, clock.now()) == 1
+    await handle(recent)  # a late copy of the recent one is still recognised
+    assert await effect_rows(db) == [(old.id, "applied"), (recent.id, "applied")]
+    assert await count(db, inbox) == 1
 
 
 async def test_concurrent_redeliveries_are_applied_once(db: Database) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy import Table
 from starlette.middleware import Middleware
 
 from disco.platform.api import create_service_app
+from disco.platform.bus.inbox import forget_handled
 from disco.platform.bus.outbox import OutboxRelay
 from disco.platform.bus.routing import (
     EventHandler,
@@ -86,6 +87,7 @@ class ServiceHost:
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._jobs: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
+        self.every(3600, self._forget_handled, f"forgetting {name}'s long-applied events")
         self._state: dict[str, Any] = {"db": self.db, "token_verifier": ctx.tokens}
         self._readiness: dict[str, Callable[[], Awaitable[None]]] = {"database": self.db.ping}
         self._sealed: list[Sealed] = []
@@ -137,6 +139,9 @@ class ServiceHost:
     def provide(self, **state: Any) -> None:
         """Put objects where endpoints find them (``platform/api.py`` ``from_state``)."""
         self._state.update(state)
+
+    async def _forget_handled(self) -> None:
+        await forget_handled(self.db, self._inbox, self.ctx.clock.now())
 
     # --- the app ----------------------------------------------------------------------------
     def app(

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
-from disco.platform.db import UnitOfWork
+from disco.platform.db import Database, UnitOfWork
 
-__all__ = ["Repository"]
+__all__ = ["Repository", "delete_in_batches"]
 
 
 class Repository:
@@ -98,3 +99,20 @@ class Repository:
     async def rowcount(self, statement: Any) -> int:
         result = await self._s.execute(statement)
         return int(getattr(result, "rowcount", 0))
+
+
+async def delete_in_batches(
+    db: Database, name: str, table: Table, *where: ColumnElement[bool], batch: int = 500
+) -> int:
+    """Delete the rows ``where`` says, a batch (by primary key) per transaction, so a large
+    clean-up never holds one long transaction or its locks; how many went."""
+    key = list(table.primary_key.columns)
+    target = key[0] if len(key) == 1 else tuple_(*key)
+    deleted = 0
+    while True:
+        async with db.unit_of_work(name) as uow:
+            chosen = select(*key).where(*where).limit(batch)
+            done = await Repository(uow).rowcount(delete(table).where(target.in_(chosen)))
+        deleted += done
+        if done < batch:
+            return deleted

@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import Table, delete, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from disco.config import Settings
 from disco.platform.clock import Clock
 from disco.platform.db import Database
-from disco.platform.repository import Repository
+from disco.platform.repository import Repository, delete_in_batches
 from disco.safety import models as m
 from disco.safety.notify import models as notify
 from disco.safety.replays import KEYS_KEPT_FOR
@@ -82,17 +82,9 @@ class Retention:
         return RetentionReport(points, alerts, checkins, notifications, request_keys)
 
     async def _delete(self, table: Table, *where: ColumnElement[bool]) -> int:
-        """Delete the rows ``where`` says, a batch (by primary key) per transaction."""
-        key = list(table.primary_key.columns)
-        target = key[0] if len(key) == 1 else tuple_(*key)
-        deleted = 0
-        while True:
-            async with self._db.unit_of_work(f"safety.retention.{table.name}") as uow:
-                batch = select(*key).where(*where).limit(_BATCH)
-                done = await Repository(uow).rowcount(delete(table).where(target.in_(batch)))
-            deleted += done
-            if done < _BATCH:
-                return deleted
+        return await delete_in_batches(
+            self._db, f"safety.retention.{table.name}", table, *where, batch=_BATCH
+        )
 
     async def _delete_notifications(self, before: datetime) -> int:
         """Settled notifications with their audit events, in one transaction per batch."""

@@ -1,8 +1,10 @@
-"""Idempotent consumption: an event id is applied at most once per handler."""
+"""Idempotent consumption: an event id is applied at most once per handler, for as long as a
+copy of it may still arrive."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -10,8 +12,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from disco.platform.bus.base import Envelope, Handler
 from disco.platform.db import Database, UnitOfWork
+from disco.platform.repository import delete_in_batches
 
-__all__ = ["idempotent"]
+__all__ = ["HANDLED_KEPT_FOR", "forget_handled", "idempotent"]
+
+# How long an applied event's id is remembered. A copy comes again only while the event is
+# still being delivered: a relay that died before deleting what it had published sends it again
+# when it restarts, a consumer that died before its ack gets it again from the broker. That is
+# minutes, or an outage's length; a week is far beyond either, and keeps the inbox from growing
+# with every event for ever. (A dead-lettered event rolled its row back: replaying it is no
+# duplicate.)
+HANDLED_KEPT_FOR = timedelta(days=7)
 
 
 def idempotent(
@@ -40,3 +51,11 @@ def idempotent(
             await apply(uow, envelope)
 
     return handle
+
+
+async def forget_handled(db: Database, inbox: Table, now: datetime) -> int:
+    """Delete the inbox rows of events applied longer than ``HANDLED_KEPT_FOR`` ago."""
+    cutoff = now - HANDLED_KEPT_FOR
+    return await delete_in_batches(
+        db, f"{db.service}.inbox.forget", inbox, inbox.c.handled_at < cutoff
+    )
