@@ -21,7 +21,6 @@ import base64
 import contextlib
 import itertools
 import json
-import math
 import multiprocessing as mp
 import os
 import statistics
@@ -52,6 +51,7 @@ from bench.support import (
     free_port,
     fresh_database,
     machine,
+    percentile,
     scratch_dir,
     wait_answering,
     write_json,
@@ -87,11 +87,6 @@ class LoadSpec:
     ciphertext_bytes: int
     tag: str  # makes this run's clientMessageIds unique (the same id again is a retry)
     franking: bool  # a sender's franking tag on every message, as end-to-end encryption sends
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def worker_main(spec: LoadSpec, pairs: list[Pair], sync: tuple[Any, ...], out: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -315,6 +316,22 @@ def wrk(
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile (0.99: the value 99 % of ``values`` are at or under)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
+
+
+async def watch_loop_lag(lag: list[float], every_s: float = 0.01) -> None:
+    """Appends to ``lag`` how late each of this event loop's ``every_s`` sleeps woke: a load
+    generator whose loop runs late times its frames late too."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await asyncio.sleep(every_s)
+        lag.append(loop.time() - started - every_s)
 
 
 def machine() -> dict[str, Any]:
