@@ -33,6 +33,7 @@ from disco.platform.errors import (
 )
 from disco.platform.http import ServiceDirectory
 from disco.platform.observability import request_id_var
+from disco.platform.security import Principal
 from disco.platform.service_auth import CLIENT_IP_HEADER, SERVICE_TOKEN_HEADER
 
 __all__ = ["AREAS", "ServiceProxy", "canonical_path", "forwardable", "owner_of"]
@@ -202,13 +203,20 @@ class ServiceProxy:
         return response
 
     async def relay_frame(
-        self, route: FrameRoute, data: dict[str, Any], *, token: str, client_ip: str
+        self,
+        route: FrameRoute,
+        data: dict[str, Any],
+        *,
+        principal: Principal,
+        token: str,
+        client_ip: str,
     ) -> None:
-        """A client's frame, as the HTTP call its route names; raises the service's refusal."""
+        """``principal``'s frame (sent with ``token``), as the HTTP call its route names;
+        raises the service's refusal."""
         path, body = route.target(data)
         direct = self._services.direct(route.service, route.method, path)
         if direct is not None:  # the service runs in this process: no HTTP round trip
-            await direct(token, body)
+            await direct(principal, body)
             return
         self.running(route.service)
         upstream = await self.call(

@@ -17,6 +17,7 @@ from disco.gateway.presence import PresenceAnnouncer
 from disco.gateway.proxy import AREAS, ServiceProxy
 from disco.platform.context import ServiceContext
 from disco.platform.errors import Unavailable
+from disco.platform.security import Principal
 
 __all__ = ["Gateway"]
 
@@ -49,9 +50,17 @@ class Gateway:
         return sorted({s for s in AREAS.values() if self._services.knows(s)})
 
     async def relay_frame(
-        self, route: FrameRoute, data: dict[str, Any], *, token: str, client_ip: str
+        self,
+        route: FrameRoute,
+        data: dict[str, Any],
+        *,
+        principal: Principal,
+        token: str,
+        client_ip: str,
     ) -> None:
-        await self.proxy.relay_frame(route, data, token=token, client_ip=client_ip)
+        await self.proxy.relay_frame(
+            route, data, principal=principal, token=token, client_ip=client_ip
+        )
 
     def readiness_checks(self) -> dict[str, Any]:
         """What /readyz asks: the shared backends, and every service behind the gateway."""

@@ -316,9 +316,10 @@ class SocketSession:
             return _error("VALIDATION_ERROR", f"Unknown frame type {kind[:40]!r}.")
         # Each relayed frame gets its own request id, so the service's logs can be matched.
         request_id = request_id_var.set(uuid.uuid4().hex)
+        assert self.principal is not None  # frames are read only once the socket authenticated
         try:
             await self.gateway.relay_frame(
-                route, data, token=self._token, client_ip=self._client_ip
+                route, data, principal=self.principal, token=self._token, client_ip=self._client_ip
             )
         except DiscoError as exc:
             return _error(exc.code, exc.message, frame=kind)

@@ -77,9 +77,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         connections=ConnectionsService(ctx),
         local_events=LocalEventsService(ctx),
     )
-    ctx.services.register_direct(
-        NAME, "POST", "/v1/location", api.location_frame(discovery, ctx.tokens)
-    )
+    ctx.services.register_direct(NAME, "POST", "/v1/location", api.location_frame(discovery))
     return host.app(
         api.router,
         connections_api.router,

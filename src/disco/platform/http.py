@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from disco.platform.security import Principal
 from disco.platform.service_auth import ServiceCredentials
 
 __all__ = [
@@ -36,8 +37,11 @@ __all__ = [
 CLIENT_KEEP_ALIVE_SECONDS = 20.0
 SERVER_KEEP_ALIVE_SECONDS = 75
 
-# (bearer token, JSON body) -> None; raises the DiscoError the endpoint would answer with.
-DirectCall = Callable[[str, dict[str, Any]], Awaitable[None]]
+# (the caller, JSON body) -> None; raises the DiscoError the endpoint would answer with. The
+# caller is the principal the gateway verified when the socket authenticated (and keeps
+# checking: an expired socket is closed, a revoked one within ws_revocation_check_seconds), so
+# a frame costs no second verification.
+DirectCall = Callable[[Principal, dict[str, Any]], Awaitable[None]]
 
 
 class ServiceDirectory:

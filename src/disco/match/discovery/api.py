@@ -16,7 +16,7 @@ from disco.match.discovery.schemas import (
 from disco.match.discovery.service import DiscoveryService
 from disco.platform.api import CurrentPrincipal, Uow, from_state, parse_request
 from disco.platform.http import DirectCall
-from disco.platform.security import TokenVerifier
+from disco.platform.security import Principal
 
 router = APIRouter(tags=["discovery"])
 
@@ -49,12 +49,12 @@ async def location(body: LocationIn, principal: CurrentPrincipal, service: Servi
     return await service.ingest(principal.user_id, body)
 
 
-def location_frame(service: DiscoveryService, tokens: TokenVerifier) -> DirectCall:
+def location_frame(service: DiscoveryService) -> DirectCall:
     """``POST /v1/location`` as a direct call, for the gateway in this process: every WebSocket
-    ``location_update`` comes this way in ``disco up``, without an HTTP round trip."""
+    ``location_update`` comes this way in ``disco up``, without an HTTP round trip, from the
+    socket's verified principal."""
 
-    async def call(token: str, body: dict[str, Any]) -> None:
-        principal = await tokens.verify(token)
+    async def call(principal: Principal, body: dict[str, Any]) -> None:
         await service.ingest(principal.user_id, parse_request(LocationIn, body))
 
     return call
