@@ -10,14 +10,12 @@ from typing import Any
 import httpx
 
 from disco import __version__
-from disco.gateway.frames import FrameRoute
 from disco.gateway.hub import Connection, SocketHub
 from disco.gateway.openapi import merge_openapi
 from disco.gateway.presence import PresenceAnnouncer
 from disco.gateway.proxy import AREAS, ServiceProxy
 from disco.platform.context import ServiceContext
 from disco.platform.errors import Unavailable
-from disco.platform.security import Principal
 
 __all__ = ["Gateway"]
 
@@ -35,6 +33,8 @@ class Gateway:
         self._ctx = ctx
         self._services = ctx.services
         self.proxy = ServiceProxy(ctx.services)
+        # A client's frame as its route's call (direct in this process, or over HTTP).
+        self.relay_frame = self.proxy.relay_frame
         self._openapi: dict[str, Any] | None = None
         self._openapi_lock = asyncio.Lock()
 
@@ -48,19 +48,6 @@ class Gateway:
 
     def services(self) -> list[str]:
         return sorted({s for s in AREAS.values() if self._services.knows(s)})
-
-    async def relay_frame(
-        self,
-        route: FrameRoute,
-        data: dict[str, Any],
-        *,
-        principal: Principal,
-        token: str,
-        client_ip: str,
-    ) -> None:
-        await self.proxy.relay_frame(
-            route, data, principal=principal, token=token, client_ip=client_ip
-        )
 
     def readiness_checks(self) -> dict[str, Any]:
         """What /readyz asks: the shared backends, and every service behind the gateway."""
