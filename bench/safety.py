@@ -51,6 +51,7 @@ from bench.support import (
     free_port,
     fresh_database,
     machine,
+    percentile,
     scratch_dir,
     write_json,
 )
@@ -105,16 +106,11 @@ def smtp_server() -> Iterator[tuple[Inbox, str]]:
         controller.stop()
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
 def summary(values: list[float]) -> dict[str, float]:
     return {
         "count": len(values),
-        "p50_ms": round(percentile(values, 50) * 1000, 1),
-        "p99_ms": round(percentile(values, 99) * 1000, 1),
+        "p50_ms": round(percentile(values, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(values, 0.99) * 1000, 1),
         "max_ms": round(max(values) * 1000, 1),
     }
 

@@ -15,14 +15,17 @@ from disco.gateway.hub import Connection
 from disco.gateway.websocket import (
     CLOSE_POLICY,
     CLOSE_TOO_MANY,
+    CLOSE_UNAUTHORIZED,
     PersonSockets,
     SocketSession,
 )
+from disco.platform.errors import Unauthorized
 from disco.platform.security import Principal
 
 
 class Client:
-    """A socket whose client sends ``frames`` (then nothing) and reads nothing at all."""
+    """A socket whose client sends ``frames`` (then nothing until the socket is closed) and
+    reads nothing at all."""
 
     def __init__(self, frames: list[str] | None = None) -> None:
         self.frames = list(frames or [])
@@ -38,8 +41,8 @@ class Client:
     async def receive(self) -> dict[str, Any]:
         if self.frames:
             return {"type": "websocket.receive", "text": self.frames.pop(0)}
-        await asyncio.Event().wait()  # never another frame
-        raise AssertionError("unreachable")
+        code, _ = await asyncio.shield(self.closed)  # never another frame; then the close
+        return {"type": "websocket.disconnect", "code": code}
 
     async def send_text(self, text: str) -> None:
         await asyncio.Event().wait()  # never reads: the writer blocks on the first frame
@@ -52,13 +55,14 @@ class Client:
 class Gateway:
     """What a session asks of the gateway: settings, token checks, the hub, frame relays."""
 
-    def __init__(self) -> None:
-        self.settings = Settings(ws_idle_timeout_seconds=60)
+    def __init__(self, **settings: Any) -> None:
+        self.settings = Settings(ws_idle_timeout_seconds=60, **settings)
         # A relay starts, then waits until the test lets it finish.
         self.relay_started = asyncio.Event()
         self.relay_may_finish = asyncio.Event()
         self.relay_may_finish.set()
         self.relayed = 0
+        self.relayed_for: list[str] = []
         self.opened = 0
         self.connections: list[Connection] = []
 
@@ -74,10 +78,11 @@ class Gateway:
     def disconnected(self, connection: Connection) -> None:
         self.connections.remove(connection)
 
-    async def relay_frame(self, *_: Any, **__: Any) -> None:
+    async def relay_frame(self, *_: Any, principal: Principal, **__: Any) -> None:
         self.relay_started.set()
         await self.relay_may_finish.wait()
         self.relayed += 1
+        self.relayed_for.append(principal.user_id)
 
 
 async def open_session(
@@ -137,5 +142,31 @@ async def test_a_stop_while_a_frame_is_handled_waits_for_it() -> None:
     gateway.relay_may_finish.set()
     code, _ = await asyncio.wait_for(first.closed, 5)
     assert code == CLOSE_TOO_MANY and gateway.relayed == 1
+    assert gateway.relayed_for == ["ada"]  # as the socket's own verified principal
     await asyncio.wait_for(first_task, 5)
     await ended(second_task)
+
+
+async def test_a_revoked_socket_is_closed_even_after_the_token_store_failed_once() -> None:
+    """Before, a store error (a Redis connection dropped) ended the socket's revocation watch
+    without a word, and a logged-out person's socket stayed open, its fixes taken, until its
+    token expired."""
+    gateway = Gateway(ws_revocation_check_seconds=0.05)
+    checks = 0
+    valid = gateway.tokens.verify
+
+    async def verify(token: str) -> Principal:
+        nonlocal checks
+        checks += 1
+        if checks == 1:
+            return await valid(token)  # the socket authenticates
+        if checks == 2:
+            raise ConnectionError("Connection closed by server.")  # the store, for a moment
+        raise Unauthorized("The access token has been revoked.")  # then: logged out
+
+    gateway.tokens = SimpleNamespace(verify=verify)
+    client = Client()
+    task = await open_session(gateway, PersonSockets(limit=10), client)
+    assert await asyncio.wait_for(client.closed, 5) == (CLOSE_UNAUTHORIZED, "session ended")
+    assert checks == 3
+    await asyncio.wait_for(task, 5)

@@ -18,7 +18,7 @@ from disco.platform.bus import EventBus
 from disco.platform.bus.ephemeral import publish_now
 from disco.platform.clock import Clock
 from disco.platform.db import PublishableEvent
-from disco.platform.tasks import end_if_stopping
+from disco.platform.tasks import stop_task
 
 __all__ = ["PresenceAnnouncer"]
 
@@ -51,16 +51,11 @@ class PresenceAnnouncer:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*(stop_task(task) for task in self._tasks))
         self._tasks = []
 
     async def _publish(self) -> None:
         while True:
-            end_if_stopping()  # a publish's confirm wait may drop the stop (see platform.tasks)
             event = await self._queue.get()
             await publish_now(self._bus, event, self._clock.now())
 

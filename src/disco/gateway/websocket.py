@@ -205,7 +205,9 @@ class SocketSession:
         while True:
             await asyncio.sleep(self.settings.ws_revocation_check_seconds)
             try:
-                await self.gateway.tokens.verify(self._token)
+                # Through _verify: a store error (Redis away) is Unavailable, so this watch asks
+                # again next round instead of ending silently and leaving a revoked socket open.
+                await self._verify(self._token)
             except Unauthorized:
                 await self._close(CLOSE_UNAUTHORIZED, "session ended")
                 return

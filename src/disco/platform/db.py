@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -101,6 +102,8 @@ def inbox_table(metadata: MetaData, service: str) -> Table:
         Column("event_id", String(36), primary_key=True),
         Column("handler", String(120), primary_key=True),
         Column("handled_at", UtcDateTime(), nullable=False),
+        # Rows are forgotten by age (``platform/bus/inbox.py`` ``forget_handled``).
+        Index(f"ix_{service}_inbox_handled_at", "handled_at"),
     )
 
 

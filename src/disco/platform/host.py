@@ -20,7 +20,6 @@ closes the database. Every app gets ``db`` in its state (for the unit-of-work de
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -42,7 +41,7 @@ from disco.platform.bus.routing import (
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database
 from disco.platform.reseal import Sealed, reseal_router
-from disco.platform.tasks import end_if_stopping
+from disco.platform.tasks import end_if_stopping, stop_task
 
 __all__ = ["ServiceHost", "Worker"]
 
@@ -86,8 +85,11 @@ class ServiceHost:
             self._workers.append(OutboxRelay(self.db, ctx.bus))
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
-        self._jobs: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
-        self.every(3600, self._forget_handled, f"forgetting {name}'s long-applied events")
+        self._jobs: list[tuple[float, float, Callable[[], Awaitable[None]], str]] = []
+        # Soon after start too: a process restarted more often than hourly must still do it.
+        self.every(
+            3600, self._forget_handled, f"forgetting {name}'s long-applied events", first_after=60
+        )
         self._state: dict[str, Any] = {"db": self.db, "token_verifier": ctx.tokens}
         self._readiness: dict[str, Callable[[], Awaitable[None]]] = {"database": self.db.ping}
         self._sealed: list[Sealed] = []
@@ -115,10 +117,18 @@ class ServiceHost:
     def worker(self, worker: Worker) -> None:
         self._workers.append(worker)
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[None]], what: str) -> None:
-        """Run ``job`` every ``seconds`` while the app runs; a failure is logged and the next
-        run comes as usual."""
-        self._jobs.append((seconds, job, what))
+    def every(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[None]],
+        what: str,
+        *,
+        first_after: float | None = None,
+    ) -> None:
+        """Run ``job`` every ``seconds`` while the app runs, the first time ``first_after``
+        seconds after start (by default ``seconds``); a failure is logged and the next run
+        comes as usual."""
+        self._jobs.append((seconds, first_after if first_after is not None else seconds, job, what))
 
     def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
         """Before anything else starts (and before the app takes requests)."""
@@ -183,15 +193,12 @@ class ServiceHost:
             for worker in self._workers:
                 worker.start()
                 started.append(worker)
-            for seconds, job, what in self._jobs:
-                jobs.append(asyncio.create_task(_repeat(seconds, job, what), name=what))
+            for seconds, first_after, job, what in self._jobs:
+                repeating = _repeat(seconds, job, what, first_after=first_after)
+                jobs.append(asyncio.create_task(repeating, name=what))
             yield
         finally:
-            for task in jobs:
-                task.cancel()
-            for task in jobs:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.gather(*(stop_task(task) for task in jobs))
             for worker in reversed(started):
                 await worker.stop()
             for step in self._on_stop:
@@ -199,12 +206,14 @@ class ServiceHost:
             await self.db.dispose()
 
 
-async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], what: str) -> None:
+async def _repeat(
+    seconds: float, job: Callable[[], Awaitable[None]], what: str, *, first_after: float
+) -> None:
+    await asyncio.sleep(first_after)
     while True:
-        end_if_stopping()
-        await asyncio.sleep(seconds)
         try:
             await job()
         except Exception as exc:
             end_if_stopping(exc)
             log.exception("%s failed; trying again in %.0f s", what, seconds)
+        await asyncio.sleep(seconds)

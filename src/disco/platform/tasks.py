@@ -6,18 +6,24 @@ database connection cut off mid-statement refuses the rollback that follows), an
 error is caught the cancellation is gone, so the loop goes on and whoever awaits it to stop
 waits for ever. Such a loop's handler calls ``end_if_stopping(exc)`` first.
 
-A cancellation can also vanish without an error: Python 3.11's ``asyncio.wait_for`` returns
-the result and drops a cancellation that lands as the awaited operation finishes (a broker's
-publish confirm that arrives as the relay is stopped, say). The task stays marked as being
-cancelled, but nothing will raise in it again, so a loop also calls ``end_if_stopping()`` at
-the top of every round.
+A cancellation can also vanish without any error: a library may catch it and carry on (Python
+3.11's ``asyncio.wait_for`` returns the result when the awaited operation ends as the
+cancellation lands; others ``uncancel``). The loop then goes back to waiting for work with
+nothing left to stop it. So a background task is stopped with ``stop_task``, which cancels it
+again until it has ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
-__all__ = ["end_if_stopping", "stop_requested"]
+__all__ = ["end_if_stopping", "stop_requested", "stop_task"]
+
+log = logging.getLogger(__name__)
+
+# How long a stop waits for a cancelled task before cancelling it again.
+_RECANCEL_SECONDS = 1.0
 
 
 def stop_requested() -> bool:
@@ -27,8 +33,23 @@ def stop_requested() -> bool:
     return task is None or task.cancelling() > 0
 
 
-def end_if_stopping(cause: BaseException | None = None) -> None:
-    """At the top of a loop's round, and in its error handler: if the task is being stopped,
-    end it as cancelled (``cause`` chained), as its stopper expects, instead of going on."""
+def end_if_stopping(cause: BaseException) -> None:
+    """In a loop's error handler: if the task is being stopped, end it as cancelled (the error
+    chained), as its stopper expects, instead of handling the error and going on."""
     if stop_requested():
         raise asyncio.CancelledError from cause
+
+
+async def stop_task(task: asyncio.Task[object] | None) -> None:
+    """Cancel ``task`` and wait until it has ended, cancelling it again every second while it
+    runs on: once something in it caught and forgot the first cancellation, only another one
+    ends it."""
+    if task is None:
+        return
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=_RECANCEL_SECONDS)
+        if not task.done():
+            log.warning("%s carried on after being cancelled: cancelling it again", task.get_name())
+    if not task.cancelled():
+        task.exception()  # retrieved: how it ended is for its own logs, not a warning at exit

@@ -13,7 +13,7 @@ from disco.contracts.events.realtime import RealtimePushed
 from disco.match.discovery.members import Member
 from disco.match.discovery.repository import DiscoveryTables
 from disco.platform.db import Database
-from disco.platform.tasks import end_if_stopping
+from disco.platform.tasks import end_if_stopping, stop_task
 
 __all__ = ["ANNOUNCE_BATCH_WAIT_S", "Announcement", "Announcements", "nearby_frame"]
 
@@ -56,10 +56,8 @@ class Announcements:
         self._task = asyncio.create_task(self._run(), name="match-announcements")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await self.flush()
 
     async def flush(self) -> None:
@@ -78,7 +76,6 @@ class Announcements:
 
     async def _run(self) -> None:
         while True:
-            end_if_stopping()
             await self._wake.wait()
             await asyncio.sleep(ANNOUNCE_BATCH_WAIT_S)
             self._wake.clear()

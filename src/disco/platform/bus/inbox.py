@@ -3,6 +3,7 @@ copy of it may still arrive."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from disco.platform.db import Database, UnitOfWork
 from disco.platform.repository import delete_in_batches
 
 __all__ = ["HANDLED_KEPT_FOR", "forget_handled", "idempotent"]
+
+log = logging.getLogger(__name__)
 
 # How long an applied event's id is remembered. A copy comes again only while the event is
 # still being delivered: a relay that died before deleting what it had published sends it again
@@ -47,6 +50,16 @@ def idempotent(
             )
             if claimed.rowcount == 0:  # type: ignore[attr-defined]
                 return
+            if envelope.occurred_at < uow.clock.now() - HANDLED_KEPT_FOR:
+                # Older than the inbox remembers: a copy may have been applied before (an
+                # outbox relayed again after a week's outage, say). Applied, and said.
+                log.warning(
+                    "%s: event %s (%s) from %s is older than the inbox remembers",
+                    name,
+                    envelope.id,
+                    envelope.type,
+                    envelope.occurred_at.isoformat(),
+                )
             uow.event_time = envelope.occurred_at
             await apply(uow, envelope)
 

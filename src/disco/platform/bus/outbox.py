@@ -18,7 +18,7 @@ from sqlalchemy import RowMapping, delete, select
 from disco.platform.bus.base import Envelope, EventBus
 from disco.platform.db import Database
 from disco.platform.observability import EVENTS_PUBLISHED
-from disco.platform.tasks import end_if_stopping
+from disco.platform.tasks import end_if_stopping, stop_task
 
 __all__ = ["OutboxRelay"]
 
@@ -45,16 +45,12 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         self._db.on_publish = None
-        if self._task:
-            self._task.cancel()
-            self._wake.set()  # in case the cancellation is dropped: the loop then sees it at once
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         failures = 0
         while True:
-            end_if_stopping()
             try:
                 sent = await self.relay_once()
             except (Exception, asyncio.CancelledError) as exc:

@@ -63,7 +63,6 @@ class CheckinScheduler:
 
     async def _run(self) -> None:
         while True:
-            end_if_stopping()
             done = 0
             try:
                 async with self._db.unit_of_work("safety.scheduler") as uow:

@@ -37,7 +37,7 @@ from disco.config import Settings
 from disco.platform.clock import Clock
 from disco.platform.db import Database
 from disco.platform.security import FieldCipher
-from disco.platform.tasks import end_if_stopping
+from disco.platform.tasks import end_if_stopping, stop_task
 from disco.safety.notify.channels import DeliveryFailed, Notifier
 from disco.safety.notify.message import Channel, Outgoing, Priority
 from disco.safety.notify.outcomes import Outcome, OutcomeWriter
@@ -105,10 +105,7 @@ class Dispatcher:
             await asyncio.wait_for(asyncio.shield(self._task), _STOP_GRACE_SECONDS)
         except TimeoutError:
             # Rows still being sent stay leased and are retried once the lease lapses.
-            for send in list(self._in_flight):
-                send.cancel()
-            self._task.cancel()
-            await asyncio.gather(self._task, *self._in_flight, return_exceptions=True)
+            await asyncio.gather(*(stop_task(t) for t in [*self._in_flight, self._task]))
             await self._outcomes.stop()
         self._task = None
 
@@ -228,14 +225,11 @@ class Dispatcher:
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            await stop_task(renewer)
 
     async def _renew(self, row: NotificationRow, attempt: int) -> None:
         every = self._lease.total_seconds() / 3
         while True:
-            end_if_stopping()
             await asyncio.sleep(every)
             try:
                 async with self._db.unit_of_work("notify.renew_lease") as uow:

@@ -13,13 +13,13 @@ those that fail alone see the error, as they would have without the grouping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from disco.platform.clock import Clock
 from disco.platform.db import Database
+from disco.platform.tasks import stop_task
 from disco.safety.notify.repository import EventRow, NotificationRow, NotificationsRepository
 
 __all__ = ["Outcome", "OutcomeWriter"]
@@ -56,10 +56,7 @@ class OutcomeWriter:
     async def stop(self) -> None:
         """For a dispatcher that gave up waiting for its sends: no write outlives it, and the
         outcomes not yet written stay unwritten (their rows are retried once the lease lapses)."""
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+        await stop_task(self._writer)
         waiting, self._waiting = self._waiting, []
         for _, done in waiting:
             done.cancel()
