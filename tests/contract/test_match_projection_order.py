@@ -14,28 +14,15 @@ from sqlalchemy import select
 from disco.match import models as m
 from disco.match.discovery.repository import DiscoveryTables, PreferencesRow, ProfileRow
 from disco.platform.db import Database
-from tests.support.backends import create_database, drop_database
+from tests.support.backends import scratch_database
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'match.sqlite3'}"
-    else:
-        name = await create_database()
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    database = Database(url, service="match", outbox=m.outbox)
-    try:
-        async with database.engine.begin() as conn:
-            await conn.run_sync(m.metadata.create_all)
+    async with scratch_database(request.param, tmp_path, "match", m.metadata, m.outbox) as database:
         yield database
-    finally:
-        await database.dispose()
-        if name:
-            await drop_database(name)
 
 
 def profile(first_name: str) -> ProfileRow:

@@ -21,7 +21,7 @@ from disco.platform.bus.routing import subscribe_handlers
 from disco.platform.clock import FrozenClock
 from disco.platform.db import Database, UnitOfWork, inbox_table, outbox_table
 from disco.platform.errors import Unauthorized
-from tests.support.backends import create_database, drop_database
+from tests.support.backends import scratch_database
 from tests.support.poll import eventually
 
 metadata = MetaData()
@@ -50,21 +50,8 @@ class Boom(Exception):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}"
-    else:
-        name = await create_database()
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    database = Database(url, service="t", outbox=outbox)
-    try:
-        async with database.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+    async with scratch_database(request.param, tmp_path, "t", metadata, outbox) as database:
         yield database
-    finally:
-        await database.dispose()
-        if name:
-            await drop_database(name)
 
 
 async def count(db: Database, table: Table) -> int:

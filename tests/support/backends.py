@@ -18,10 +18,12 @@ from typing import Any
 import aio_pika
 import asyncpg
 import uvicorn
+from sqlalchemy import MetaData, Table
 
 from disco.config import SERVICES, Settings
 from disco.platform.bus.rabbitmq import RabbitBus
 from disco.platform.clock import Clock
+from disco.platform.db import Database
 from disco.platform.http import SERVER_KEEP_ALIVE_SECONDS
 from disco.runtime import System, build_asgi
 from tests.support.net import free_port
@@ -86,6 +88,29 @@ async def drop_database(name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(
+    engine: str, tmp_path: Path, service: str, metadata: MetaData, outbox: Table | None = None
+) -> AsyncIterator[Database]:
+    """A new, empty database on ``engine`` (``sqlite`` or ``postgresql``) holding
+    ``metadata``'s tables, for a contract test run on both; dropped afterwards."""
+    name = None
+    if engine == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.sqlite3'}"
+    else:
+        name = await create_database()
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    database = Database(url, service=service, outbox=outbox)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield database
+    finally:
+        await database.dispose()
+        if name:
+            await drop_database(name)
 
 
 @contextlib.asynccontextmanager

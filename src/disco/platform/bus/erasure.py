@@ -4,6 +4,14 @@ The bus keeps no order across redeliveries: a copy of an older event naming a us
 update, a block, a match) may arrive after ``users.user.deleted`` and would recreate rows about
 someone who is gone. Each consuming service keeps the accounts it erased, by a hash of their id
 (so no row names them), and ``guarded`` acknowledges such a late event without applying it.
+
+A consumer applies several events at once, so the erasure may also commit while an event about
+the same user is being applied: on PostgreSQL (read committed) that event saw no erasure yet
+and writes its row after the erasure deleted the user's rows. So each event first takes a
+transaction lock per user it names (``pg_advisory_xact_lock``): shared for ordinary events,
+which may run together, exclusive for the erasure, which waits for them and makes them wait.
+SQLite needs no lock: its transactions are serialized, and one that read before a write
+committed fails on its own write and is retried.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 
 from disco.platform.bus.base import Envelope
 from disco.platform.db import UnitOfWork
@@ -39,20 +47,34 @@ def _hash(user_id: str) -> str:
     return hashlib.sha256(user_id.encode()).hexdigest()
 
 
-def guarded(erased: Table, event_type: str, apply: Apply) -> Apply:
+def _lock_key(user_hash: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    return int.from_bytes(bytes.fromhex(user_hash)[:8], "big", signed=True)
+
+
+async def _lock_users(uow: UnitOfWork, hashes: list[str], *, exclusive: bool) -> None:
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    for key in sorted({_lock_key(user_hash) for user_hash in hashes}):  # one order: no deadlock
+        await uow.session.execute(select(lock(key)))
+
+
+def guarded(erased: Table, event_type: str, apply: Apply, *, lock_users: bool) -> Apply:
     """``apply``, except for an event about an erased account; the erasure itself is recorded
-    in ``erased`` in the same transaction."""
+    in ``erased`` in the same transaction. ``lock_users`` on PostgreSQL (see above)."""
 
     async def run(uow: UnitOfWork, envelope: Envelope) -> None:
         if event_type == ERASURE_EVENT:
+            user_hash = _hash(str(envelope.payload["user_id"]))
+            if lock_users:
+                await _lock_users(uow, [user_hash], exclusive=True)
             await apply(uow, envelope)
-            values = {
-                "user_hash": _hash(str(envelope.payload["user_id"])),
-                "erased_at": uow.clock.now(),
-            }
-            await Repository(uow).insert_new(erased, values)
+            await Repository(uow).insert_new(
+                erased, {"user_hash": user_hash, "erased_at": uow.clock.now()}
+            )
             return
         hashes = [_hash(user_id) for user_id in named_users(envelope.payload)]
+        if hashes and lock_users:
+            await _lock_users(uow, hashes, exclusive=False)
         if hashes:
             found = await uow.session.execute(
                 select(erased.c.user_hash).where(erased.c.user_hash.in_(hashes)).limit(1)

@@ -65,7 +65,12 @@ def subscribe_handlers(
                 f"{group}:{event_class.event_type}",
                 _parsed(event_class, handler)
                 if erased is None
-                else guarded(erased, event_class.event_type, _parsed(event_class, handler)),
+                else guarded(
+                    erased,
+                    event_class.event_type,
+                    _parsed(event_class, handler),
+                    lock_users=not db.is_sqlite,
+                ),
             ),
         )
 
