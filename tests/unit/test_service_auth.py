@@ -37,6 +37,9 @@ def test_a_token_is_for_one_service_and_expires() -> None:
     assert gateway.token_for("auth") == token  # reused while young
     clock.now += 61
     assert gateway.token_for("auth") != token  # renewed past half its life
+    assert gateway.caller_of(token, "auth") == "gateway"  # still current
+    clock.now += 65
+    assert gateway.caller_of(token, "auth") is None  # checked before, expired now
     clock.now = 2_000_000.0
     assert ServiceCredentials([NEW], caller="auth").caller_of(token, "auth") is None
 
