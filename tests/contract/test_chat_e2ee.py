@@ -9,13 +9,15 @@ import asyncio
 import base64
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from disco.client import DiscoClient
+from disco.client import ApiError, DiscoClient
 from disco.client.e2ee import (
+    AttachmentMismatch,
     DecryptedMessage,
     DecryptionFailed,
     FrankingMismatch,
@@ -359,3 +361,47 @@ async def test_one_time_prekeys_are_topped_up_and_the_signed_prekey_rotates(
             assert (await read(bob_chat, bob, room, fresh.seq)).text == (
                 "from a session on the newest signed prekey"
             )
+
+
+async def test_an_attachment_is_stored_encrypted_and_a_swapped_upload_is_caught(
+    disco: Running,
+) -> None:
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    async with ada, bob:
+        _, room = await chatting(disco.system, ada, bob)
+        ada_chat, bob_chat = await secure(ada), await secure(bob)
+        photo = secret("the photo").encode() * 40  # 2.8 KB, found wherever it leaked
+        async with bob.socket() as bob_ws:
+            sent = await ada_chat.send_attachment(
+                room, photo, name="oak.jpg", mime_type="image/jpeg"
+            )
+            got = await next_message(bob_chat, bob_ws)
+        assert got.attachment is not None and got.id == sent.id
+        assert (got.attachment.name, got.attachment.mime_type) == ("oak.jpg", "image/jpeg")
+        assert await bob_chat.download(got) == photo
+        shown = f"(an attachment: oak.jpg, image/jpeg, {len(photo)} bytes)"
+        assert got.opening()["text"] == shown
+
+        # The server holds the upload as bytes it cannot read, under a type that says nothing.
+        stored = await bob.request("GET", f"/v1/chats/rooms/{room}/media/{got.attachment.media_id}")
+        assert stored.headers["content-type"] == "application/octet-stream"
+        assert len(stored.content) > len(photo) and photo[:64] not in stored.content
+        needles = [photo[:64].decode(), *base64_fragments(photo[:64].decode())]
+        assert await rows_naming(disco.system.settings, needles) == []
+        assert files_naming(disco.system.settings.data_dir, [photo[:64].decode()]) == []
+
+        # A server that hands out other bytes under the message's media id (here, those of
+        # another attachment of the room) is caught before anything is decrypted.
+        other = await ada_chat.send_attachment(room, b"another file")
+        assert other.attachment is not None
+        swapped = replace(
+            got, body=replace(got.attachment, media_id=other.attachment.media_id).encode()
+        )
+        with pytest.raises(AttachmentMismatch):
+            await bob_chat.download(swapped)
+        # A stranger to the room gets nothing.
+        eve = await person(disco.url, "Eve")
+        async with eve:
+            with pytest.raises(ApiError) as refused:
+                await eve.download_media(room, got.attachment.media_id)
+        assert refused.value.status == 404

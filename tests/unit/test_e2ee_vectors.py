@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from disco.client.e2ee.attachments import AttachmentRef, open_attachment
 from disco.client.e2ee.primitives import aead_decrypt
 from disco.client.e2ee.wire import Envelope, Header, Payload
 from tests.vectors.e2ee_vectors import PATH, compute
@@ -87,3 +88,13 @@ def test_every_envelope_is_its_parts_and_every_device_read_the_text() -> None:
             p["ciphertext"] for p in message["parts"]
         ]
         assert message["openedOn"] == dict.fromkeys(readers[name], texts[name])
+
+
+def test_the_attachment_vector_opens_to_its_file() -> None:
+    given, expected = FILE["inputs"]["attachment"], FILE["expected"]["attachment"]
+    ref = AttachmentRef.parse(bytes.fromhex(expected["body"]))
+    assert ref is not None
+    named = (ref.media_id, ref.name, ref.mime_type)
+    assert named == (given["mediaId"], given["name"], given["type"])
+    upload = bytes.fromhex(expected["upload"])
+    assert open_attachment(ref, upload) == bytes.fromhex(given["file"])

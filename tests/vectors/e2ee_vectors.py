@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from disco.client.e2ee import x3dh
+from disco.client.e2ee.attachments import AttachmentRef, seal_attachment
 from disco.client.e2ee.device import Device, Recipient, Sealed
 from disco.client.e2ee.fingerprint import fingerprint, safety_number
 from disco.client.e2ee.franking import commit
@@ -155,6 +156,14 @@ def inputs() -> dict[str, Any]:
             ],
         },
         "franking": {"key": _key("a franking key"), "body": b"you will regret this".hex()},
+        "attachment": {  # docs/e2ee.md 6.1: the key, then the nonce, drawn in that order
+            "key": _key("an attachment key"),
+            "iv": _key("an attachment nonce", 12),
+            "file": b"\x89PNG not really a picture".hex(),
+            "mediaId": "6f1f3c2e-3d4b-4a5c-9e8f-0a1b2c3d4e5f",
+            "name": "the oak \U0001f333.png",
+            "type": "image/png",
+        },
     }  # fmt: skip
 
 
@@ -171,7 +180,15 @@ def compute(given: dict[str, Any]) -> dict[str, Any]:
         "conversation": conversation,
         "safetyNumber": _safety_number(users, identities),
         "franking": {"tag": commit(h(franking["key"]), h(franking["body"])).hex()},
+        "attachment": _attachment(given["attachment"]),
     }
+
+
+def _attachment(given: dict[str, Any]) -> dict[str, Any]:
+    file = h(given["file"])
+    key, iv, upload = seal_attachment(file, ScriptedRandom([given["key"], given["iv"]]))
+    ref = AttachmentRef(given["mediaId"], key, iv, given["name"], given["type"], len(file))
+    return {"upload": upload.hex(), "body": ref.encode().hex()}
 
 
 def _primitives(given: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,22 @@ class ApiError(Exception):
         return int(value) if value.isdigit() else None
 
 
+def _raise_for_error(response: httpx.Response) -> None:
+    """``ApiError`` for a 4xx/5xx answer."""
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+        error = body["error"]
+        raise ApiError(
+            response.status_code, error["code"], error["message"], body, response.headers
+        )
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(
+            response.status_code, "UNKNOWN", response.text, None, response.headers
+        ) from None
+
+
 class DiscoClient:
     def __init__(
         self,
@@ -93,17 +109,7 @@ class DiscoClient:
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request; return the JSON body, or raise ``ApiError``."""
         response = await self.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            try:
-                body = response.json()
-                error = body["error"]
-                raise ApiError(
-                    response.status_code, error["code"], error["message"], body, response.headers
-                )
-            except (ValueError, KeyError, TypeError):
-                raise ApiError(
-                    response.status_code, "UNKNOWN", response.text, None, response.headers
-                ) from None
+        _raise_for_error(response)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -196,6 +202,25 @@ class DiscoClient:
             payload["mediaIds"] = media_ids
         sent: dict[str, Any] = await self.post(f"/v1/chats/rooms/{room_id}/messages", payload)
         return sent
+
+    async def upload_media(
+        self, room_id: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """Upload an attachment's bytes as they are (``SecureChat.send_attachment`` uploads
+        them encrypted): ``{id, ...}``; name the id in a message to send it."""
+        media: dict[str, Any] = await self.call(
+            "POST",
+            f"/v1/chats/rooms/{room_id}/media",
+            content=data,
+            headers={"Content-Type": content_type},
+        )
+        return media
+
+    async def download_media(self, room_id: str, media_id: str) -> bytes:
+        """An attachment's bytes, as uploaded (room members only)."""
+        response = await self.request("GET", f"/v1/chats/rooms/{room_id}/media/{media_id}")
+        _raise_for_error(response)
+        return response.content
 
     async def messages(
         self, room_id: str, *, after: int | None = None, before: int | None = None, limit: int = 50

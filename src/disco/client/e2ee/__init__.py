@@ -5,6 +5,7 @@ its test vectors."""
 
 from disco.client.e2ee.directory import KeyChange
 from disco.client.e2ee.errors import (
+    AttachmentMismatch,
     DecryptionFailed,
     DuplicateMessage,
     E2eeError,
@@ -23,6 +24,7 @@ from disco.client.e2ee.secure_chat import SecureChat
 from disco.client.e2ee.store import JsonFileKeyStore, KeyStore, MemoryKeyStore
 
 __all__ = [
+    "AttachmentMismatch",
     "DecryptedMessage",
     "DecryptionFailed",
     "DuplicateMessage",

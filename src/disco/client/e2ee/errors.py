@@ -4,6 +4,7 @@ and shows "this message could not be decrypted" without ever showing garbage."""
 from __future__ import annotations
 
 __all__ = [
+    "AttachmentMismatch",
     "DecryptionFailed",
     "DuplicateMessage",
     "E2eeError",
@@ -63,3 +64,8 @@ class NoDevices(E2eeError):
 
 class MessageTooLarge(E2eeError):
     """The envelope would exceed what the server accepts."""
+
+
+class AttachmentMismatch(E2eeError):
+    """The bytes downloaded for an attachment are not the ones its message names (another
+    upload, or changed), or do not decrypt under its key."""

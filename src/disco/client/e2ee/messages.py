@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from disco.client.e2ee.attachments import AttachmentRef
 from disco.client.e2ee.errors import E2eeError
 from disco.client.e2ee.primitives import b64
-from disco.client.e2ee.wire import CONTENT_TEXT
+from disco.client.e2ee.wire import CONTENT_BYTES, CONTENT_TEXT
 
 __all__ = ["REPORT_TEXT_LIMIT", "DecryptedMessage", "Undecryptable", "report_body"]
 
@@ -59,12 +60,21 @@ class DecryptedMessage:
         """The text of a text message; None for bytes."""
         return self.body.decode() if self.content_type == CONTENT_TEXT else None
 
+    @property
+    def attachment(self) -> AttachmentRef | None:
+        """What an attachment message points to (``SecureChat.download`` fetches it)."""
+        return AttachmentRef.parse(self.body) if self.content_type == CONTENT_BYTES else None
+
     def opening(self) -> dict[str, Any]:
         """This message as a report carries it: the franking opening that lets moderators
         check it is exactly what its sender sent."""
         if self.server_tag is None:
             raise E2eeError("the server did not tag this message: it cannot be proven")
-        if self.text is None:
+        attachment = self.attachment
+        if attachment is not None:
+            shown = f"(an attachment: {attachment.name}, {attachment.mime_type},"
+            shown = f"{shown} {attachment.size} bytes)"[:REPORT_TEXT_LIMIT]
+        elif self.text is None:
             shown = f"({len(self.body)} bytes of attached content)"
         else:
             shown = self.text[:REPORT_TEXT_LIMIT] or "(an empty message)"

@@ -8,6 +8,7 @@ of the peer and of its own person, and decrypts what arrives.
     async with client.socket() as ws:
         async for message in chat.incoming(ws):  # decrypted, checked, reportable
             print(message.sender_id, message.text)
+    await chat.send_attachment(room_id, photo, name="oak.jpg", mime_type="image/jpeg")
 
 The server sees the envelope (base64), the franking tag and which device sent it; never a
 key it could decrypt with. ``DiscoClient.send_message`` still sends bodies as they are, for
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from disco.client.e2ee.attachments import AttachmentRef, open_attachment, seal_attachment
 from disco.client.e2ee.device import Device, Recipient
 from disco.client.e2ee.directory import KeyChange, KeyDirectory
 from disco.client.e2ee.errors import (
@@ -127,14 +129,53 @@ class SecureChat:
         """Encrypt ``content`` for every device of the room's peer and this person's other
         devices, and send it as one envelope. The message as sent, as ``decrypt`` would give
         it (a text is sent as text, bytes as bytes)."""
-        content_type, body = (
-            (CONTENT_TEXT, content.encode())
-            if isinstance(content, str)
-            else (CONTENT_BYTES, content)
+        if isinstance(content, str):
+            return await self._send(room_id, CONTENT_TEXT, content.encode(), client_message_id)
+        return await self._send(room_id, CONTENT_BYTES, content, client_message_id)
+
+    send_text = send
+
+    async def send_attachment(
+        self,
+        room_id: str,
+        data: bytes,
+        *,
+        name: str = "attachment",
+        mime_type: str = "application/octet-stream",
+        client_message_id: str | None = None,
+    ) -> DecryptedMessage:
+        """Encrypt ``data`` under a key of its own, upload it, and send a message holding
+        that key (``docs/e2ee.md`` §6.1). The server sees neither the file, its name nor its
+        type."""
+        key, iv, upload = seal_attachment(data, self._random)
+        media = await self._client.upload_media(room_id, upload)
+        ref = AttachmentRef(str(media["id"]), key, iv, name, mime_type, len(data))
+        return await self._send(
+            room_id, CONTENT_BYTES, ref.encode(), client_message_id, media_ids=[ref.media_id]
         )
+
+    async def download(self, message: DecryptedMessage) -> bytes:
+        """The file an attachment message sends, decrypted and authenticated."""
+        ref = message.attachment
+        if ref is None:
+            raise E2eeError(f"message {message.id} holds no attachment")
+        upload = await self._client.download_media(message.room_id, ref.media_id)
+        return open_attachment(ref, upload)
+
+    async def _send(
+        self,
+        room_id: str,
+        content_type: int,
+        body: bytes,
+        client_message_id: str | None,
+        *,
+        media_ids: list[str] | None = None,
+    ) -> DecryptedMessage:
         async with self._state.lock:
             peer_id = await self._peer_of(room_id)
-            recipients = await self._recipients(peer_id)
+            recipients = await _recipients(
+                self._directory, self._device, (self.user_id, self.device_id), peer_id
+            )
             sealed = self._device.seal(room_id, content_type, body, recipients)
             if len(sealed.envelope) > MAX_ENVELOPE_BYTES:
                 raise MessageTooLarge(
@@ -147,6 +188,7 @@ class SecureChat:
                 room_id,
                 sealed.envelope,
                 client_message_id=client_message_id or self._random(16).hex(),
+                media_ids=media_ids,
                 sender_device_id=self.device_id,
                 franking_tag=b64(sealed.franking_tag),
             )
@@ -156,39 +198,11 @@ class SecureChat:
         self._remember(message)
         return message
 
-    send_text = send
-
     async def _peer_of(self, room_id: str) -> str:
         if room_id not in self._peers:
             room = await self._client.get(f"/v1/chats/rooms/{room_id}")
             self._peers[room_id] = str(room["peer"]["userId"])
         return self._peers[room_id]
-
-    async def _recipients(self, peer_id: str) -> list[Recipient]:
-        theirs = await self._directory.devices(peer_id)
-        if not theirs:
-            raise NoDevices("the peer has not set up encrypted chat on any device yet")
-        mine = {
-            d: b
-            for d, b in (await self._directory.devices(self.user_id)).items()
-            if d != self.device_id
-        }
-        recipients = []
-        for user_id, devices in ((peer_id, theirs), (self.user_id, mine)):
-            for device_id, bundle in devices.items():
-                address = (user_id, device_id)
-                session = self._device.sessions.current(address)
-                # No session yet, or one with an identity the device no longer has (a
-                # reinstall): start one from the bundle. The old one stays for late messages.
-                fresh = session is None or session.peer_identity != bundle.identity_key
-                recipients.append(
-                    Recipient(
-                        user_id,
-                        device_id,
-                        self._directory.take_bundle(user_id, device_id) if fresh else None,
-                    )
-                )
-        return recipients
 
     # --- receiving ------------------------------------------------------------------------------
     async def decrypt(self, message: dict[str, Any]) -> DecryptedMessage:
@@ -323,6 +337,34 @@ class SecureChat:
         self._recent[message.id] = message
         while len(self._recent) > RECENT_MESSAGES:
             self._recent.popitem(last=False)
+
+
+async def _recipients(
+    directory: KeyDirectory, device: Device, me: tuple[str, str], peer_id: str
+) -> list[Recipient]:
+    """Every device of the peer and this person's other devices, with a bundle to start a
+    session from where the device has none yet."""
+    user_id, device_id = me
+    theirs = await directory.devices(peer_id)
+    if not theirs:
+        raise NoDevices("the peer has not set up encrypted chat on any device yet")
+    mine = {d: b for d, b in (await directory.devices(user_id)).items() if d != device_id}
+    recipients = []
+    for owner, devices in ((peer_id, theirs), (user_id, mine)):
+        for their_device, bundle in devices.items():
+            address = (owner, their_device)
+            session = device.sessions.current(address)
+            # No session yet, or one with an identity the device no longer has (a
+            # reinstall): start one from the bundle. The old one stays for late messages.
+            fresh = session is None or session.peer_identity != bundle.identity_key
+            recipients.append(
+                Recipient(
+                    owner,
+                    their_device,
+                    directory.take_bundle(owner, their_device) if fresh else None,
+                )
+            )
+    return recipients
 
 
 async def _next_frame(socket: Socket) -> dict[str, Any] | None:

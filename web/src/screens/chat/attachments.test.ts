@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { unhex } from "../../e2ee/primitives";
 import {
   blobType,
   decryptFile,
@@ -48,5 +50,20 @@ describe("attachments", () => {
   it("round-trips base64", () => {
     const bytes = new Uint8Array([0, 1, 254, 255, 128]);
     expect(fromBase64(toBase64(bytes))).toEqual(bytes);
+  });
+
+  it("opens the test vector the Python SDK writes, and writes its reference byte for byte", async () => {
+    const vectors = JSON.parse(
+      readFileSync(new URL("../../../../tests/vectors/e2ee.json", import.meta.url), "utf8"),
+    );
+    const given = vectors.inputs.attachment;
+    const expected = vectors.expected.attachment;
+    const ref = parseRef(unhex(expected.body));
+    expect(ref).not.toBeNull();
+    if (ref === null) return;
+    expect([ref.mediaId, ref.name, ref.type]).toEqual([given.mediaId, given.name, given.type]);
+    expect(encodeRef(ref)).toEqual(unhex(expected.body));
+    const file = await decryptFile(new Uint8Array(unhex(expected.upload)), ref);
+    expect(file).toEqual(unhex(given.file));
   });
 });
