@@ -10,6 +10,7 @@ from disco.client.e2ee.attachments import (
     MARK,
     MAX_FILE_BYTES,
     AttachmentRef,
+    check_description,
     open_attachment,
     seal_attachment,
 )
@@ -51,7 +52,20 @@ def test_the_reference_round_trips_and_anything_else_is_not_one() -> None:
         MARK + b"not json",
         ref.encode().replace(b'"size":1', b'"size":"1"'),
         ref.encode()[:-5],
+        MARK + b'{"a":' * 5000,  # nested past the parser's recursion limit
+        MARK + b"\xef\xbb\xbf" + ref.encode()[len(MARK) :],  # a BOM: not strict UTF-8
+        MARK + ref.encode()[len(MARK) :].decode().encode("utf-16"),
+        ref.encode().replace(b'"size":1', b'"size":-1'),
+        ref.encode().replace(b'"size":1', b'"size":true'),
+        ref.encode().replace(b'"mediaId":"m-1"', b'"mediaId":"../../v1/auth/me?"'),
     ):
         assert AttachmentRef.parse(body) is None, body
     short_key = ref.encode().replace(ref.encode().split(b'"key":"')[1].split(b'"')[0], b"AAAA")
     assert AttachmentRef.parse(short_key) is None
+
+
+def test_a_name_or_type_a_reference_cannot_carry_is_refused_before_the_upload() -> None:
+    check_description("oak.jpg", "image/jpeg")
+    for name, mime_type in (("", "image/png"), ("x" * 256, "image/png"), ("\udc80.jpg", "a/b")):
+        with pytest.raises(ValueError):
+            check_description(name, mime_type)

@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -210,7 +211,7 @@ class DiscoClient:
         them encrypted): ``{id, ...}``; name the id in a message to send it."""
         media: dict[str, Any] = await self.call(
             "POST",
-            f"/v1/chats/rooms/{room_id}/media",
+            f"/v1/chats/rooms/{quote(room_id, safe='')}/media",
             content=data,
             headers={"Content-Type": content_type},
         )
@@ -218,7 +219,8 @@ class DiscoClient:
 
     async def download_media(self, room_id: str, media_id: str) -> bytes:
         """An attachment's bytes, as uploaded (room members only)."""
-        response = await self.request("GET", f"/v1/chats/rooms/{room_id}/media/{media_id}")
+        path = f"/v1/chats/rooms/{quote(room_id, safe='')}/media/{quote(media_id, safe='')}"
+        response = await self.request("GET", path)
         _raise_for_error(response)
         return response.content
 

@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from disco.client.e2ee.attachments import AttachmentRef, open_attachment, seal_attachment
+from disco.client.e2ee.attachments import (
+    AttachmentRef,
+    check_description,
+    open_attachment,
+    seal_attachment,
+)
 from disco.client.e2ee.device import Device, Recipient
 from disco.client.e2ee.directory import KeyChange, KeyDirectory
 from disco.client.e2ee.errors import (
@@ -147,6 +152,7 @@ class SecureChat:
         """Encrypt ``data`` under a key of its own, upload it, and send a message holding
         that key (``docs/e2ee.md`` §6.1). The server sees neither the file, its name nor its
         type."""
+        check_description(name, mime_type)
         key, iv, upload = seal_attachment(data, self._random)
         media = await self._client.upload_media(room_id, upload)
         ref = AttachmentRef(str(media["id"]), key, iv, name, mime_type, len(data))

@@ -10,8 +10,10 @@ the same user is being applied: on PostgreSQL (read committed) that event saw no
 and writes its row after the erasure deleted the user's rows. So each event first takes a
 transaction lock per user it names (``pg_advisory_xact_lock``): shared for ordinary events,
 which may run together, exclusive for the erasure, which waits for them and makes them wait.
-SQLite needs no lock: its transactions are serialized, and one that read before a write
-committed fails on its own write and is retried.
+SQLite needs no lock: a consumer's transaction writes its inbox row first
+(``platform/bus/inbox.py``), which takes SQLite's one write lock until it commits, so the check
+and the handler see everything committed before and nothing commits in between. Keep the inbox
+write first.
 """
 
 from __future__ import annotations

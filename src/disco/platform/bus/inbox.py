@@ -43,6 +43,8 @@ def idempotent(
 
     async def handle(envelope: Envelope) -> None:
         async with db.unit_of_work(f"consume.{name}") as uow:
+            # First, before anything is read: on SQLite this write takes the one write lock
+            # for the whole transaction, which the erasure guard relies on (``erasure.py``).
             claimed = await uow.session.execute(
                 insert(inbox)
                 .values(event_id=envelope.id, handler=name, handled_at=uow.clock.now())

@@ -40,11 +40,26 @@ describe("attachments", () => {
   });
 
   it("reads back the reference it writes, and nothing else", () => {
-    const ref = { mediaId: "m1", key: "k", iv: "i", name: "a.png", type: "image/png", size: 3 };
+    const key = toBase64(new Uint8Array(32));
+    const iv = toBase64(new Uint8Array(12));
+    const ref = { mediaId: "m1", key, iv, name: "a.png", type: "image/png", size: 3 };
     expect(parseRef(encodeRef(ref))).toEqual(ref);
     expect(parseRef(new TextEncoder().encode("hello"))).toBeNull();
     expect(parseRef(new TextEncoder().encode('disco-attachment:1\n{"mediaId":1}'))).toBeNull();
     expect(parseRef(null)).toBeNull();
+    for (const bad of [
+      { ...ref, size: 1.5 },
+      { ...ref, size: -3 },
+      { ...ref, key: "k" },
+      { ...ref, iv: toBase64(new Uint8Array(16)) },
+      { ...ref, mediaId: "../../v1/auth/me?" },
+    ]) {
+      expect(parseRef(encodeRef(bad))).toBeNull();
+    }
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...encodeRef(ref)]);
+    expect(parseRef(withBom)).toBeNull();
+    const badUtf8 = new Uint8Array([...encodeRef(ref).slice(0, -2), 0xff, 0x7d]);
+    expect(parseRef(badUtf8)).toBeNull();
   });
 
   it("round-trips base64", () => {

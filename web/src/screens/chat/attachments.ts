@@ -52,20 +52,36 @@ export function encodeRef(ref: AttachmentRef): Uint8Array {
   return new TextEncoder().encode(MARK + JSON.stringify(ref));
 }
 
-/** The reference in a "bytes" message, or null when the bytes are something else. */
+// A media id goes into a download's path: only the server's own ids, nothing a peer could use
+// to point the download elsewhere.
+const MEDIA_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function bytesOfLength(text: unknown, length: number): boolean {
+  if (typeof text !== "string") return false;
+  try {
+    return fromBase64(text).length === length;
+  } catch {
+    return false;
+  }
+}
+
+/** The reference in a "bytes" message, or null when the bytes are something else. Read as the
+ * Python SDK reads it (docs/e2ee.md 6.1): strict UTF-8, each field of its type and length. */
 export function parseRef(bytes: Uint8Array | null): AttachmentRef | null {
   if (!bytes) return null;
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  if (!text.startsWith(MARK)) return null;
   try {
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    if (!text.startsWith(MARK)) return null;
     const ref = JSON.parse(text.slice(MARK.length)) as Partial<AttachmentRef>;
     const ok =
       typeof ref.mediaId === "string" &&
-      typeof ref.key === "string" &&
-      typeof ref.iv === "string" &&
+      MEDIA_ID.test(ref.mediaId) &&
+      bytesOfLength(ref.key, 32) &&
+      bytesOfLength(ref.iv, 12) &&
       typeof ref.name === "string" &&
       typeof ref.type === "string" &&
-      typeof ref.size === "number";
+      Number.isInteger(ref.size) &&
+      (ref.size ?? -1) >= 0;
     return ok ? (ref as AttachmentRef) : null;
   } catch {
     return null;
