@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,17 @@ async def secure(client: DiscoClient, device_id: str = "phone", **options: Any) 
     chat = SecureChat(client, device_id, options.pop("store", MemoryKeyStore()), **options)
     await chat.setup()
     return chat
+
+
+@contextlib.asynccontextmanager
+async def ada_and_bob_matched(
+    disco: Running,
+) -> AsyncIterator[tuple[DiscoClient, DiscoClient, str]]:
+    """Ada and Bob, signed in and matched, and the id of their chat."""
+    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+    async with ada, bob:
+        _, room = await chatting(disco.system, ada, bob)
+        yield ada, bob, room
 
 
 async def another_device(disco: Running, client: DiscoClient) -> DiscoClient:
@@ -79,9 +92,7 @@ def secret(label: str) -> str:
 async def test_two_people_chat_encrypted_and_the_server_holds_no_plaintext(
     disco: Running,
 ) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         ada_chat, bob_chat = await secure(ada), await secure(bob)
         texts = [secret("first"), secret("reply"), secret("third")]
         async with bob.socket() as bob_ws:
@@ -116,9 +127,7 @@ async def test_two_people_chat_encrypted_and_the_server_holds_no_plaintext(
 async def test_late_and_lost_messages_open_and_a_restarted_device_carries_on(
     disco: Running, tmp_path: Path
 ) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         bob_store = JsonFileKeyStore(tmp_path / "bob-phone.json")
         ada_chat, bob_chat = await secure(ada), await secure(bob, store=bob_store)
         sent = [await ada_chat.send(room, f"message {n}") for n in range(5)]
@@ -145,9 +154,7 @@ async def test_late_and_lost_messages_open_and_a_restarted_device_carries_on(
 async def test_a_thief_of_a_devices_state_reads_nothing_earlier_nor_after_it_heals(
     disco: Running,
 ) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         bob_store = MemoryKeyStore()
         ada_chat, bob_chat = await secure(ada), await secure(bob, store=bob_store)
 
@@ -235,9 +242,7 @@ async def test_a_person_with_two_devices_reads_on_both_and_each_reads_the_other(
 
 
 async def test_a_report_proves_what_was_sent_and_a_forged_one_fails(disco: Running) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         ada_chat, bob_chat = await secure(ada), await secure(bob)
         sent = await ada_chat.send(room, "you will regret this")
         (stored,) = await history(bob, room)
@@ -290,9 +295,7 @@ async def test_a_report_proves_what_was_sent_and_a_forged_one_fails(disco: Runni
 async def test_a_changed_identity_key_changes_the_safety_number_and_chat_goes_on(
     disco: Running,
 ) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         ada_chat, bob_chat = await secure(ada), await secure(bob)
         first = await ada_chat.send(room, "hello")
         assert (await read(bob_chat, bob, room, first.seq)).text == "hello"
@@ -325,9 +328,7 @@ async def test_one_time_prekeys_are_topped_up_and_the_signed_prekey_rotates(
     disco: Running,
 ) -> None:
     now = [1_000_000.0]
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         bob_chat = await secure(bob, one_time_prekeys=12, clock=lambda: now[0])
 
         async def bobs_listing() -> dict[str, Any]:
@@ -366,9 +367,7 @@ async def test_one_time_prekeys_are_topped_up_and_the_signed_prekey_rotates(
 async def test_an_attachment_is_stored_encrypted_and_a_swapped_upload_is_caught(
     disco: Running,
 ) -> None:
-    ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
-    async with ada, bob:
-        _, room = await chatting(disco.system, ada, bob)
+    async with ada_and_bob_matched(disco) as (ada, bob, room):
         ada_chat, bob_chat = await secure(ada), await secure(bob)
         photo = secret("the photo").encode() * 40  # 2.8 KB, found wherever it leaked
         async with bob.socket() as bob_ws:

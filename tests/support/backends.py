@@ -102,13 +102,15 @@ async def scratch_database(
     else:
         name = await create_database()
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    database = Database(url, service=service, outbox=outbox)
+    database: Database | None = None
     try:
+        database = Database(url, service=service, outbox=outbox)
         async with database.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
         yield database
     finally:
-        await database.dispose()
+        if database is not None:
+            await database.dispose()
         if name:
             await drop_database(name)
 
