@@ -75,9 +75,9 @@ def guarded(erased: Table, event_type: str, apply: Apply, *, lock_users: bool) -
             )
             return
         hashes = [_hash(user_id) for user_id in named_users(envelope.payload)]
-        if hashes and lock_users:
-            await _lock_users(uow, hashes, exclusive=False)
         if hashes:
+            if lock_users:
+                await _lock_users(uow, hashes, exclusive=False)
             found = await uow.session.execute(
                 select(erased.c.user_hash).where(erased.c.user_hash.in_(hashes)).limit(1)
             )
