@@ -86,6 +86,9 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     app.state.sockets = PersonSockets(ctx.settings.ws_max_sockets_per_user)
     app.state.readiness = gateway.readiness_checks()
     app.state.token_verifier = ctx.tokens
+    # The proxy first: it is every API call, and the routes after it are few and not under /v1
+    # (the socket's route is a WebSocket one, which an HTTP route never matches).
+    app.add_route("/v1/{path:path}", api.proxy, methods=api.PROXY_METHODS, include_in_schema=False)
     app.include_router(api.router)
     if (WEB_CLIENT / "index.html").exists():
         app.mount("/", WebClientFiles(directory=WEB_CLIENT, html=True), name="web")

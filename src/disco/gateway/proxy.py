@@ -151,8 +151,6 @@ class ServiceProxy:
         self.running(service)
         # Re-encoded from the canonical segments: what was routed is exactly what is sent.
         target = "/".join(quote(segment, safe="") for segment in path.split("/"))
-        if httpx.URL(target).raw_path.decode("ascii") != target:
-            raise ValidationFailed("The path is not in canonical form.")
         query: bytes = request.scope.get("query_string", b"")
         client_ip = request.client.host if request.client else "unknown"
         headers = forwardable(request.headers.raw)
@@ -176,6 +174,8 @@ class ServiceProxy:
             return InProcessAnswer(
                 app, request, target, query, headers, body, dropped=_DROPPED_FROM_LOCAL_ANSWERS
             )
+        if httpx.URL(target).raw_path.decode("ascii") != target:  # the HTTP client's reading
+            raise ValidationFailed("The path is not in canonical form.")
         if query:
             target += f"?{query.decode('latin-1')}"
         upstream = await self._send(service, request.method, target, content=body, headers=headers)

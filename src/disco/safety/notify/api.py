@@ -15,7 +15,7 @@ from disco.safety.notify.service import NotificationDispatch
 router = APIRouter(prefix="/v1/safety/notifications", tags=["safety"])
 
 
-def _moderator(principal: CurrentPrincipal) -> Principal:
+async def _moderator(principal: CurrentPrincipal) -> Principal:
     # 404 rather than 403, as for anything hidden: an ordinary user learns nothing from it.
     if not principal.is_moderator:
         raise NotFound()
