@@ -43,11 +43,14 @@ class Settings(BaseSettings):
 
     # --- backends: unset means the embedded adapter ---------------------------------------------
     database_url: str | None = None  # postgresql+asyncpg://... ; unset: one SQLite file per service
-    # PostgreSQL connections per service and process: up to the pool size kept open between
-    # requests, the overflow more in a burst (a request waits for one past that). Every process
-    # of every service counts against the server's max_connections (100 by default).
-    database_pool_size: int = Field(10, ge=1, le=200)
-    database_pool_overflow: int = Field(20, ge=0, le=500)
+    # PostgreSQL connections per service and process: up to the pool size opened as needed and
+    # kept, the overflow more in a burst, each closed as soon as it is given back (a request
+    # waits for one past both). Every process of every service counts against the server's
+    # max_connections (100 by default). No overflow by default: under a steady load above the
+    # pool size, each request past it paid for a new connection and its close (with a pool of
+    # 10 and 32 requests at a time, auth's CPU per request doubled; docs/performance.md).
+    database_pool_size: int = Field(30, ge=1, le=200)
+    database_pool_overflow: int = Field(0, ge=0, le=500)
     redis_url: str | None = None
     amqp_url: str | None = None
     smtp_url: str | None = None  # smtp://user:pass@host:port ; unset: mail lands in data_dir/mail

@@ -4,33 +4,51 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from disco.client import DiscoClient
 from disco.platform.clock import FrozenClock
 from tests.conftest import PASSWORD, unique_email
-from tests.support.backends import Running, backend_settings, serve
+from tests.support.backends import backend_settings, serve
 from tests.support.net import free_port
 
 SERVICES = ("auth", "gateway")
 
 
-@pytest.fixture(scope="module")
-async def gateway(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running]:
-    """The gateway in front of auth, with the smallest body limit Settings allows."""
+@dataclass(frozen=True)
+class Front:
+    url: str  # the gateway's
+    auth_app: FastAPI  # the app of the auth service behind it
+
+
+@pytest.fixture(scope="module", params=["in-process", "network"])
+async def gateway(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Front]:
+    """The gateway in front of auth, with the smallest body limit Settings allows: in one
+    process (``disco up``), or in a process of its own that reaches auth over the network, as
+    in a cluster (``gateway/remote.py``)."""
     data_dir = tmp_path_factory.mktemp(f"gateway-{backend}")
     async with backend_settings(backend, data_dir, max_body_bytes=1024) as settings:
-        async with serve(settings, SERVICES) as running:
-            yield running
+        if request.param == "in-process":
+            async with serve(settings, SERVICES) as running:
+                yield Front(running.url, running.system.apps["auth"])
+            return
+        async with serve(settings, ["auth"]) as auth:
+            apart = settings.model_copy(update={"service_urls": {"auth": auth.url}})
+            async with serve(apart, ["gateway"]) as running:
+                yield Front(running.url, auth.system.apps["auth"])
 
 
 @pytest.fixture
-async def http(gateway: Running) -> AsyncIterator[httpx.AsyncClient]:
+async def http(gateway: Front) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=gateway.url) as client:
         yield client
 
@@ -194,13 +212,13 @@ def _refs(node: Any) -> list[str]:
 
 
 async def test_openapi_lists_every_auth_path_with_resolvable_schemas(
-    gateway: Running, http: httpx.AsyncClient
+    gateway: Front, http: httpx.AsyncClient
 ) -> None:
     response = await http.get("/openapi.json")
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.")
-    own = gateway.system.apps["auth"].openapi()
+    own = gateway.auth_app.openapi()
     auth_paths = {p for p in own["paths"] if p.startswith("/v1/auth")}
     assert auth_paths
     assert auth_paths <= set(document["paths"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 import random
 import time
 import uuid
@@ -149,6 +150,7 @@ async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster:
         match_id = await meet(ada, bob, (48.8566, 2.3522))
         room = (await room_of(ada, match_id))["id"]
         await room_of(bob, match_id)
+        attachment = os.urandom(300_000)
         async with bob.socket() as bob_ws, ada.socket() as ada_ws:
             sent = await ada.send_message(room, b"hello from gateway A", client_message_id="hi")
             frame = await bob_ws.expect("message", timeout=20)
@@ -156,11 +158,9 @@ async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster:
             own = await ada_ws.expect("message", timeout=20)  # her own devices hear of it too
             assert own["data"]["id"] == sent["id"]
             assert DiscoClient.body_of(frame["data"]) == b"hello from gateway A"
-            media = await bob.request(
-                "POST", f"/v1/chats/rooms/{room}/media", content=b"\x00" * 1000
-            )
-            assert media.status_code == 201, media.text
-            media_id = media.json()["id"]
+            # Larger than the gateway buffers (64 KiB) both ways: the upload and the download
+            # stream through its hop to the chat process.
+            media_id = (await bob.upload_media(room, attachment))["id"]
             reply = await bob.send_message(room, b"hello back", media_ids=[media_id])
             assert (await ada_ws.expect("message", timeout=20))["data"]["id"] == reply["id"]
         got = [m["id"] async for m in bob.iter_messages(room)]
@@ -172,9 +172,9 @@ async def test_two_people_chat_across_gateways_and_a_third_sees_nothing(cluster:
         ):
             response = await eve.request("GET", path)
             assert response.status_code == 404, (path, response.text)
-        assert (await ada.request("GET", f"/v1/chats/rooms/{room}/media/{media_id}")).content == (
-            b"\x00" * 1000
-        )
+        download = await ada.request("GET", f"/v1/chats/rooms/{room}/media/{media_id}")
+        assert download.status_code == 200, download.text
+        assert download.content == attachment
 
 
 class BusProbe:

@@ -5,18 +5,20 @@ The service's ASGI app is called with the request the gateway would have sent it
 gateway's service credential) and its answer goes to the client as it is sent, minus the
 headers that describe one hop. An HTTP client in between (``httpx.ASGITransport``) built and
 parsed both messages again and cost the gateway more CPU per request than everything else it
-does (``bench.gateway``). A body too large to buffer still takes the HTTP client, which
-streams it.
+does (``bench.gateway``). A body too large to buffer is handed on chunk by chunk as it arrives.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterable
 from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from disco.platform.errors import DiscoError
 
 __all__ = ["InProcessAnswer"]
 
@@ -33,7 +35,7 @@ class InProcessAnswer(Response):
         target: str,
         query: bytes,
         headers: list[tuple[bytes, bytes]],
-        body: bytes,
+        body: bytes | AsyncIterable[bytes],
         *,
         dropped: frozenset[bytes],
     ) -> None:
@@ -59,18 +61,35 @@ class InProcessAnswer(Response):
         self._body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body_sent = False
         started = False
+        whole = False  # the body has been handed on, all of it
+        chunks = None if isinstance(self._body, bytes) else aiter(self._body)
+        # Why the streamed body broke off (too large, the client gone): the service is told
+        # the client went away, so it keeps nothing, and the client gets this refusal, not
+        # whatever the service made of the break.
+        refusal: DiscoError | None = None
 
         async def receive_body() -> Message:
-            nonlocal body_sent
-            if not body_sent:
-                body_sent = True
+            nonlocal whole, refusal
+            if whole:
+                return await receive()  # the client's disconnect, for a streamed answer
+            if chunks is None:
+                whole = True
                 return {"type": "http.request", "body": self._body, "more_body": False}
-            return await receive()  # the client's disconnect, for a streamed answer
+            try:
+                chunk = await anext(chunks, None)
+            except DiscoError as exc:
+                whole, refusal = True, exc
+                return {"type": "http.disconnect"}
+            if chunk is None:
+                whole = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": chunk, "more_body": True}
 
         async def send_on(message: Message) -> None:
             nonlocal started
+            if refusal is not None:
+                return  # the service's answer to a body it never had whole
             if message["type"] == "http.response.start":
                 started = True
                 kept = [
@@ -82,8 +101,12 @@ class InProcessAnswer(Response):
         try:
             await self._app(self._scope, receive_body, send_on)
         except Exception:
+            if refusal is not None:
+                raise refusal from None
             if not started:
                 raise
             # The service's error middleware answered (a 500) and re-raised for its server to
             # log; the client has its answer, as it would over HTTP.
             log.exception("the in-process service failed after answering")
+        if refusal is not None:
+            raise refusal

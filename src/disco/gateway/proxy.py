@@ -1,29 +1,28 @@
 """Forwarding a client's request to the service that owns it, and nothing else.
 
 The gateway decides where a request goes from its path, so the path it decides on must be the
-path it forwards. HTTP clients and servers may rewrite a path on the way (httpx removes dot
-segments, a server may decode ``%2f``), so a path is first brought to one canonical spelling:
-a path that any hop could read differently (dot segments in any spelling, encoded slashes or
-backslashes, ``%25`` that would decode twice, ``;`` parameters, empty segments) is refused
-before routing, and the canonical path is re-encoded and checked once more against what the
-HTTP client will send.
+path it forwards. HTTP clients and servers may rewrite a path on the way (a client may remove
+dot segments, a server may decode ``%2f``), so a path is first brought to one canonical
+spelling: a path that any hop could read differently (dot segments in any spelling, encoded
+slashes or backslashes, ``%25`` that would decode twice, ``;`` parameters, empty segments) is
+refused before routing, and the canonical path is re-encoded and, on the network hop, checked
+once more against what the HTTP client will send (``remote.target_url``).
 """
 
 from __future__ import annotations
 
-import logging
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, unquote
 
-import httpx
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from disco.gateway.frames import FrameRoute
 from disco.gateway.inprocess import InProcessAnswer
+from disco.gateway.remote import BUFFERED_BYTES, answer_of, call_remote, open_remote, target_url
 from disco.platform.errors import (
     DiscoError,
     NotFound,
@@ -38,8 +37,6 @@ from disco.platform.service_auth import CLIENT_IP_HEADER, SERVICE_TOKEN_HEADER
 
 __all__ = ["AREAS", "ServiceProxy", "canonical_path", "forwardable", "owner_of"]
 
-log = logging.getLogger(__name__)
-
 # The first path segment after /v1 names the area; each area belongs to one service.
 AREAS: dict[str, str] = {
     "auth": "auth",
@@ -53,9 +50,6 @@ AREAS: dict[str, str] = {
     "chats": "chat",
     "keys": "chat",
 }
-
-# Bodies up to this size are read whole (the common case, cheapest); larger ones stream.
-_BUFFERED_BYTES = 64 * 1024
 
 # Characters that, once percent-decoded, could make another hop see another path.
 _AMBIGUOUS = ("/", "\\", "%", ";")
@@ -120,11 +114,9 @@ _HOP_BY_HOP = frozenset(
 )
 
 
-# An in-process answer's body is passed on as the service sent it (the HTTP hop's client decodes
-# it), so its length and its encoding still hold.
-_DROPPED_FROM_LOCAL_ANSWERS = frozenset(
-    h.encode() for h in _HOP_BY_HOP - {"content-length", "content-encoding"}
-)
+# An answer's body is passed on as the service sent it (neither hop decodes it), so its length
+# and its encoding still hold.
+_DROPPED = frozenset(h.encode() for h in _HOP_BY_HOP - {"content-length", "content-encoding"})
 
 
 def forwardable(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -158,49 +150,40 @@ class ServiceProxy:
             (CLIENT_IP_HEADER.encode(), client_ip.encode()),
             (b"x-request-id", request_id_var.get().encode()),
         ]
+        headers.append(
+            (SERVICE_TOKEN_HEADER.encode(), self._services.credentials.token_for(service).encode())
+        )
         body = await _body(request)
         app = self._services.app(service)
-        if app is not None and isinstance(body, bytes):
+        if app is not None:
             # In this process: the service's app answers the client directly, no HTTP client
             # in between (it cost more than the gateway's own work). Same request, same answer.
-            headers += [
-                (b"host", f"{service}.internal".encode()),
-                (b"content-length", str(len(body)).encode()),
-                (
-                    SERVICE_TOKEN_HEADER.encode(),
-                    self._services.credentials.token_for(service).encode(),
-                ),
-            ]
-            return InProcessAnswer(
-                app, request, target, query, headers, body, dropped=_DROPPED_FROM_LOCAL_ANSWERS
+            headers.append((b"host", f"{service}.internal".encode()))
+            if isinstance(body, bytes):
+                headers.append((b"content-length", str(len(body)).encode()))
+            else:
+                headers.append((b"transfer-encoding", b"chunked"))
+            return InProcessAnswer(app, request, target, query, headers, body, dropped=_DROPPED)
+        url = target_url(self._base_url(service), target, query)
+        sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        try:
+            upstream = await open_remote(
+                self._services.forwarding_session(service), service, request.method, url, sent, body
             )
-        if httpx.URL(target).raw_path.decode("ascii") != target:  # the HTTP client's reading
-            raise ValidationFailed("The path is not in canonical form.")
-        if query:
-            target += f"?{query.decode('latin-1')}"
-        upstream = await self._send(service, request.method, target, content=body, headers=headers)
-        if isinstance(body, _Streamed) and body.refused is not None:
-            await upstream.aclose()
-            raise body.refused  # over the limit mid-stream: the service saw a cut-off body
-        answer_headers = forwardable(upstream.headers.raw)
-        size = upstream.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) <= _BUFFERED_BYTES:
-            try:
-                content = await upstream.aread()
-            finally:
-                await upstream.aclose()
-            response: Response = Response(content=content, status_code=upstream.status_code)
-        else:  # large (an attachment) or of unknown size: passed on as it comes
-            response = StreamingResponse(
-                upstream.aiter_raw(),
-                status_code=upstream.status_code,
-                background=BackgroundTask(upstream.aclose),
-            )
-            if size is not None and size.isdigit():
-                response.headers["content-length"] = size
-        for key, value in answer_headers:
-            response.headers.append(key.decode("latin-1"), value.decode("latin-1"))
-        return response
+        except Unavailable:
+            if isinstance(body, StreamedBody) and body.refused is not None:
+                raise body.refused from None  # the upload broke on our side, not the service's
+            raise
+        if isinstance(body, StreamedBody) and body.refused is not None:
+            upstream.release()
+            raise body.refused  # the service answered a body that was cut off
+        return await answer_of(upstream, _DROPPED)
+
+    def _base_url(self, service: str) -> str:
+        url = self._services.url(service)
+        if url is None:
+            raise Unavailable(f"The {service} service is not running here.")
+        return url.rstrip("/")
 
     async def relay_frame(
         self,
@@ -219,63 +202,54 @@ class ServiceProxy:
             await direct(principal, body)
             return
         self.running(route.service)
-        upstream = await self.call(
-            route.service,
-            route.method,
-            path,
-            json=body,
-            headers={
-                "authorization": f"Bearer {token}",
-                CLIENT_IP_HEADER: client_ip,
-                "x-request-id": request_id_var.get(),
-            },
-        )
-        if upstream.status_code >= 400:
-            raise _refusal(upstream)
-
-    async def call(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
-        """A whole answer, read."""
-        response = await self._send(service, method, target, **kwargs)
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
-
-    async def _send(self, service: str, method: str, target: str, **kwargs: Any) -> httpx.Response:
-        """The answer's head; its body is still to be read (and the response closed)."""
-        client = self._services.client(service)
-        try:
-            return await client.send(client.build_request(method, target, **kwargs), stream=True)
-        except httpx.TransportError as exc:
-            log.warning("%s unreachable: %s", service, exc)
-            raise Unavailable(f"The {service} service is unavailable; try again shortly.") from exc
-        except ClientDisconnect as exc:  # the caller gave up mid-body; nobody is left to answer
-            raise ValidationFailed("The client went away before sending its request.") from exc
+        headers = {
+            "authorization": f"Bearer {token}",
+            CLIENT_IP_HEADER: client_ip,
+            "x-request-id": request_id_var.get(),
+        }
+        if self._services.app(route.service) is not None:  # in this process: its ASGI app
+            answer = await self._services.client(route.service).request(
+                route.method, path, json=body, headers=headers
+            )
+            status, content = answer.status_code, answer.content
+        else:
+            headers[SERVICE_TOKEN_HEADER] = self._services.credentials.token_for(route.service)
+            headers["content-type"] = "application/json"
+            status, content = await call_remote(
+                self._services.forwarding_session(route.service),
+                route.service,
+                route.method,
+                target_url(self._base_url(route.service), path, b""),
+                list(headers.items()),
+                json.dumps(body).encode(),
+            )
+        if status >= 400:
+            raise _refusal(status, content)
 
 
-async def _body(request: Request) -> bytes | _Streamed:
+async def _body(request: Request) -> bytes | StreamedBody:
     """A small body read at once (most requests: one hop, no chunking); a large one, or one of
     unknown length, streamed through, so an attachment is never held whole in memory here."""
     length = request.headers.get("content-length")
     if length is None and "transfer-encoding" not in request.headers:
         return b""
-    if length is not None and length.isdigit() and int(length) <= _BUFFERED_BYTES:
+    if length is not None and length.isdigit() and int(length) <= BUFFERED_BYTES:
         try:
             return await request.body()
         except ClientDisconnect as exc:
             raise ValidationFailed("The client went away before sending its request.") from exc
-    return _Streamed(request)
+    return StreamedBody(request)
 
 
-class _Streamed:
-    """A request body passed on as it arrives. Past the gateway's body limit the stream fails,
-    so the service reading it keeps nothing (an upload is discarded, not cut short), and the
-    refusal is kept for ``forward`` to answer with, whatever the service made of the break."""
+class StreamedBody:
+    """A request body passed on as it arrives. Past the gateway's body limit, or when the client
+    goes away, the stream fails, so the service reading it keeps nothing (an upload is
+    discarded, not cut short); the refusal is kept for ``forward`` to answer with, whatever the
+    service or the HTTP client made of the break."""
 
     def __init__(self, request: Request) -> None:
         self._request = request
-        self.refused: PayloadTooLarge | None = None
+        self.refused: DiscoError | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -284,16 +258,19 @@ class _Streamed:
         except PayloadTooLarge as exc:
             self.refused = exc
             raise
+        except ClientDisconnect as exc:  # the caller gave up mid-body; nobody is left to answer
+            self.refused = ValidationFailed("The client went away before sending its request.")
+            raise self.refused from exc
 
 
-def _refusal(response: httpx.Response) -> DiscoError:
+def _refusal(status: int, content: bytes) -> DiscoError:
     """A service's error answer, as the DiscoError that renders the same."""
     try:
-        error = response.json()["error"]
+        error = json.loads(content)["error"]
         code, message = str(error["code"]), str(error["message"])
     except (ValueError, KeyError, TypeError):
         code, message = "INTERNAL_ERROR", "The service gave no reason."
     refusal = DiscoError(message)
-    refusal.status_code = response.status_code
+    refusal.status_code = status
     refusal.code = code
     return refusal

@@ -180,8 +180,8 @@ class Database:
         outbox: Table | None = None,
         echo: bool = False,
         sqlite_single_connection: bool = False,
-        pool_size: int = 10,
-        pool_overflow: int = 20,
+        pool_size: int = 30,
+        pool_overflow: int = 0,
         clock: Clock | None = None,
     ):
         self.url = url
