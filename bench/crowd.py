@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import random
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -16,13 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.support import (
+    AMQP_URL,
     PASSWORD,
+    REDIS_URL,
     Disco,
+    broker_namespace,
     disco_env,
     free_port,
+    fresh_database,
     machine,
     scratch_dir,
     write_json,
@@ -245,6 +252,12 @@ def people_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--side-m", type=float, default=20_000.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument(
+        "--backends",
+        choices=("embedded", "real"),
+        default="embedded",
+        help="real: a fresh PostgreSQL database, Redis (presence included) and RabbitMQ",
+    )
     return parser
 
 
@@ -261,16 +274,25 @@ Drive = Callable[[Server, argparse.Namespace], Coroutine[Any, Any, dict[str, Any
 
 
 def against_disco_up(args: argparse.Namespace, drive: Drive) -> dict[str, Any]:
-    """``drive`` against a fresh ``disco up`` (embedded, a throwaway data directory), with the
-    displacement the server applies (the benchmark hands it its encryption key); prints the
+    """``drive`` against a fresh ``disco up`` (a throwaway data directory; with ``--backends
+    real`` a fresh database, Redis and a broker namespace of its own, removed afterwards), with
+    the displacement the server applies (the benchmark hands it its encryption key); prints the
     result and writes it with the machine and arguments to ``--json-out``."""
-    with scratch_dir("disco-bench-e2e-") as scratch:
+    with scratch_dir("disco-bench-e2e-") as scratch, contextlib.ExitStack() as stack:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         key = FieldCipher.generate_key()
-        env = disco_env(
-            scratch / "data", DISCO_PORT=str(port), DISCO_ENCRYPTION_KEYS=json.dumps([key])
-        )
+        settings = {"DISCO_PORT": str(port), "DISCO_ENCRYPTION_KEYS": json.dumps([key])}
+        if args.backends == "real":
+            namespace = stack.enter_context(broker_namespace(f"benchcrowd{uuid.uuid4().hex[:8]}"))
+            stack.callback(_forget_keys, namespace)
+            settings |= {
+                "DISCO_DATABASE_URL": stack.enter_context(fresh_database()),
+                "DISCO_REDIS_URL": REDIS_URL,
+                "DISCO_AMQP_URL": AMQP_URL,
+                "DISCO_NAMESPACE": namespace,
+            }
+        env = disco_env(scratch / "data", **settings)
         secret = FieldCipher([key]).derive_secret("location-displacement")
         with Disco(["up", "--port", str(port)], env, scratch / "disco.log") as server:
             server.wait_ready(url)
@@ -280,3 +302,14 @@ def against_disco_up(args: argparse.Namespace, drive: Drive) -> dict[str, Any]:
     print(json.dumps(result, indent=2))
     write_json(args.json_out, document)
     return result
+
+
+def _forget_keys(namespace: str) -> None:
+    """Delete the Redis keys of ``namespace`` (Redis keeps them until it restarts)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    finally:
+        client.close()

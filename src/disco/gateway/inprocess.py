@@ -71,6 +71,8 @@ class InProcessAnswer(Response):
 
         async def receive_body() -> Message:
             nonlocal whole, refusal
+            if refusal is not None:
+                return {"type": "http.disconnect"}
             if whole:
                 return await receive()  # the client's disconnect, for a streamed answer
             if chunks is None:
@@ -88,7 +90,7 @@ class InProcessAnswer(Response):
 
         async def send_on(message: Message) -> None:
             nonlocal started
-            if refusal is not None:
+            if refusal is not None and not started:
                 return  # the service's answer to a body it never had whole
             if message["type"] == "http.response.start":
                 started = True
@@ -101,12 +103,12 @@ class InProcessAnswer(Response):
         try:
             await self._app(self._scope, receive_body, send_on)
         except Exception:
-            if refusal is not None:
-                raise refusal from None
             if not started:
+                if refusal is not None:
+                    raise refusal from None
                 raise
             # The service's error middleware answered (a 500) and re-raised for its server to
             # log; the client has its answer, as it would over HTTP.
             log.exception("the in-process service failed after answering")
-        if refusal is not None:
+        if refusal is not None and not started:
             raise refusal

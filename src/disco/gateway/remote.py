@@ -1,22 +1,21 @@
 """The gateway's hop to a service in another process (``disco cluster``), over aiohttp.
 
 The request goes as the gateway routed it: its canonical path, percent-encoded once and never
-re-read (``encoded=True``), and the headers ``proxy.py`` chose. The answer comes back as the
-service sent it, minus the headers that describe one hop: a small body read whole (most
-answers), a large one passed on as it arrives. A connection that cannot be made is tried twice
-more (nothing was sent, so nothing can happen twice); any other failure is a 503, as a service
-that is down is.
+re-read (``encoded=True``), and the headers ``proxy.py`` chose. The answer, redirects included,
+comes back as the service sent it, minus the headers that describe one hop: a small body read
+whole (most answers), a large one passed on as it arrives. A connection that cannot be made is
+tried twice more (nothing was sent, so nothing can happen twice); any other failure is a 503,
+as a service that is down is.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 
 import aiohttp
 from fastapi.responses import Response, StreamingResponse
-from starlette.background import BackgroundTask
 from yarl import URL
 
 from disco.platform.errors import Unavailable, ValidationFailed
@@ -35,10 +34,12 @@ _CHUNK_BYTES = 64 * 1024
 
 
 def target_url(base: str, target: str, query: bytes) -> URL:
-    """``base`` + the canonical ``target`` (already percent-encoded) + the query, read as is;
-    ValidationFailed if the HTTP client would send another path than the one routed."""
+    """``base`` (the service's URL, perhaps with a path of its own) + the canonical ``target``
+    (already percent-encoded) + the query, read as is; ValidationFailed if the HTTP client would
+    send another path than the one routed."""
+    base = base.rstrip("/")
     url = URL(base + target + (f"?{query.decode('latin-1')}" if query else ""), encoded=True)
-    if url.raw_path != target:
+    if url.raw_path != URL(base, encoded=True).raw_path.rstrip("/") + target:
         raise ValidationFailed("The path is not in canonical form.")
     return url
 
@@ -58,7 +59,11 @@ async def open_remote(
         if failure is not None:
             await asyncio.sleep(delay)
         try:
-            return await session.request(method, url, headers=headers, data=body)
+            # A redirect is the client's to follow (an OpenID sign-in's, with its cookie),
+            # never the gateway's: it would carry the service credential elsewhere.
+            return await session.request(
+                method, url, headers=headers, data=body, allow_redirects=False
+            )
         except aiohttp.ClientConnectorError as exc:  # nothing was sent: try again
             failure = exc
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -82,13 +87,19 @@ async def answer_of(upstream: aiohttp.ClientResponse, dropped: frozenset[bytes])
             upstream.release()
         response = Response(content=content, status_code=upstream.status)
     else:  # large (an attachment) or of unknown size: passed on as it comes
-        response = StreamingResponse(
-            upstream.content.iter_chunked(_CHUNK_BYTES),
-            status_code=upstream.status,
-            background=BackgroundTask(upstream.release),
-        )
+        response = StreamingResponse(_passed_on(upstream), status_code=upstream.status)
     response.raw_headers = headers
     return response
+
+
+async def _passed_on(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The answer's body as it comes; its connection goes back to the pool however the
+    passing ends (done, the client gone, the service breaking off)."""
+    try:
+        async for chunk in upstream.content.iter_chunked(_CHUNK_BYTES):
+            yield chunk
+    finally:
+        upstream.release()
 
 
 async def call_remote(

@@ -126,7 +126,9 @@ class ServiceDirectory:
 
     def forwarding_session(self, service: str) -> aiohttp.ClientSession:
         """The pooled session that carries requests on to ``service`` in another process. It
-        adds nothing to a request (no service credential, no cookies): the caller says it all."""
+        adds no service credential, no cookie and none of the headers a client would add of its
+        own accord (type, accept, agent): the caller says it all. A request waits at most the
+        timeout for a connection (the pool's and the connect), and for each read."""
         session = self._sessions.get(service)
         if session is None:
             if service not in self._urls:
@@ -136,9 +138,13 @@ class ServiceDirectory:
                     limit=200, limit_per_host=0, keepalive_timeout=CLIENT_KEEP_ALIVE_SECONDS
                 ),
                 timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=self._timeout, sock_read=self._timeout
+                    total=None,
+                    connect=self._timeout,
+                    sock_connect=self._timeout,
+                    sock_read=self._timeout,
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("Content-Type", "Accept", "Accept-Encoding", "User-Agent"),
                 auto_decompress=False,  # the body goes on as the service sent it
             )
             self._sessions[service] = session
