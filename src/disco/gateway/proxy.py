@@ -149,10 +149,8 @@ class ServiceProxy:
         headers += [
             (CLIENT_IP_HEADER.encode(), client_ip.encode()),
             (b"x-request-id", request_id_var.get().encode()),
+            (SERVICE_TOKEN_HEADER.encode(), self._services.credentials.token_for(service).encode()),
         ]
-        headers.append(
-            (SERVICE_TOKEN_HEADER.encode(), self._services.credentials.token_for(service).encode())
-        )
         body = await _body(request)
         app = self._services.app(service)
         if app is not None:
@@ -164,7 +162,7 @@ class ServiceProxy:
             else:
                 headers.append((b"transfer-encoding", b"chunked"))
             return InProcessAnswer(app, request, target, query, headers, body, dropped=_DROPPED)
-        url = target_url(self._base_url(service), target, query)
+        url = target_url(self._services.url(service), target, query)
         sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
         try:
             upstream = await open_remote(
@@ -178,12 +176,6 @@ class ServiceProxy:
             upstream.release()
             raise body.refused  # the service answered a body that was cut off
         return await answer_of(upstream, _DROPPED)
-
-    def _base_url(self, service: str) -> str:
-        url = self._services.url(service)
-        if url is None:
-            raise Unavailable(f"The {service} service is not running here.")
-        return url.rstrip("/")
 
     async def relay_frame(
         self,
@@ -219,7 +211,7 @@ class ServiceProxy:
                 self._services.forwarding_session(route.service),
                 route.service,
                 route.method,
-                target_url(self._base_url(route.service), path, b""),
+                target_url(self._services.url(route.service), path, b""),
                 list(headers.items()),
                 json.dumps(body).encode(),
             )

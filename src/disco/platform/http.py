@@ -120,9 +120,11 @@ class ServiceDirectory:
             self._clients[service] = client
         return client
 
-    def url(self, service: str) -> str | None:
+    def url(self, service: str) -> str:
         """Where ``service`` listens when it runs in another process."""
-        return self._urls.get(service)
+        if service not in self._urls:
+            raise LookupError(f"no route to service {service!r}")
+        return self._urls[service]
 
     def forwarding_session(self, service: str) -> aiohttp.ClientSession:
         """The pooled session that carries requests on to ``service`` in another process. It
