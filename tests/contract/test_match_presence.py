@@ -220,6 +220,20 @@ async def test_a_removed_user_is_gone_at_once(make_presence: MakePresence) -> No
     assert await presence.move("a", *place(0, 0), 500, at=5002) == ["b"]  # long apart
 
 
+async def test_everyone_present_is_listed_until_they_leave(make_presence: MakePresence) -> None:
+    presence = make_presence(ttl_s=100)
+    assert await presence.everyone() == []
+    await presence.move("a", *place(0, 0), 500, at=0)
+    await presence.move("b", *place(5000, 0), 500, at=1)
+    await presence.move("c", *place(10, 0), 500, at=1)
+    await presence.move("d", *place(20, 0), 500, at=1)
+    await presence.remove("c", at=2)
+    await presence.forget("d", at=2)
+    assert sorted(await presence.everyone()) == ["a", "b"]
+    await presence.move("b", *place(5000, 0), 500, at=150)  # a silent for longer than ttl_s
+    assert await presence.everyone() == ["b"]
+
+
 async def test_nearby_lists_buckets_between_the_positions_given(presence: Presence) -> None:
     viewer = place(0, 0)
     others = {

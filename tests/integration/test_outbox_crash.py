@@ -9,10 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -36,9 +32,10 @@ from tests.support.backends import (
     drop_database,
     new_namespace,
     sweep_session_queues,
+    waits_on_a_lock,
 )
-from tests.support.net import free_port
 from tests.support.poll import eventually
+from tests.support.process import DiscoProcess
 
 pytestmark = pytest.mark.real
 
@@ -56,57 +53,6 @@ registrations = Table(
     Column("event_id", String(36), nullable=False),
     Column("user_id", String(36), nullable=False),
 )
-
-
-class AuthProcess:
-    """``python -m disco serve auth`` in a child process, started and killed by the test."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._env = env
-        self._log = log
-        self._child: subprocess.Popen[bytes] | None = None
-
-    async def start(self, *, relay: bool) -> None:
-        env = {**self._env, "DISCO_OUTBOX_RELAY": "true" if relay else "false"}
-        with self._log.open("ab") as log:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "disco", "serve", "auth", "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient() as http:
-            while True:
-                if self._child.poll() is not None:
-                    raise AssertionError(f"auth exited at start-up:\n{self._log.read_text()}")
-                try:
-                    if (await http.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"auth did not start:\n{self._log.read_text()}")
-                await asyncio.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as when the machine dies."""
-        assert self._child is not None
-        self._child.send_signal(signal.SIGKILL)
-        self._child.wait(timeout=30)
-        self._child = None
-
-    def stop(self) -> None:
-        if self._child is not None:
-            self._child.terminate()
-            try:
-                self._child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._child.kill()
-                self._child.wait()
-            self._child = None
 
 
 @dataclass
@@ -153,8 +99,10 @@ async def backends(tmp_path: Path) -> AsyncIterator[Backends]:
 
 
 @pytest.fixture
-async def auth(backends: Backends, tmp_path: Path) -> AsyncIterator[AuthProcess]:
-    process = AuthProcess(backends.env, tmp_path / "auth.log")
+async def auth(backends: Backends, tmp_path: Path) -> AsyncIterator[DiscoProcess]:
+    process = DiscoProcess(
+        ["serve", "auth"], backends.env, tmp_path / "auth.log", ready_path="/healthz"
+    )
     try:
         yield process
     finally:
@@ -193,7 +141,7 @@ async def consumer(backends: Backends) -> AsyncIterator[Consumer]:
         await db.dispose()
 
 
-async def sign_up(auth: AuthProcess) -> str:
+async def sign_up(auth: DiscoProcess) -> str:
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(
             f"{auth.url}/v1/auth/signup",
@@ -226,9 +174,9 @@ async def applied_user_ids(consumer: Consumer) -> list[str]:
 
 
 async def signed_up_then_killed_before_publish(
-    auth: AuthProcess, backends: Backends, consumer: Consumer
+    auth: DiscoProcess, backends: Backends, consumer: Consumer
 ) -> str:
-    await auth.start(relay=False)
+    await auth.start(DISCO_OUTBOX_RELAY="false")
     user_id = await sign_up(auth)
     auth.kill()
     # Committed, not published: the event exists only as an outbox row.
@@ -238,11 +186,11 @@ async def signed_up_then_killed_before_publish(
 
 
 async def test_killed_before_publish_the_event_goes_out_after_restart(
-    auth: AuthProcess, backends: Backends, consumer: Consumer
+    auth: DiscoProcess, backends: Backends, consumer: Consumer
 ) -> None:
     user_id = await signed_up_then_killed_before_publish(auth, backends, consumer)
 
-    await auth.start(relay=True)
+    await auth.start()
     await eventually(lambda: consumer.applied == 1, timeout=30, what="the event applied")
     await eventually(lambda: outbox_is_empty(backends.database), what="an empty outbox")
     await asyncio.sleep(1)  # time for a duplicate to show up, if there were one
@@ -252,7 +200,7 @@ async def test_killed_before_publish_the_event_goes_out_after_restart(
 
 
 async def test_killed_after_publish_before_delete_the_consumer_applies_it_once(
-    auth: AuthProcess, backends: Backends, consumer: Consumer
+    auth: DiscoProcess, backends: Backends, consumer: Consumer
 ) -> None:
     user_id = await signed_up_then_killed_before_publish(auth, backends, consumer)
 
@@ -262,10 +210,10 @@ async def test_killed_after_publish_before_delete_the_consumer_applies_it_once(
     try:
         async with holder.transaction():
             await holder.execute("LOCK TABLE auth_outbox IN SHARE MODE")
-            await auth.start(relay=True)
+            await auth.start()
             await eventually(lambda: consumer.applied == 1, timeout=30, what="the event applied")
             await eventually(
-                lambda: relay_waits_on_its_delete(holder, backends.database),
+                lambda: waits_on_a_lock(holder, backends.database, "DELETE FROM auth_outbox"),
                 what="the relay's delete to wait on the lock",
             )
             auth.kill()
@@ -280,22 +228,13 @@ async def test_killed_after_publish_before_delete_the_consumer_applies_it_once(
     finally:
         await holder.close()
 
-    await auth.start(relay=True)
+    await auth.start()
     await eventually(lambda: len(consumer.delivered) == 2, timeout=30, what="the redelivery")
     await eventually(lambda: outbox_is_empty(backends.database), what="an empty outbox")
     await asyncio.sleep(1)
     assert [e.id for e in consumer.delivered] == [consumer.delivered[0].id] * 2
     assert consumer.applied == 1
     assert await applied_user_ids(consumer) == [user_id]
-
-
-async def relay_waits_on_its_delete(holder: asyncpg.Connection, database: str) -> bool:
-    waiting = await holder.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
-        " AND wait_event_type = 'Lock' AND query ILIKE 'DELETE FROM auth_outbox%'",
-        database,
-    )
-    return bool(waiting)
 
 
 async def outbox_is_empty(database: str) -> bool:

@@ -5,23 +5,18 @@ database send each escalation once between them."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from disco.config import Settings
 from disco.platform.clock import FrozenClock
 from tests.support.backends import backend_settings, new_namespace, serve
 from tests.support.mailbox import Mailbox
-from tests.support.net import free_port
 from tests.support.poll import eventually
+from tests.support.process import JOINING, DiscoProcess, process_env
 from tests.support.safety import Contact, with_contacts
 
 GRACE = 300
@@ -95,59 +90,17 @@ async def test_two_safety_processes_send_each_escalation_once(
                         await asyncio.sleep(SETTLE_SECONDS)
 
 
-class DiscoProcess:
-    """``python -m disco up`` in a child process: killed with SIGKILL, started again."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {**os.environ, **_env(settings)}
-        self._log = log
-        self._child: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "disco", "up", "--port", str(self.port)],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient() as http:
-            while True:
-                assert self._child.poll() is None, self._log.read_text()[-2000:]
-                try:
-                    if (await http.get(f"{self.url}/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "disco did not start"
-                await asyncio.sleep(0.2)
-
-    def kill(self) -> None:
-        if self._child is not None and self._child.poll() is None:
-            self._child.send_signal(signal.SIGKILL)
-            self._child.wait()
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {
-        "DISCO_DATA_DIR": str(settings.data_dir),
-        "DISCO_ENVIRONMENT": "test",
-        "DISCO_NAMESPACE": settings.namespace,
-        "DISCO_SMTP_URL": str(settings.smtp_url),
-        "DISCO_CHECKIN_GRACE_SECONDS": str(settings.checkin_grace_seconds),
-        "DISCO_CHECKIN_REMINDER_SECONDS": "0",
-        "DISCO_LOG_LEVEL": "WARNING",
-        "DISCO_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000",
-        "DISCO_RATE_LIMIT_USER_PER_MINUTE": "100000",
-    }
-    for name in ("database_url", "redis_url", "amqp_url"):
-        value = getattr(settings, name)
-        if value:
-            env[f"DISCO_{name.upper()}"] = value
-    return env
+def disco_up(settings: Settings, log: Path) -> DiscoProcess:
+    """``disco up`` in a child process: killed with SIGKILL, started again."""
+    env = process_env(
+        settings,
+        (*JOINING, "smtp_url", "checkin_grace_seconds"),
+        checkin_reminder_seconds="0",
+        log_level="WARNING",
+        rate_limit_anonymous_per_minute="100000",
+        rate_limit_user_per_minute="100000",
+    )
+    return DiscoProcess(["up"], env, log)
 
 
 async def test_a_killed_process_escalates_on_time_after_a_restart(
@@ -157,7 +110,7 @@ async def test_a_killed_process_escalates_on_time_after_a_restart(
     async with backend_settings(
         backend, tmp_path / "data", smtp_url=mailbox.url, checkin_grace_seconds=2
     ) as settings:
-        disco = DiscoProcess(settings, tmp_path / "disco.log")
+        disco = disco_up(settings, tmp_path / "disco.log")
         await disco.start()
         try:
             ada, (contact,) = await with_contacts(disco.url, mailbox, "Ada", count=1)

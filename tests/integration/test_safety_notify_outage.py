@@ -5,17 +5,12 @@ in flight."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 
 from disco.config import Settings
@@ -26,8 +21,8 @@ from disco.runtime.system import load_encryption_keys
 from disco.safety.notify import Notification, NotificationDispatch, NotificationQueue, Priority
 from tests.support.backends import Running, backend_settings, serve
 from tests.support.mailbox import Mailbox
-from tests.support.net import free_port
 from tests.support.poll import eventually
+from tests.support.process import JOINING, DiscoProcess, process_env
 from tests.support.providers import Provider
 
 pytestmark = pytest.mark.real
@@ -207,66 +202,22 @@ async def test_a_slow_provider_does_not_hold_back_an_emergency_mail(
             await provider.wait_for(4, timeout=10)
 
 
-class SafetyProcess:
-    """``python -m disco serve safety`` in a child process, so it can really be killed."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        self.port = free_port()
-        self._log = log
-        self._env = {k: v for k, v in os.environ.items() if not k.startswith("DISCO_")}
-        for name, value in settings.model_dump(mode="json", exclude_none=True).items():
-            if name in _PROCESS_SETTINGS:
-                self._env[f"DISCO_{name.upper()}"] = str(value)
-        self._child: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "disco", "serve", "safety", "--port", str(self.port)],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        async with httpx.AsyncClient() as http:
-
-            async def up() -> bool:
-                assert self._child is not None and self._child.poll() is None, self._log.read_text()
-                try:
-                    response = await http.get(f"http://127.0.0.1:{self.port}/healthz")
-                except httpx.TransportError:
-                    return False
-                return response.status_code == 200
-
-            await eventually(up, timeout=60, what="the safety process to start")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, sends in flight are cut off mid-way."""
-        assert self._child is not None
-        self._child.send_signal(signal.SIGKILL)
-        self._child.wait(timeout=30)
-        self._child = None
-
-    def stop(self) -> None:
-        if self._child is not None:
-            self._child.terminate()
-            self._child.wait(timeout=30)
-            self._child = None
-
-
-_PROCESS_SETTINGS = {
-    "data_dir",
-    "environment",
-    "namespace",
-    "database_url",
-    "redis_url",
-    "amqp_url",
+# The settings a safety process takes from the test's.
+_PROCESS_SETTINGS = (
+    *JOINING,
     "sms_url",
     "sms_key",
     "notify_concurrency",
     "notify_poll_seconds",
     "notify_lease_seconds",
     "log_level",
-}
+)
+
+
+def safety_process(settings: Settings, log: Path) -> DiscoProcess:
+    """``disco serve safety``, so it can really be killed: sends in flight are cut off."""
+    env = process_env(settings, _PROCESS_SETTINGS)
+    return DiscoProcess(["serve", "safety"], env, log, ready_path="/healthz")
 
 
 async def test_a_killed_process_only_repeats_what_was_in_flight(
@@ -287,8 +238,8 @@ async def test_a_killed_process_only_repeats_what_was_in_flight(
         notify_poll_seconds=0.1,
         notify_lease_seconds=3.0,
     ) as settings:
-        first = SafetyProcess(settings, tmp_path / "first.log")
-        second = SafetyProcess(settings, tmp_path / "second.log")
+        first = safety_process(settings, tmp_path / "first.log")
+        second = safety_process(settings, tmp_path / "second.log")
         db = Database(settings.database_url_for("safety"), service="safety")
         try:
             await first.start()  # migrates, and makes the key file the queue below reads
@@ -364,8 +315,8 @@ async def test_a_dead_workers_emergency_is_taken_again_within_seconds(
     ) as settings:
         lease = settings.notify_lease_seconds
         assert lease <= 10  # the default under test
-        first = SafetyProcess(settings, tmp_path / "first.log")
-        second = SafetyProcess(settings, tmp_path / "second.log")
+        first = safety_process(settings, tmp_path / "first.log")
+        second = safety_process(settings, tmp_path / "second.log")
         db = Database(settings.database_url_for("safety"), service="safety")
         try:
             await first.start()
@@ -410,8 +361,8 @@ async def test_a_slow_provider_is_never_sent_twice_by_two_live_workers(
         notify_poll_seconds=0.1,
         notify_lease_seconds=lease,
     ) as settings:
-        first = SafetyProcess(settings, tmp_path / "first.log")
-        second = SafetyProcess(settings, tmp_path / "second.log")
+        first = safety_process(settings, tmp_path / "first.log")
+        second = safety_process(settings, tmp_path / "second.log")
         db = Database(settings.database_url_for("safety"), service="safety")
         try:
             await first.start()

@@ -90,6 +90,20 @@ async def drop_database(name: str) -> None:
         await conn.close()
 
 
+async def waits_on_a_lock(conn: asyncpg.Connection, database: str, statement: str) -> bool:
+    """Whether a session of ``database`` waits on a lock in a statement that starts with
+    ``statement``. Inside a transaction PostgreSQL answers from the activity it saw first
+    (``stats_fetch_consistency``), so the snapshot is dropped before each look."""
+    await conn.execute("SELECT pg_stat_clear_snapshot()")
+    waiting = await conn.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1"
+        " AND wait_event_type = 'Lock' AND query ILIKE $2",
+        database,
+        statement.replace("%", r"\%").replace("_", r"\_") + "%",
+    )
+    return bool(waiting)
+
+
 @contextlib.asynccontextmanager
 async def scratch_database(
     engine: str, tmp_path: Path, service: str, metadata: MetaData, outbox: Table | None = None

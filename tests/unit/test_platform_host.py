@@ -167,6 +167,25 @@ async def test_the_host_starts_and_stops_what_the_service_has(demo: Any) -> None
     assert set(app.state.readiness) == {"database"}
 
 
+async def test_a_job_run_once_is_tried_again_until_it_succeeds(tmp_path: Path) -> None:
+    host = ServiceHost(context(tmp_path), "demo", outbox=outbox, inbox=inbox)
+    attempts: list[int] = []
+    done = asyncio.Event()
+
+    async def fails_twice() -> None:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            raise RuntimeError("not yet")
+        done.set()
+
+    host.once(fails_twice, "a start-up job", retry_after=0.01)
+    app = host.app(router)
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(done.wait(), 5)
+        await asyncio.sleep(0.05)  # time for a fourth run, which must not come
+    assert attempts == [1, 2, 3]
+
+
 async def test_the_unit_of_work_commits_before_the_answer_and_is_named_after_the_route(
     demo: Any,
 ) -> None:

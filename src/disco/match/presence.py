@@ -108,6 +108,11 @@ class Presence(Protocol):
 
     async def present(self, user_id: str) -> bool: ...
 
+    async def everyone(self) -> list[str]:
+        """Every user present now (those silent for ``ttl_s`` may linger until the next
+        ``expire``), in no particular order: for the match service's start, not the hot path."""
+        ...
+
     async def last_fix(self, user_id: str) -> Fix | None:
         """The user's last accepted fix, present or not, for at least ``memory_s`` after it."""
         ...
@@ -175,6 +180,9 @@ class MemoryPresence:
 
     async def present(self, user_id: str) -> bool:
         return user_id in self._index
+
+    async def everyone(self) -> list[str]:
+        return [user_id for user_id in self._shown if user_id in self._index]
 
     async def last_fix(self, user_id: str) -> Fix | None:
         return self._fixes.get(user_id)

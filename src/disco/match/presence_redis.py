@@ -322,6 +322,10 @@ class RedisPresence:
     async def present(self, user_id: str) -> bool:
         return bool(await self.redis.hexists(self._state, user_id))
 
+    async def everyone(self) -> list[str]:
+        # HSCAN's NOVALUES needs Redis 7.4; the values are a few dozen bytes each.
+        return [user_id async for user_id, _ in self.redis.hscan_iter(self._state, count=1000)]
+
     async def last_fix(self, user_id: str) -> Fix | None:
         fix = cast(str | None, await self.redis.get(self._fix + user_id))
         return None if fix is None else Fix(*_floats(fix))

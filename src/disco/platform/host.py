@@ -86,6 +86,7 @@ class ServiceHost:
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._jobs: list[tuple[float, float, Callable[[], Awaitable[None]], str]] = []
+        self._once: list[tuple[float, Callable[[], Awaitable[None]], str]] = []
         # Soon after start too: a process restarted more often than hourly must still do it.
         self.every(
             3600, self._forget_handled, f"forgetting {name}'s long-applied events", first_after=60
@@ -129,6 +130,11 @@ class ServiceHost:
         seconds after start (by default ``seconds``); a failure is logged and the next run
         comes as usual."""
         self._jobs.append((seconds, first_after if first_after is not None else seconds, job, what))
+
+    def once(self, job: Callable[[], Awaitable[None]], what: str, *, retry_after: float) -> None:
+        """Run ``job`` in the background once the app has started, until it succeeds once: a
+        failure is logged and it is tried again ``retry_after`` seconds later."""
+        self._once.append((retry_after, job, what))
 
     def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
         """Before anything else starts (and before the app takes requests)."""
@@ -196,6 +202,8 @@ class ServiceHost:
             for seconds, first_after, job, what in self._jobs:
                 repeating = _repeat(seconds, job, what, first_after=first_after)
                 jobs.append(asyncio.create_task(repeating, name=what))
+            for retry_after, job, what in self._once:
+                jobs.append(asyncio.create_task(_until_done(retry_after, job, what), name=what))
             yield
         finally:
             await asyncio.gather(*(stop_task(task) for task in jobs))
@@ -204,6 +212,17 @@ class ServiceHost:
             for step in self._on_stop:
                 await step()
             await self.db.dispose()
+
+
+async def _until_done(retry_after: float, job: Callable[[], Awaitable[None]], what: str) -> None:
+    while True:
+        try:
+            await job()
+            return
+        except Exception as exc:
+            end_if_stopping(exc)
+            log.exception("%s failed; trying again in %.0f s", what, retry_after)
+        await asyncio.sleep(retry_after)
 
 
 async def _repeat(

@@ -37,8 +37,10 @@ class Announcements:
     """Writes announcements in batches: everything queued within ``ANNOUNCE_BATCH_WAIT_S`` of
     the first goes out in one transaction (outbox rows and encounter rows together).
 
-    A batch that fails to commit stays queued and is tried again; one lost with its process
-    is lost (the presence index had already counted the encounter), a window of milliseconds.
+    A batch that fails to commit stays queued and is tried again. One lost with its process
+    (presence had already counted the encounter, so no later fix tells the pair) is told when
+    the match service next starts: ``DiscoveryService.retell_lost`` finds the pairs marked
+    told with no encounter row to match.
     """
 
     def __init__(self, db: Database, tables: DiscoveryTables) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -87,6 +87,10 @@ _NAMING: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (m.deactivated, ("user_id",)),
     (m.encounters, ("user_low", "user_high")),
 )
+
+
+# Pairs asked about in one statement: two bound parameters each, far under SQLite's limit.
+_PAIRS_PER_READ = 500
 
 
 class DiscoveryTables:
@@ -328,3 +332,20 @@ class DiscoveryTables:
                     set_={"met_at": insert.excluded.met_at},
                 )
             )
+
+    async def encounters(
+        self, uow: UnitOfWork, pairs: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], datetime]:
+        """When each of these pairs (smaller id first) was last told about each other, for those
+        ever told."""
+        found: dict[tuple[str, str], datetime] = {}
+        ordered = sorted(pairs)
+        for first in range(0, len(ordered), _PAIRS_PER_READ):
+            chunk = ordered[first : first + _PAIRS_PER_READ]
+            rows = await uow.session.execute(
+                select(
+                    m.encounters.c.user_low, m.encounters.c.user_high, m.encounters.c.met_at
+                ).where(tuple_(m.encounters.c.user_low, m.encounters.c.user_high).in_(chunk))
+            )
+            found.update({(low, high): at for low, high, at in rows})
+        return found

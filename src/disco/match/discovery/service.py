@@ -16,6 +16,7 @@ package but for presence: not to SQL, a log line or an event.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 
@@ -43,17 +44,32 @@ from disco.platform.observability import LOCATION_FIXES
 
 __all__ = ["DiscoveryService"]
 
+log = logging.getLogger(__name__)
+
 # Discovery may be switched on for at most this long ahead; the app asks again after.
 MAX_DISCOVERY_SPAN = timedelta(hours=24)
 # A device clock this far ahead of ours is wrong, not early: its fix is refused.
 MAX_CLOCK_SKEW_S = 30.0
 # Discovery switches are counted in windows of the (injected) clock this long.
 SWITCH_WINDOW_S = 3600
+# "Told" marks read in one call at start (retell_lost).
+_MARKS_PER_READ = 1000
 
 
 def _told_key(a: str, b: str) -> str:
     first, second = sorted((a, b))
     return f"match:told:{first}:{second}"
+
+
+def _told_at(mark: str | None) -> datetime | None:
+    """When a "told" mark says the pair was told. Marks from before they said when ("1")
+    say nothing: such a pair is taken as told."""
+    if mark is None:
+        return None
+    try:
+        return datetime.fromisoformat(mark)
+    except ValueError:
+        return None
 
 
 class DiscoveryService:
@@ -199,7 +215,11 @@ class DiscoveryService:
                 ),
             )
             self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
-            await self._ctx.kv.set(_told_key(mover.user_id, partner.user_id), "1", ttl=self._told_s)
+            # When they were told: the encounter row written with the frames says the same once
+            # it commits, and a mark without it is an announcement lost (``retell_lost``).
+            await self._ctx.kv.set(
+                _told_key(mover.user_id, partner.user_id), now.isoformat(), ttl=self._told_s
+            )
 
     async def reconsider(self, user_id: str) -> None:
         """After a change to what matching reads of the user (interests, radius, age range; a
@@ -218,6 +238,41 @@ class DiscoveryService:
         fresh = [other for other, mark in zip(around, told, strict=True) if mark is None]
         if fresh:
             await self._announce(me, fresh, now)
+
+    async def retell_lost(self) -> None:
+        """At start: tell the pairs whose announcement a process took with it when it died
+        waiting for the group commit. Presence had counted their encounter, so no later fix
+        would tell them until they parted and met again. Such a pair is in range with a "told"
+        mark, and no encounter row as recent as the mark."""
+        marked = await self._told_pairs_in_range()
+        if not marked:
+            return
+        async with self._db.unit_of_work("match.retell") as uow:
+            written = await self._tables.encounters(uow, marked)
+        lost = [pair for pair, at in marked.items() if pair not in written or written[pair] < at]
+        now = self._ctx.clock.now()
+        for first, second in lost:
+            await self._announce(await self.members.get(first), [second], now)
+        if lost:
+            log.warning("told %d pairs whose announcement was lost with a process", len(lost))
+
+    async def _told_pairs_in_range(self) -> dict[tuple[str, str], datetime]:
+        """Every pair in range now (smaller id first) whose "told" mark says when."""
+        pairs: set[tuple[str, str]] = set()
+        for user_id in await self._presence.everyone():
+            for sighting in await self._presence.nearby(user_id):
+                low, high = sorted((user_id, sighting.user_id))
+                pairs.add((low, high))
+        ordered = sorted(pairs)
+        marked: dict[tuple[str, str], datetime] = {}
+        for first in range(0, len(ordered), _MARKS_PER_READ):
+            chunk = ordered[first : first + _MARKS_PER_READ]
+            marks = await self._ctx.kv.get_many([_told_key(*pair) for pair in chunk])
+            for pair, mark in zip(chunk, marks, strict=True):
+                at = _told_at(mark)
+                if at is not None:
+                    marked[pair] = at
+        return marked
 
     @staticmethod
     def _may_meet(a: Member, b: Member, now: datetime) -> bool:
