@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from disco.platform.clock import FrozenClock
 from disco.platform.db import new_id
 from tests.conftest import PASSWORD, unique_email
 from tests.support.backends import Running, backend_settings, serve
+from tests.support.faults import Gate
 from tests.support.mailbox import Mailbox
 
 SERVICES = ("auth", "gateway")
@@ -310,6 +312,28 @@ async def test_a_frame_for_a_service_that_is_not_running_gets_an_error_frame(
         assert error["data"]["frame"] == "read"
         await ws.send("typing", {"roomId": "room1"})
         assert (await ws.expect("error"))["data"]["code"] == "UNAVAILABLE"
+
+
+@pytest.mark.real
+async def test_a_frame_whose_backend_does_not_answer_gets_an_error_frame_not_a_dropped_socket(
+    tmp_path: Path,
+) -> None:
+    """Redis behind a proxy the test cuts: the location frame's first step (its rate count)
+    cannot reach it. Every service in this process, so the frame is a direct call."""
+    async with Gate(6379).running() as redis:
+        redis_url = f"redis://127.0.0.1:{redis.port}/0"
+        async with backend_settings("real", tmp_path, redis_url=redis_url) as s:
+            async with serve(s) as running:
+                client = await signed_up(running.url)
+                async with client, client.socket() as ws:
+                    await redis.cut([os.getpid()])
+                    await ws.send("location_update", {"latitude": 51.5, "longitude": -0.12})
+                    error = await ws.expect("error", timeout=15)
+                    assert error["data"]["code"] == "UNAVAILABLE"
+                    assert error["data"]["frame"] == "location_update"
+                    redis.heal()
+                    await ws.send("ping", {"still": "open"})
+                    assert (await ws.expect("pong"))["data"] == {"still": "open"}
 
 
 # --- token lifetime -----------------------------------------------------------------------------
