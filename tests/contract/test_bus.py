@@ -7,8 +7,9 @@ the memory bus has a single process, so every call returns the same bus.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import aio_pika
@@ -139,6 +140,53 @@ async def test_an_envelope_arrives_whole(buses: Buses) -> None:
     assert received == sent
     assert received.occurred_at == sent.occurred_at
     assert received.attempt == 1
+
+
+async def test_a_batch_goes_out_whole_and_in_order(buses: Buses) -> None:
+    """The outbox relay's way to publish: the batch is confirmed together, and a consumer's
+    queue holds it in the order given (on RabbitMQ read here straight off a queue of its own)."""
+    bus = buses.process()
+    got = Recorder()
+    buses.subscribe(bus, "batch", ["test.#"], got)
+    await buses.start()
+    sent = [event(n=n) for n in range(200)]
+    async with in_queue_order(buses, "test.#") as queued:
+        assert await bus.publish_many(sent) == (200, None)
+        await eventually(lambda: len(got.seen) == 200)
+        assert sorted(got.ids) == sorted(e.id for e in sent)
+        order = await queued(200) if queued is not None else got.ids
+    assert order == [e.id for e in sent]
+
+
+@contextlib.asynccontextmanager
+async def in_queue_order(
+    buses: Buses, pattern: str
+) -> AsyncIterator[Callable[[int], Awaitable[list[str]]] | None]:
+    """On RabbitMQ, a queue bound to the namespace's exchange for the block, and a function that
+    reads the ids of the first ``count`` events it holds, in its order; None on the memory bus,
+    whose consumers are called in publish order."""
+    if buses.kind == "memory":
+        yield None
+        return
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(f"{buses.namespace}.events")
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, routing_key=pattern)
+
+        async def first(count: int) -> list[str]:
+            ids: list[str] = []
+            async with asyncio.timeout(10):
+                while len(ids) < count:
+                    message = await queue.get(no_ack=True, fail=False)
+                    if message is None:
+                        await asyncio.sleep(0.05)
+                    else:
+                        ids.append(Envelope.from_json(message.body).id)
+            return ids
+
+        yield first
 
 
 ROUTING_KEYS = [

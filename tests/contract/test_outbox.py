@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
 from disco.platform.bus import Envelope, Handler
+from disco.platform.bus.base import publish_in_turn
 from disco.platform.bus.inbox import HANDLED_KEPT_FOR, forget_handled, idempotent
 from disco.platform.bus.memory import MemoryBus
 from disco.platform.bus.outbox import OutboxRelay
@@ -181,6 +182,12 @@ class _PublishingThrough:
 
     def subscribe(self, group: str, patterns: list[str], handler: Handler, **kw: bool) -> None:
         self.bus.subscribe(group, patterns, handler, **kw)
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self.bus.publish(envelope)
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
+        return await publish_in_turn(self, envelopes)
 
     async def start(self) -> None: ...
 

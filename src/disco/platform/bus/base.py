@@ -14,7 +14,7 @@ Delivery is at least once. Two kinds of subscription:
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -86,9 +86,26 @@ class EventBus(Protocol):
     async def publish(self, envelope: Envelope) -> None:
         """Returns once the bus has the event durably (publisher confirm)."""
 
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
+        """Publishes in order; returns how many from the first on the bus has durably, and the
+        error that stopped the rest (some of which may have gone out too: at least once)."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def publish_in_turn(
+    bus: EventBus, envelopes: Sequence[Envelope]
+) -> tuple[int, Exception | None]:
+    """``publish_many`` for a bus whose publish is its consumers' first attempt (the memory
+    bus): one after another, in order."""
+    for count, envelope in enumerate(envelopes):
+        try:
+            await bus.publish(envelope)
+        except Exception as exc:
+            return count, exc
+    return len(envelopes), None
 
 
 def check_group(

@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from disco.platform.bus.base import (
@@ -22,6 +23,7 @@ from disco.platform.bus.base import (
     Handler,
     Unreadable,
     check_group,
+    publish_in_turn,
     topic_matches,
 )
 from disco.platform.observability import EVENTS_HANDLED
@@ -79,6 +81,9 @@ class MemoryBus:
             # waiting for its database (a connection held by a burst) does not hold up the
             # others. It does not add throughput where they are busy on this thread's CPU.
             await asyncio.gather(*(self._first_attempt(sub, envelope) for sub in targets))
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
+        return await publish_in_turn(self, envelopes)
 
     async def _first_attempt(self, sub: _Subscription, envelope: Envelope) -> None:
         if not await self._deliver(sub, envelope) and not sub.broadcast:

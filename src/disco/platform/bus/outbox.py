@@ -97,18 +97,15 @@ class OutboxRelay:
         return len(published)
 
     async def _publish(self, rows: Sequence[RowMapping]) -> tuple[list[int], Exception | None]:
-        published: list[int] = []
-        for row in rows:
-            envelope = Envelope(
+        envelopes = [
+            Envelope(
                 id=row["event_id"],
                 type=row["event_type"],
                 version=row["event_version"],
                 occurred_at=row["occurred_at"],
                 payload=row["payload"],
             )
-            try:
-                await self._bus.publish(envelope)
-            except Exception as exc:
-                return published, exc
-            published.append(row["seq"])
-        return published, None
+            for row in rows
+        ]
+        count, error = await self._bus.publish_many(envelopes)
+        return [row["seq"] for row in rows[:count]], error

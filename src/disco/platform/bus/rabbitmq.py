@@ -10,6 +10,7 @@ A broadcast subscription gets an exclusive, auto-deleted queue per process inste
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -202,6 +203,21 @@ class RabbitBus:
         )
         # With confirms on, publish() returns when the broker has taken responsibility.
         await self._exchange.publish(message, routing_key=envelope.type, timeout=10)
+
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> tuple[int, Exception | None]:
+        """All sent at once, their confirms awaited together: one at a time, each waited for
+        a round trip and the broker's disk write, and under load for turns of a busy event
+        loop (the outbox relay's 200 rows took most of a second). They still go out in order:
+        the channel sends them in the order they queue for its lock, which is this one."""
+        outcomes = await asyncio.gather(
+            *(self.publish(envelope) for envelope in envelopes), return_exceptions=True
+        )
+        for count, outcome in enumerate(outcomes):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome  # a cancellation is the caller's
+                return count, outcome
+        return len(envelopes), None
 
     async def ping(self) -> None:
         if self._connection is None or self._connection.is_closed:
