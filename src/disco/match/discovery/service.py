@@ -214,12 +214,13 @@ class DiscoveryService:
                     other_distance=seen.label,
                 ),
             )
-            self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
             # When they were told: the encounter row written with the frames says the same once
-            # it commits, and a mark without it is an announcement lost (``retell_lost``).
+            # it commits, and a mark without it is an announcement lost (``retell_lost``). So
+            # the mark comes first: every announcement that can be lost has one.
             await self._ctx.kv.set(
                 _told_key(mover.user_id, partner.user_id), now.isoformat(), ttl=self._told_s
             )
+            self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
 
     async def reconsider(self, user_id: str) -> None:
         """After a change to what matching reads of the user (interests, radius, age range; a
