@@ -18,7 +18,6 @@ __all__ = [
     "DiscoveryChanged",
     "MatchCreated",
     "MatchEnded",
-    "NearbyDetected",
 ]
 
 
@@ -40,18 +39,6 @@ class CandidateChanged(Event):
     event_type = "match.candidate.changed"
 
     user_id: str
-
-
-class NearbyDetected(Event):
-    """Two eligible users came within both radii and were told. Ids and the distance buckets
-    each was shown ("within 500 ft"), never a position or a distance."""
-
-    event_type = "match.nearby.detected"
-
-    user_id: str
-    other_user_id: str
-    distance: str  # the bucket user_id was shown
-    other_distance: str  # the bucket other_user_id was shown
 
 
 class ConnectionRequested(Event):

@@ -1,5 +1,6 @@
-"""Telling a pair about each other: two ``nearby`` frames and one stored event, written in
-batches (a group commit), with the encounter row that lets them connect later."""
+"""Telling a pair about each other: two ``nearby`` frames, written in batches (a group commit)
+with the encounter row that lets them connect later. The row is the durable record that they
+were told; the frames are pushes, and no other event is stored (nothing consumed one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from disco.contracts.events.base import Event
 from disco.contracts.events.realtime import RealtimePushed
 from disco.match.discovery.members import Member
 from disco.match.discovery.repository import DiscoveryTables
@@ -26,9 +26,9 @@ ANNOUNCE_BATCH_WAIT_S = 0.005
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """A pair to tell about each other: the two frames and the stored event."""
+    """A pair to tell about each other: the two frames."""
 
-    events: tuple[Event, ...]
+    frames: tuple[RealtimePushed, ...]
     pair: tuple[str, str]
     at: datetime
 
@@ -69,8 +69,8 @@ class Announcements:
         try:
             async with self._db.unit_of_work("match.announce") as uow:
                 for announcement in batch:
-                    for event in announcement.events:
-                        await uow.publish(event)
+                    for frame in announcement.frames:
+                        await uow.publish(frame)
                 await self._tables.record_encounters(uow, ((*a.pair, a.at) for a in batch))
         except BaseException:
             self._pending = batch + self._pending

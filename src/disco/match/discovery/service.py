@@ -20,7 +20,7 @@ import logging
 import math
 from datetime import datetime, timedelta
 
-from disco.contracts.events.match import DiscoveryChanged, NearbyDetected
+from disco.contracts.events.match import DiscoveryChanged
 from disco.match.discovery.announce import Announcement, Announcements, nearby_frame
 from disco.match.discovery.members import Member, MemberCache
 from disco.match.discovery.placement import Placed, Placement
@@ -204,15 +204,9 @@ class DiscoveryService:
                 continue
             assert mover.candidate is not None and partner.candidate is not None
             common = shared(mover.candidate, partner.candidate)
-            events = (
+            frames = (
                 nearby_frame(mover.user_id, partner, common, seen.label),
                 nearby_frame(partner.user_id, mover, common, seen.label),
-                NearbyDetected(
-                    user_id=mover.user_id,
-                    other_user_id=partner.user_id,
-                    distance=seen.label,
-                    other_distance=seen.label,
-                ),
             )
             # When they were told: the encounter row written with the frames says the same once
             # it commits, and a mark without it is an announcement lost (``retell_lost``). So
@@ -220,7 +214,7 @@ class DiscoveryService:
             await self._ctx.kv.set(
                 _told_key(mover.user_id, partner.user_id), now.isoformat(), ttl=self._told_s
             )
-            self.announcements.add(Announcement(events, (mover.user_id, partner.user_id), now))
+            self.announcements.add(Announcement(frames, (mover.user_id, partner.user_id), now))
 
     async def reconsider(self, user_id: str) -> None:
         """After a change to what matching reads of the user (interests, radius, age range; a
