@@ -12,7 +12,6 @@ once more against what the HTTP client will send (``remote.target_url``).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, unquote
@@ -32,14 +31,12 @@ from disco.platform.errors import (
     ValidationFailed,
 )
 from disco.platform.http import ServiceDirectory
+from disco.platform.http_errors import unexpected_error
 from disco.platform.observability import request_id_var
-from disco.platform.outages import is_backend_outage
 from disco.platform.security import Principal
 from disco.platform.service_auth import CLIENT_IP_HEADER, SERVICE_TOKEN_HEADER
 
 __all__ = ["AREAS", "ServiceProxy", "canonical_path", "forwardable", "owner_of"]
-
-log = logging.getLogger(__name__)
 
 # The first path segment after /v1 names the area; each area belongs to one service.
 AREAS: dict[str, str] = {
@@ -200,7 +197,9 @@ class ServiceProxy:
             except DiscoError:
                 raise
             except Exception as exc:
-                raise _answered_as_over_http(exc) from exc
+                # As the service would have answered over HTTP: an error frame, the socket
+                # kept (raised on, the exception would have ended it).
+                raise unexpected_error(exc) from exc
             return
         self.running(route.service)
         headers = {
@@ -262,17 +261,6 @@ class StreamedBody:
         except ClientDisconnect as exc:  # the caller gave up mid-body; nobody is left to answer
             self.refused = ValidationFailed("The client went away before sending its request.")
             raise self.refused from exc
-
-
-def _answered_as_over_http(exc: Exception) -> DiscoError:
-    """What the service's error handlers would have answered over HTTP (a 503 for a backend
-    that did not answer, a 500 for a bug): the socket gets it as an error frame and stays open,
-    where the exception would have ended it."""
-    if is_backend_outage(exc):
-        log.warning("a backend did not answer: %r", exc)
-        return Unavailable()
-    log.error("unhandled error", exc_info=exc)
-    return DiscoError()
 
 
 def _refusal(status: int, content: bytes) -> DiscoError:

@@ -15,7 +15,7 @@ from starlette.routing import Match
 from disco.platform.errors import DiscoError, Unavailable, error_body
 from disco.platform.outages import MAY_BE_OUTAGES, is_backend_outage
 
-__all__ = ["error_response", "install_error_handlers", "json_error"]
+__all__ = ["error_response", "install_error_handlers", "json_error", "unexpected_error"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,17 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
+def unexpected_error(exc: Exception) -> DiscoError:
+    """How an exception no handler expected is answered, logged: a backend that did not answer
+    is a 503 the client may retry, anything else a bug (a 500, with its traceback in the log).
+    For code that answers outside the handlers too (a socket frame's in-process call)."""
+    if is_backend_outage(exc):
+        log.warning("a backend did not answer: %r", exc)
+        return Unavailable()
+    log.error("unhandled error", exc_info=exc)
+    return DiscoError()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DiscoError)
     async def _disco(_: Request, exc: DiscoError) -> JSONResponse:
@@ -120,19 +131,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
-        if is_backend_outage(exc):
-            log.warning("a backend did not answer: %r", exc)
-            return error_response(Unavailable())
-        log.exception("unhandled error", exc_info=exc)
-        return json_error(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+        return error_response(unexpected_error(exc))
 
     async def _outage(_: Request, exc: Exception) -> JSONResponse:
         """Answered here, not re-raised past the app (the catch-all above always is, and the
         server logs a traceback for each request during a backend blip); a bug goes on."""
         if not is_backend_outage(exc):
             raise exc
-        log.warning("a backend did not answer: %r", exc)
-        return error_response(Unavailable())
+        return error_response(unexpected_error(exc))
 
     for kind in MAY_BE_OUTAGES:
         app.add_exception_handler(kind, _outage)
