@@ -19,6 +19,7 @@ from disco.match.engine.geo import BUCKETS
 from disco.platform.bus import Envelope
 from disco.platform.clock import FrozenClock
 from tests.support.backends import Running, backend_settings, serve
+from tests.support.faults import Gate
 from tests.support.mailbox import Mailbox
 from tests.support.poll import eventually
 from tests.support.users import (
@@ -387,3 +388,35 @@ async def test_an_event_redelivered_after_the_deletion_brings_nothing_back(
 
         await eventually(handled, what="matching to take both late events")
         assert await rows_naming(disco.system.settings, [ada_id]) == []
+
+
+@pytest.mark.real
+async def test_a_pair_whose_announcement_met_an_outage_is_told_once_it_ends(
+    tmp_path: Path,
+) -> None:
+    """Redis fails between presence counting Bob and Ada's encounter and the announcement (the
+    "told" mark is the first write after it): Bob's frame gets an error. Presence already has
+    them in range, so no later fix starts an encounter; both are told once Redis is back,
+    without either moving."""
+    here = fresh_spot()
+    async with Gate(6379).running() as redis:
+        redis_url = f"redis://127.0.0.1:{redis.port}/0"
+        async with backend_settings("real", tmp_path, redis_url=redis_url) as s:
+            async with serve(s) as disco:
+                ada, bob = await person(disco.url, "Ada"), await person(disco.url, "Bob")
+                async with ada, bob:
+                    ada_id = await discoverable(disco, ada, interests=["chess"])
+                    bob_id = await discoverable(disco, bob, interests=["chess"])
+                    async with ada.socket() as ada_ws, bob.socket() as bob_ws:
+                        await locate(ada, here)
+                        redis.trip_on(b"match:told:")
+                        there = north_of(here, 60)
+                        fix = {"latitude": there[0], "longitude": there[1]}
+                        await bob_ws.send("location_update", fix)
+                        error = await bob_ws.expect("error", timeout=15)
+                        assert error["data"]["code"] == "UNAVAILABLE"
+                        redis.heal()
+
+                        told_ada = (await ada_ws.expect("nearby", timeout=15))["data"]
+                        told_bob = (await bob_ws.expect("nearby", timeout=15))["data"]
+                        assert (told_ada["userId"], told_bob["userId"]) == (bob_id, ada_id)

@@ -113,7 +113,10 @@ class Gate:
     """A TCP proxy in front of a server (the fault suite's cluster names it as its broker).
     ``cut(pids)`` ends those processes' connections and refuses their new ones (found through
     /proc: which process holds the other end) until ``heal()``; every other process's traffic
-    flows. ``drop_all()`` ends every connection, as a server restart does."""
+    flows. ``drop_all()`` ends every connection, as a server restart does. ``trip_on(marker)``
+    lets everything through until a client sends bytes holding ``marker``: that request is not
+    delivered, its connection ends, and every new one is refused until ``heal()`` (an outage
+    that begins at a chosen step)."""
 
     def __init__(self, upstream_port: int) -> None:
         self._upstream_port = upstream_port
@@ -121,6 +124,8 @@ class Gate:
         self._cut: frozenset[int] = frozenset()
         self._open: dict[asyncio.StreamWriter, int] = {}  # client side -> the client's port
         self.refused = 0
+        self._trip: bytes | None = None
+        self._tripped = False
 
     @property
     def port(self) -> int:
@@ -147,6 +152,11 @@ class Gate:
 
     def heal(self) -> None:
         self._cut = frozenset()
+        self._trip = None
+        self._tripped = False
+
+    def trip_on(self, marker: bytes) -> None:
+        self._trip = marker
 
     def drop_all(self) -> None:
         """Close every connection as a server that shuts down does (a FIN, not a reset)."""
@@ -166,7 +176,7 @@ class Gate:
         peer_port = writer.get_extra_info("peername")[1]
         # Only a cut process is looked for: the others need no name to pass.
         owner = await self._owner(peer_port, self._cut) if self._cut else None
-        if owner is not None:
+        if owner is not None or self._tripped:
             self.refused += 1
             writer.transport.abort()
             return
@@ -177,16 +187,30 @@ class Gate:
             return
         self._open[writer] = peer_port
         try:
-            await asyncio.gather(_pump(reader, up_writer), _pump(up_reader, writer))
+            await asyncio.gather(self._forward(reader, up_writer), _pump(up_reader, writer))
         finally:
             self._open.pop(writer, None)
             for side in (writer, up_writer):
                 side.transport.abort()
 
+    async def _forward(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        """The client's side: as ``_pump``, but a request holding the trip wire's marker ends
+        the connection instead of reaching the server."""
+        await _pump(source, sink, self._crosses_trip_wire)
 
-async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    def _crosses_trip_wire(self, data: bytes) -> bool:
+        if self._trip is not None and self._trip in data:
+            self._tripped = True
+        return self._tripped
+
+
+async def _pump(
+    source: asyncio.StreamReader,
+    sink: asyncio.StreamWriter,
+    stop: Callable[[bytes], bool] = lambda _: False,
+) -> None:
     try:
-        while data := await source.read(65536):
+        while (data := await source.read(65536)) and not stop(data):
             sink.write(data)
             await sink.drain()
     except OSError:  # reset by either side

@@ -67,6 +67,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     host.listen("match.cache", handlers.broadcasts(), broadcast=True)
     host.worker(discovery.announcements)
     host.once(discovery.retell_lost, "retelling lost announcements", retry_after=5.0)
+    host.every(1.0, discovery.retell_owed, "retelling announcements an outage interrupted")
     # Often enough that a silent user is gone soon after their TTL.
     host.every(min(5.0, settings.presence_ttl_seconds / 4), discovery.sweep, "discovery sweep")
     host.on_stop(presence.close)

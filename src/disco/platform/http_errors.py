@@ -86,7 +86,8 @@ def unexpected_error(exc: Exception) -> DiscoError:
     is a 503 the client may retry, anything else a bug (a 500, with its traceback in the log).
     For code that answers outside the handlers too (a socket frame's in-process call)."""
     if is_backend_outage(exc):
-        log.warning("a backend did not answer: %r", exc)
+        # Type and message: redis-py's repr names the error's kind alone, not what happened.
+        log.warning("a backend did not answer: %s: %s", type(exc).__name__, exc)
         return Unavailable()
     log.error("unhandled error", exc_info=exc)
     return DiscoError()

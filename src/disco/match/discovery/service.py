@@ -91,6 +91,8 @@ class DiscoveryService:
         self.projection = UsersProjection(self._tables, self.members, presence, ctx.clock)
         # How long a pair's "told" mark lasts: an encounter plus its cool-down.
         self._told_s = self._settings.presence_ttl_seconds + self._settings.nearby_cooldown_seconds
+        # Users whose update failed after presence may have counted an encounter: retell_owed.
+        self._owed: set[str] = set()
 
     # --- discovery mode -------------------------------------------------------------------------
     async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryState:
@@ -171,17 +173,24 @@ class DiscoveryService:
         if hidden is not None:
             await self._presence.remove(user_id, now_s)
             return LocationAck(accepted=False, reason=hidden)
-        met = await self._presence.move(
-            user_id,
-            placed.latitude,
-            placed.longitude,
-            member.radius_m,
-            now_s,
-            taken_at=placed.taken_at,
-            slack_m=placed.slack_m,
-        )
-        if met:
-            await self._announce(member, met, now)
+        try:
+            met = await self._presence.move(
+                user_id,
+                placed.latitude,
+                placed.longitude,
+                member.radius_m,
+                now_s,
+                taken_at=placed.taken_at,
+                slack_m=placed.slack_m,
+            )
+            if met:
+                await self._announce(member, met, now)
+        except Exception:
+            # Presence may have counted encounters that were not announced (the move ran and
+            # its answer was lost, or the announcing failed part way): no later fix would tell
+            # those pairs until they part and meet again, so ``retell_owed`` tells them.
+            self._owed.add(user_id)
+            raise
         return LocationAck(accepted=True)
 
     async def _count_update(self, user_id: str) -> None:
@@ -222,6 +231,18 @@ class DiscoveryService:
         told at once, not only once they part and meet again. A pair told during this
         encounter is not told twice."""
         self.members.drop(user_id)  # read what was just committed, not this process's cache
+        await self._tell_untold(user_id)
+
+    async def retell_owed(self) -> None:
+        """Tell the pairs an update that failed after reaching presence left untold (a backend
+        outage mid-update): each such user's pairs in range that carry no "told" mark. Repeated
+        by the service host; a user stays owed until this succeeds for them."""
+        for user_id in list(self._owed):
+            await self._tell_untold(user_id)
+            self._owed.discard(user_id)
+
+    async def _tell_untold(self, user_id: str) -> None:
+        """Announce the user's pairs in range now that fit and were not told this encounter."""
         if not await self._presence.present(user_id):
             return  # nobody is in range of someone not placed (a new account, say): no read
         now = self._ctx.clock.now()
