@@ -24,7 +24,7 @@ from disco.match.engine.geo import (
     shown_bucket,
     snap_latlon,
 )
-from disco.match.presence import Fix, MemoryPresence, Presence, Sighting
+from disco.match.presence import Fix, FixChanged, MemoryPresence, Presence, Sighting
 from disco.match.presence_redis import RedisPresence
 from tests.support.backends import REDIS_URL, new_namespace
 
@@ -303,6 +303,60 @@ async def test_the_last_fix_outlives_presence_until_forgotten_or_too_old(
     assert await presence.expire(100) == []  # a's fix was 100 s old: gone (a had left already)
     assert await presence.last_fix("a") is None
     assert await presence.last_fix("c") == fix(place(5000, 0), 50)
+
+
+async def test_a_move_placed_against_a_fix_that_is_no_longer_the_last_changes_nothing(
+    make_presence: MakePresence,
+) -> None:
+    """Two match processes share presence: each recalls the fix it stored, and checks a move
+    against it (``replaces``). The one whose copy is out of date gets FixChanged, and nothing
+    moves: no position, no last fix, no encounter."""
+    here, far = place(0, 0), place(5000, 0)
+    presence = make_presence()
+    assert await presence.move("b", *here, 500, at=0) == []
+    assert await presence.move("a", *far, 500, at=0, replaces=None) == []
+    stored = fix(far, 0)
+    assert await presence.last_fix("a", recalled=True) == stored
+    with pytest.raises(FixChanged):
+        await presence.move("a", *here, 500, at=1, replaces=None)  # it has one now
+    assert await presence.nearby("b") == []  # a did not come
+    assert await presence.last_fix("a") == stored
+    assert await presence.move("a", *here, 500, at=2, replaces=stored) == ["b"]
+    with pytest.raises(FixChanged):
+        await presence.move("a", *far, 500, at=3, replaces=stored)
+    assert await presence.last_fix("a") == fix(here, 2)
+    assert [s.user_id for s in await presence.nearby("b")] == ["a"]  # a did not leave
+    await presence.forget("a", at=4)
+    with pytest.raises(FixChanged):
+        await presence.move("a", *here, 500, at=5, replaces=fix(here, 2))
+    assert await presence.last_fix("a", recalled=True) is None
+    assert not await presence.present("a")
+
+
+async def test_a_fix_recalled_by_one_process_is_caught_when_another_moved_the_user() -> None:
+    """On Redis each match process recalls the last fix it stored; another process's move makes
+    that copy out of date, and a move placed against it is refused until it is read again."""
+    namespace = new_namespace()
+    first, second = (
+        RedisPresence(REDIS_URL, namespace, ttl_s=1000, cooldown_s=100, memory_s=1e6)
+        for _ in range(2)
+    )
+    try:
+        await first.move("a", *place(0, 0), 500, at=0)
+        recalled = await first.last_fix("a", recalled=True)
+        assert recalled == fix(place(0, 0), 0)
+        await second.move("a", *place(30, 0), 500, at=1)
+        assert await first.last_fix("a", recalled=True) == recalled  # its own, out of date
+        with pytest.raises(FixChanged):
+            await first.move("a", *place(60, 0), 500, at=2, replaces=recalled)
+        current = await first.last_fix("a", recalled=True)
+        assert current == fix(place(30, 0), 1)  # the refused move made it ask again
+        assert await first.move("a", *place(60, 0), 500, at=2, replaces=current) == []
+        assert await second.last_fix("a") == fix(place(60, 0), 2)
+    finally:
+        await delete_namespace(first.redis, namespace)
+        await first.close()
+        await second.close()
 
 
 @pytest.mark.parametrize(

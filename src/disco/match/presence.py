@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from enum import Enum
+from typing import Final, Literal, Protocol
 
 from disco.match.engine.geo import MAX_ABS_LATITUDE, Bucket, shown_bucket, wrap_lon
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER, PresenceIndex
@@ -28,9 +29,12 @@ from disco.match.engine.index import DEFAULT_RADIUS_LADDER, PresenceIndex
 __all__ = [
     "MAX_ABS_LATITUDE",
     "MAX_RADIUS_M",
+    "UNCHECKED",
     "Fix",
+    "FixChanged",
     "MemoryPresence",
     "Presence",
+    "Replaces",
     "Sighting",
     "check_fix",
 ]
@@ -71,6 +75,21 @@ class Fix:
     slack_m: float
 
 
+class FixChanged(Exception):
+    """A move was placed against a last fix that presence no longer holds: another process
+    moved the user meanwhile, or the fix was forgotten. Nothing changed; place it again
+    against ``last_fix``."""
+
+
+class _Unchecked(Enum):
+    UNCHECKED = "unchecked"
+
+
+# A move that replaces whatever last fix presence holds (placed against none in particular).
+UNCHECKED: Final = _Unchecked.UNCHECKED
+Replaces = Fix | None | Literal[_Unchecked.UNCHECKED]
+
+
 @dataclass(frozen=True, slots=True)
 class Sighting:
     user_id: str
@@ -88,13 +107,15 @@ class Presence(Protocol):
         *,
         taken_at: float | None = None,
         slack_m: float = 0.0,
+        replaces: Replaces = UNCHECKED,
     ) -> list[str]:
         """Place or move a user, and remember the fix (``taken_at`` defaults to ``at``).
         Returns the partners whose **encounter just started**: now within both radii, and not
         already in an encounter with this user nor back within ``cooldown_s`` of their last
         one. Each encounter is returned once, to one caller, even when several processes move
         users concurrently. ValueError (and nothing changed) for a position or radius
-        ``check_fix`` refuses."""
+        ``check_fix`` refuses. With ``replaces`` (the last fix the move was checked against,
+        None for none), FixChanged and nothing changed unless that is still the last fix."""
         ...
 
     async def remove(self, user_id: str, at: float) -> None:
@@ -113,8 +134,11 @@ class Presence(Protocol):
         ``expire``), in no particular order: for the match service's start, not the hot path."""
         ...
 
-    async def last_fix(self, user_id: str) -> Fix | None:
-        """The user's last accepted fix, present or not, for at least ``memory_s`` after it."""
+    async def last_fix(self, user_id: str, *, recalled: bool = False) -> Fix | None:
+        """The user's last accepted fix, present or not, for at least ``memory_s`` after it.
+        ``recalled``: the one this process last stored or read, if it has one, without asking
+        the shared store; it may be out of date, so a move placed against it passes it as
+        ``replaces``."""
         ...
 
     async def nearby(self, user_id: str) -> list[Sighting]:
@@ -162,8 +186,11 @@ class MemoryPresence:
         *,
         taken_at: float | None = None,
         slack_m: float = 0.0,
+        replaces: Replaces = UNCHECKED,
     ) -> list[str]:
         longitude = check_fix(latitude, longitude, radius_m)
+        if replaces is not UNCHECKED and self._fixes.get(user_id) != replaces:
+            raise FixChanged(user_id)
         met = self._index.upsert(user_id, latitude, longitude, radius_m, at)
         self._shown[user_id] = (latitude, longitude)
         taken = at if taken_at is None else taken_at
@@ -184,8 +211,8 @@ class MemoryPresence:
     async def everyone(self) -> list[str]:
         return [user_id for user_id in self._shown if user_id in self._index]
 
-    async def last_fix(self, user_id: str) -> Fix | None:
-        return self._fixes.get(user_id)
+    async def last_fix(self, user_id: str, *, recalled: bool = False) -> Fix | None:
+        return self._fixes.get(user_id)  # this process's memory is the store
 
     async def nearby(self, user_id: str) -> list[Sighting]:
         if user_id not in self._index:

@@ -31,6 +31,7 @@ Time inside the scripts is the callers' ``at`` / ``now``, never Redis's clock.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import cast
 
 from redis.asyncio import Redis
@@ -38,7 +39,7 @@ from redis.commands.core import AsyncScript
 
 from disco.match.engine.geo import EARTH_RADIUS_M, WITHIN_TOLERANCE_M, Bucket, shown_bucket
 from disco.match.engine.index import DEFAULT_RADIUS_LADDER
-from disco.match.presence import Fix, Sighting, check_fix
+from disco.match.presence import UNCHECKED, Fix, FixChanged, Replaces, Sighting, check_fix
 from disco.platform.kv.redis import redis_client
 
 __all__ = ["RedisPresence"]
@@ -51,6 +52,9 @@ GC_MARGIN_S = 60.0
 SEARCH_SLACK_M = 2.0
 # Lua's unpack() has a small stack: HMGET this many fields at a time.
 HMGET_CHUNK = 1000
+# What the move script answers instead of partners when the last fix is not the one it replaces
+# (user ids never start with "!").
+_CHANGED = "!changed"
 
 # Shared by every script. KEYS: seen, state, gone, clock, fixed. ARGV[1..7]: key prefix, ttl_s,
 # cooldown_s, ms to keep positions, ms to keep a separation, ms to keep a last fix, memory_s;
@@ -160,9 +164,17 @@ end
 """
 )
 
-# ARGV[8..11]: user, position, at, last fix. Returns the partners whose encounter just started.
-_MOVE = """
+# ARGV[8..12]: user, position, at, last fix, the last fix it replaces ('' for none, '*' for
+# whichever). Returns the partners whose encounter just started, or {CHANGED} and nothing
+# changed if the last fix is not the one it replaces.
+_MOVE = (
+    """
 local user, fix = ARGV[8], ARGV[9]
+if ARGV[12] ~= '*' and (redis.call('GET', PREFIX .. 'fix:' .. user) or '') ~= ARGV[12] then
+  return {'"""
+    + _CHANGED
+    + """'}
+end
 local now = advance(ARGV[10])
 redis.call('SET', PREFIX .. 'fix:' .. user, ARGV[11], 'PX', FIX_MS)
 redis.call('ZADD', k.fixed, tonumber(ARGV[10]), user)
@@ -201,6 +213,7 @@ for other in pairs(after) do
 end
 return met
 """
+)
 
 # ARGV[8..10]: user, at, "forget" to drop the last fix too.
 _REMOVE = """
@@ -249,6 +262,11 @@ def _pack(*values: float) -> str:
     return ",".join(repr(float(v)) for v in values)
 
 
+def _packed(fix: Fix) -> str:
+    """A last fix as its key holds it (the move script writes the same fields in this order)."""
+    return _pack(fix.latitude, fix.longitude, fix.at, fix.taken_at, fix.slack_m)
+
+
 def _floats(packed: str) -> list[float]:
     return [float(v) for v in packed.split(",")]
 
@@ -284,6 +302,10 @@ class RedisPresence:
             math.ceil((memory_s + GC_MARGIN_S) * 1000),
             repr(float(memory_s)),
         ]
+        self._memory_s = memory_s
+        # The last fix this process stored or read for each user (packed as stored), oldest
+        # first: ``last_fix(recalled=True)`` answers from it, saving a round trip an update.
+        self._recalled: OrderedDict[str, str] = OrderedDict()
         self._move = self._script(_MOVE)
         self._remove = self._script(_REMOVE)
         self._expire = self._script(_EXPIRE)
@@ -306,17 +328,25 @@ class RedisPresence:
         *,
         taken_at: float | None = None,
         slack_m: float = 0.0,
+        replaces: Replaces = UNCHECKED,
     ) -> list[str]:
         longitude = check_fix(latitude, longitude, radius_m)
         position = _pack(latitude, longitude, radius_m, at)
         taken = at if taken_at is None else taken_at
         fix = _pack(latitude, longitude, at, taken, slack_m)
-        return await self._run(self._move, user_id, position, repr(float(at)), fix)
+        expected = "*" if replaces is UNCHECKED else "" if replaces is None else _packed(replaces)
+        self._recalled.pop(user_id, None)  # unknown until the move answers
+        met = await self._run(self._move, user_id, position, repr(float(at)), fix, expected)
+        if met == [_CHANGED]:
+            raise FixChanged(user_id)
+        self._recalled[user_id] = fix
+        return met
 
     async def remove(self, user_id: str, at: float) -> None:
         await self._run(self._remove, user_id, repr(float(at)), "keep")
 
     async def forget(self, user_id: str, at: float) -> None:
+        self._recalled.pop(user_id, None)
         await self._run(self._remove, user_id, repr(float(at)), "forget")
 
     async def present(self, user_id: str) -> bool:
@@ -326,8 +356,13 @@ class RedisPresence:
         # HSCAN's NOVALUES needs Redis 7.4; the values are a few dozen bytes each.
         return [user_id async for user_id, _ in self.redis.hscan_iter(self._state, count=1000)]
 
-    async def last_fix(self, user_id: str) -> Fix | None:
-        fix = cast(str | None, await self.redis.get(self._fix + user_id))
+    async def last_fix(self, user_id: str, *, recalled: bool = False) -> Fix | None:
+        fix = self._recalled.get(user_id) if recalled else None
+        if fix is None:
+            fix = cast(str | None, await self.redis.get(self._fix + user_id))
+            self._recalled.pop(user_id, None)
+            if fix is not None:
+                self._recalled[user_id] = fix
         return None if fix is None else Fix(*_floats(fix))
 
     async def nearby(self, user_id: str) -> list[Sighting]:
@@ -349,10 +384,17 @@ class RedisPresence:
         return shown_bucket(_latlon(viewer), _latlon(other))
 
     async def expire(self, now: float) -> list[str]:
+        # Recalled fixes go when presence forgets them: in order of storing, so oldest first.
+        while self._recalled:
+            user_id, oldest = next(iter(self._recalled.items()))
+            if Fix(*_floats(oldest)).at + self._memory_s > now:
+                break
+            del self._recalled[user_id]
         return await self._run(self._expire, repr(float(now)))
 
     async def ping(self) -> None:
         await self.redis.ping()
 
     async def close(self) -> None:
+        self._recalled.clear()
         await self.redis.aclose()

@@ -27,7 +27,7 @@ from typing import Literal
 from disco.match.engine.geo import Displacement, haversine_m
 from disco.match.presence import Fix
 
-__all__ = ["GPS_JITTER_M", "SLACK_REFILL_S", "Placed", "Placement"]
+__all__ = ["GPS_JITTER_M", "SLACK_REFILL_S", "Placed", "Placement", "Refusal"]
 
 # GPS fixes wander by tens of metres while standing still; two fixes seconds apart must not
 # read as a sprint.

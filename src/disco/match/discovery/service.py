@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from disco.contracts.events.match import DiscoveryChanged
 from disco.match.discovery.announce import Announcement, Announcements, nearby_frame
 from disco.match.discovery.members import Member, MemberCache
-from disco.match.discovery.placement import Placed, Placement
+from disco.match.discovery.placement import Placed, Placement, Refusal
 from disco.match.discovery.projection import UsersProjection
 from disco.match.discovery.repository import DiscoveryTables
 from disco.match.discovery.schemas import (
@@ -36,7 +36,7 @@ from disco.match.discovery.schemas import (
 )
 from disco.match.engine.geo import Displacement
 from disco.match.engine.rules import compatible, eligible, score, shared
-from disco.match.presence import Presence
+from disco.match.presence import UNCHECKED, Fix, FixChanged, Presence, Replaces
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database, UnitOfWork
 from disco.platform.errors import Conflict, RateLimited, ValidationFailed
@@ -163,10 +163,8 @@ class DiscoveryService:
             return LocationAck(accepted=False, reason="profile_pending")
         if fix.accuracy is not None and fix.accuracy > self._settings.location_max_accuracy_meters:
             return LocationAck(accepted=False, reason="inaccurate")
-        last = await self._presence.last_fix(user_id)
-        placed = self._placement.place(
-            user_id, fix.latitude, fix.longitude, min(taken_at, now_s), now_s, last
-        )
+        taken_at = min(taken_at, now_s)
+        placed, last = await self._place(user_id, fix, taken_at, now_s, recalled=True)
         if not isinstance(placed, Placed):
             return LocationAck(accepted=False, reason=placed)
         hidden = member.hidden_at(fix.latitude, fix.longitude, now)  # zones: where they really are
@@ -174,15 +172,15 @@ class DiscoveryService:
             await self._presence.remove(user_id, now_s)
             return LocationAck(accepted=False, reason=hidden)
         try:
-            met = await self._presence.move(
-                user_id,
-                placed.latitude,
-                placed.longitude,
-                member.radius_m,
-                now_s,
-                taken_at=placed.taken_at,
-                slack_m=placed.slack_m,
-            )
+            try:
+                met = await self._move(member, placed, now_s, replaces=last)
+            except FixChanged:
+                # Another process moved them since this one stored their last fix: placed
+                # against the one presence holds, as every update was before the recall.
+                placed, _ = await self._place(user_id, fix, taken_at, now_s, recalled=False)
+                if not isinstance(placed, Placed):
+                    return LocationAck(accepted=False, reason=placed)
+                met = await self._move(member, placed, now_s, replaces=UNCHECKED)
             if met:
                 await self._announce(member, met, now)
         except Exception:
@@ -192,6 +190,32 @@ class DiscoveryService:
             self._owed.add(user_id)
             raise
         return LocationAck(accepted=True)
+
+    async def _place(
+        self, user_id: str, fix: LocationIn, taken_at: float, now_s: float, *, recalled: bool
+    ) -> tuple[Placed | Refusal, Fix | None]:
+        """The fix checked against the user's last one: ``recalled``, the one this process
+        stored (no round trip to a shared presence; the move then checks it is still the
+        last). A fix refused against that copy is checked again against presence's own."""
+        last = await self._presence.last_fix(user_id, recalled=recalled)
+        placed = self._placement.place(user_id, fix.latitude, fix.longitude, taken_at, now_s, last)
+        if recalled and not isinstance(placed, Placed):
+            return await self._place(user_id, fix, taken_at, now_s, recalled=False)
+        return placed, last
+
+    async def _move(
+        self, member: Member, placed: Placed, now_s: float, *, replaces: Replaces
+    ) -> list[str]:
+        return await self._presence.move(
+            member.user_id,
+            placed.latitude,
+            placed.longitude,
+            member.radius_m,
+            now_s,
+            taken_at=placed.taken_at,
+            slack_m=placed.slack_m,
+            replaces=replaces,
+        )
 
     async def _count_update(self, user_id: str) -> None:
         limit = self._settings.location_updates_per_minute
