@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from disco.contracts.events.match import DiscoveryChanged
 from disco.match.discovery.announce import Announcement, Announcements, nearby_frame
 from disco.match.discovery.members import Member, MemberCache
-from disco.match.discovery.placement import Placed, Placement, Refusal
+from disco.match.discovery.moves import Moves
+from disco.match.discovery.placement import Placed, Placement
 from disco.match.discovery.projection import UsersProjection
 from disco.match.discovery.repository import DiscoveryTables
 from disco.match.discovery.schemas import (
@@ -36,11 +37,12 @@ from disco.match.discovery.schemas import (
 )
 from disco.match.engine.geo import Displacement
 from disco.match.engine.rules import compatible, eligible, score, shared
-from disco.match.presence import UNCHECKED, Fix, FixChanged, Presence, Replaces
+from disco.match.presence import Presence
 from disco.platform.context import ServiceContext
 from disco.platform.db import Database, UnitOfWork
 from disco.platform.errors import Conflict, RateLimited, ValidationFailed
 from disco.platform.observability import LOCATION_FIXES
+from disco.platform.outages import is_backend_outage
 
 __all__ = ["DiscoveryService"]
 
@@ -81,18 +83,22 @@ class DiscoveryService:
         self._db = db
         self._presence = presence
         self._tables = DiscoveryTables(is_sqlite=db.is_sqlite)
-        self._placement = Placement(
-            displacement,
-            max_speed_mps=self._settings.location_max_speed_mps,
-            max_age_s=self._settings.presence_ttl_seconds,
+        self._moves = Moves(
+            presence,
+            Placement(
+                displacement,
+                max_speed_mps=self._settings.location_max_speed_mps,
+                max_age_s=self._settings.presence_ttl_seconds,
+            ),
         )
         self.members = MemberCache(db, self._tables, ctx)
         self.announcements = Announcements(db, self._tables)
         self.projection = UsersProjection(self._tables, self.members, presence, ctx.clock)
         # How long a pair's "told" mark lasts: an encounter plus its cool-down.
         self._told_s = self._settings.presence_ttl_seconds + self._settings.nearby_cooldown_seconds
-        # Users whose update failed after presence may have counted an encounter: retell_owed.
-        self._owed: set[str] = set()
+        # Users whose update failed after presence may have counted an encounter, with whom (None:
+        # unknown, so every untold pair of theirs in range): retell_owed.
+        self._owed: dict[str, set[str] | None] = {}
 
     # --- discovery mode -------------------------------------------------------------------------
     async def discovery(self, uow: UnitOfWork, user_id: str) -> DiscoveryState:
@@ -164,58 +170,29 @@ class DiscoveryService:
         if fix.accuracy is not None and fix.accuracy > self._settings.location_max_accuracy_meters:
             return LocationAck(accepted=False, reason="inaccurate")
         taken_at = min(taken_at, now_s)
-        placed, last = await self._place(user_id, fix, taken_at, now_s, recalled=True)
+        placed, last = await self._moves.checked(user_id, fix, taken_at, now_s, recalled=True)
         if not isinstance(placed, Placed):
             return LocationAck(accepted=False, reason=placed)
         hidden = member.hidden_at(fix.latitude, fix.longitude, now)  # zones: where they really are
         if hidden is not None:
             await self._presence.remove(user_id, now_s)
             return LocationAck(accepted=False, reason=hidden)
+        met: list[str] | None = None
         try:
-            try:
-                met = await self._move(member, placed, now_s, replaces=last)
-            except FixChanged:
-                # Another process moved them since this one stored their last fix: placed
-                # against the one presence holds, as every update was before the recall.
-                placed, _ = await self._place(user_id, fix, taken_at, now_s, recalled=False)
-                if not isinstance(placed, Placed):
-                    return LocationAck(accepted=False, reason=placed)
-                met = await self._move(member, placed, now_s, replaces=UNCHECKED)
+            moved = await self._moves.move(member, fix, taken_at, now_s, placed, last)
+            if isinstance(moved, str):
+                return LocationAck(accepted=False, reason=moved)
+            met = moved
             if met:
                 await self._announce(member, met, now)
-        except Exception:
+        except Exception as exc:
             # Presence may have counted encounters that were not announced (the move ran and
             # its answer was lost, or the announcing failed part way): no later fix would tell
             # those pairs until they part and meet again, so ``retell_owed`` tells them.
-            self._owed.add(user_id)
+            if is_backend_outage(exc):
+                self._owe(user_id, met)
             raise
         return LocationAck(accepted=True)
-
-    async def _place(
-        self, user_id: str, fix: LocationIn, taken_at: float, now_s: float, *, recalled: bool
-    ) -> tuple[Placed | Refusal, Fix | None]:
-        """The fix checked against the user's last one: ``recalled``, the one this process
-        stored (no round trip to a shared presence; the move then checks it is still the
-        last). A fix refused against that copy is checked again against presence's own."""
-        last = await self._presence.last_fix(user_id, recalled=recalled)
-        placed = self._placement.place(user_id, fix.latitude, fix.longitude, taken_at, now_s, last)
-        if recalled and not isinstance(placed, Placed):
-            return await self._place(user_id, fix, taken_at, now_s, recalled=False)
-        return placed, last
-
-    async def _move(
-        self, member: Member, placed: Placed, now_s: float, *, replaces: Replaces
-    ) -> list[str]:
-        return await self._presence.move(
-            member.user_id,
-            placed.latitude,
-            placed.longitude,
-            member.radius_m,
-            now_s,
-            taken_at=placed.taken_at,
-            slack_m=placed.slack_m,
-            replaces=replaces,
-        )
 
     async def _count_update(self, user_id: str) -> None:
         limit = self._settings.location_updates_per_minute
@@ -226,9 +203,12 @@ class DiscoveryService:
                 headers={"Retry-After": str(max(1, math.ceil(reset)))},
             )
 
-    async def _announce(self, mover: Member, met: list[str], now: datetime) -> None:
+    async def _announce(
+        self, mover: Member, met: list[str], now: datetime, *, untold_only: bool = False
+    ) -> None:
         """Queue, for the next group commit, a frame to each side of every eligible pair: both
-        are told, with the one bucket between their shown positions."""
+        are told, with the one bucket between their shown positions. ``untold_only``: a pair
+        whose "told" mark someone else wrote meanwhile is skipped (two retellings at once)."""
         for partner in await self.members.get_many(met):
             if not self._may_meet(mover, partner, now):
                 continue
@@ -244,9 +224,14 @@ class DiscoveryService:
             # When they were told: the encounter row written with the frames says the same once
             # it commits, and a mark without it is an announcement lost (``retell_lost``). So
             # the mark comes first: every announcement that can be lost has one.
-            await self._ctx.kv.set(
-                _told_key(mover.user_id, partner.user_id), now.isoformat(), ttl=self._told_s
+            marked = await self._ctx.kv.set(
+                _told_key(mover.user_id, partner.user_id),
+                now.isoformat(),
+                ttl=self._told_s,
+                only_new=untold_only,
             )
+            if not marked:
+                continue
             self.announcements.add(Announcement(frames, (mover.user_id, partner.user_id), now))
 
     async def reconsider(self, user_id: str) -> None:
@@ -257,27 +242,45 @@ class DiscoveryService:
         self.members.drop(user_id)  # read what was just committed, not this process's cache
         await self._tell_untold(user_id)
 
+    def _owe(self, user_id: str, partners: list[str] | None) -> None:
+        """Owe the user a retelling: of the pairs with ``partners`` (whom the move said they
+        met), or of all their pairs in range when whom they met is unknown (None)."""
+        owed = self._owed.get(user_id, set())
+        self._owed[user_id] = None if partners is None or owed is None else owed | set(partners)
+
     async def retell_owed(self) -> None:
         """Tell the pairs an update that failed after reaching presence left untold (a backend
-        outage mid-update): each such user's pairs in range that carry no "told" mark. Repeated
-        by the service host; a user stays owed until this succeeds for them."""
-        for user_id in list(self._owed):
-            await self._tell_untold(user_id)
-            self._owed.discard(user_id)
+        outage mid-update): each owed pair in range that fits and carries no "told" mark.
+        Repeated by the service host; while the backend is still out, the next round tries
+        again, quietly."""
+        for user_id, partners in list(self._owed.items()):
+            try:
+                await self._tell_untold(user_id, among=partners)
+            except Exception as exc:
+                if is_backend_outage(exc):
+                    return
+                log.exception("retelling an owed user's pairs failed; they are not owed again")
+            self._owed.pop(user_id, None)
 
-    async def _tell_untold(self, user_id: str) -> None:
-        """Announce the user's pairs in range now that fit and were not told this encounter."""
+    async def _tell_untold(self, user_id: str, *, among: set[str] | None = None) -> None:
+        """Announce the user's pairs in range now (``among`` these partners, if given) that fit
+        and were not told this encounter. A pair whose mark the encounter outlived (longer
+        than ``presence_ttl_seconds`` plus the cool-down) reads as untold, and is told again."""
         if not await self._presence.present(user_id):
             return  # nobody is in range of someone not placed (a new account, say): no read
         now = self._ctx.clock.now()
         me = await self.members.get(user_id)
         if not me.discovering(now) or me.candidate is None:
             return
-        around = [sighting.user_id for sighting in await self._presence.nearby(user_id)]
+        around = [
+            sighting.user_id
+            for sighting in await self._presence.nearby(user_id)
+            if among is None or sighting.user_id in among
+        ]
         told = await self._ctx.kv.get_many([_told_key(user_id, other) for other in around])
         fresh = [other for other, mark in zip(around, told, strict=True) if mark is None]
         if fresh:
-            await self._announce(me, fresh, now)
+            await self._announce(me, fresh, now, untold_only=True)
 
     async def retell_lost(self) -> None:
         """At start: tell the pairs whose announcement a process took with it when it died
