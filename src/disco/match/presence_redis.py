@@ -263,7 +263,7 @@ def _pack(*values: float) -> str:
 
 
 def _packed(fix: Fix) -> str:
-    """A last fix as its key holds it (the move script writes the same fields in this order)."""
+    """A last fix as its key holds it: what a move writes and what it is compared with."""
     return _pack(fix.latitude, fix.longitude, fix.at, fix.taken_at, fix.slack_m)
 
 
@@ -333,7 +333,7 @@ class RedisPresence:
         longitude = check_fix(latitude, longitude, radius_m)
         position = _pack(latitude, longitude, radius_m, at)
         taken = at if taken_at is None else taken_at
-        fix = _pack(latitude, longitude, at, taken, slack_m)
+        fix = _packed(Fix(latitude, longitude, at, taken, slack_m))
         expected = "*" if replaces is UNCHECKED else "" if replaces is None else _packed(replaces)
         self._recalled.pop(user_id, None)  # unknown until the move answers
         met = await self._run(self._move, user_id, position, repr(float(at)), fix, expected)
